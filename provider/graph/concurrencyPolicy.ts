@@ -1,0 +1,33 @@
+import { GraphError } from "./errors";
+import type { PipelinePolicy } from "./pipeline";
+import type { Semaphore } from "./semaphore";
+
+/**
+ * Holds a permit of `semaphore` while one attempt is on the wire. It sits inside the retry
+ * policy, so a request waiting out a Retry-After does not keep others from running.
+ */
+export function concurrencyPolicy(semaphore: Semaphore): PipelinePolicy {
+  return {
+    name: "concurrencyPolicy",
+    async sendRequest(request, next) {
+      let release: () => void;
+      try {
+        release = await semaphore.acquire(request.signal);
+      } catch (err) {
+        throw new GraphError({
+          code: "GRAPH_ABORTED",
+          method: request.method,
+          route: request.route,
+          attempts: request.attempts,
+          clientRequestId: request.headers["client-request-id"],
+          cause: err,
+        });
+      }
+      try {
+        return await next(request);
+      } finally {
+        release();
+      }
+    },
+  };
+}

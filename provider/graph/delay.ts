@@ -1,0 +1,23 @@
+import type { Delay } from "./types";
+
+// setTimeout fires at once for more than 2^31-1 ms; a far-future Retry-After date must not
+// turn into an immediate retry.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Waits with a real timer; rejects with the signal's reason as soon as it aborts. */
+export const realDelay: Delay = (ms, signal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });

@@ -1,0 +1,58 @@
+import { FieldSpec, routeOf, sameValue, WriteRoute } from "./fields";
+import type { ResourceSpec } from "./spec";
+import { isUnknown, Props } from "./values";
+
+/** The fields a change touches, and which of them force a replacement. */
+export interface FieldChanges {
+    changed: string[];
+    replaces: string[];
+}
+
+function forcesReplacement(route: WriteRoute): boolean {
+    return route === "key" || route === "create";
+}
+
+/**
+ * Compares the program's inputs with the last known state (the outputs, which hold what Graph
+ * returned). Only fields the program gives are managed; a field it leaves out is not touched.
+ * No request is made.
+ */
+export function fieldChanges(spec: ResourceSpec, olds: Props, news: Props): FieldChanges {
+    const changed: string[] = [];
+    const replaces: string[] = [];
+    for (const [name, field] of Object.entries(spec.fields)) {
+        const desired = news[name];
+        if (desired === undefined || field.write === "computed") {
+            continue;
+        }
+        const route = routeOf(field, news);
+        const differs = isUnknown(desired) || !sameValue(field.kind, desired, olds[name]);
+        if (!differs) {
+            continue;
+        }
+        changed.push(name);
+        if (forcesReplacement(route)) {
+            replaces.push(name);
+        }
+    }
+    return { changed, replaces };
+}
+
+/** Fields the program manages whose desired value differs from a Graph object. */
+export function fieldsDifferingFromGraph(spec: ResourceSpec, inputs: Props, graph: Props, only: (f: FieldSpec, route: WriteRoute) => boolean): string[] {
+    return Object.entries(spec.fields)
+        .filter(([name, field]) => {
+            const desired = inputs[name];
+            if (desired === undefined) return false;
+            if (!only(field, routeOf(field, inputs))) return false;
+            const actual = graphValue(name, field, graph);
+            return !sameValue(field.kind, desired, actual);
+        })
+        .map(([name]) => name);
+}
+
+/** The value of a field as the program would write it, read from a Graph object. */
+export function graphValue(name: string, field: FieldSpec, graph: Props): unknown {
+    const raw = graph[field.graphName ?? name];
+    return field.fromGraph ? field.fromGraph(raw) : raw;
+}

@@ -1,0 +1,179 @@
+import { ApiVersion, enumValues } from "../schema/graphSchema";
+import { isEmpty, Props } from "./values";
+
+/**
+ * How a field reaches Graph.
+ * - `patch`: in the body of the resource's PATCH route, only when it changed.
+ * - `{ patch: name }`: in the body of another PATCH route the spec names (e.g. the beta upload route).
+ * - `{ action }`: as a parameter of a bound action (POST .../{id}/<action>), only when it changed.
+ * - `create`: sent once when the object is created; a change replaces the object.
+ * - `key`: identifies the Graph object to adopt; a change replaces the resource.
+ * - `setting`: provider behaviour (no request); a change updates the state only.
+ * - `computed`: read from Graph, never written.
+ */
+export type WriteRoute = "patch" | { patch: string } | { action: string } | "create" | "key" | "setting" | "computed";
+
+/** The kinds of value a field holds, each with its own validation and comparison. */
+export type FieldKind =
+    | { type: "string"; maxLength?: number; caseInsensitive?: boolean }
+    | { type: "serial" }
+    | { type: "enum"; api: ApiVersion; name: string }
+    | { type: "choice"; values: readonly string[] }
+    | { type: "guid" }
+    | { type: "datetime" }
+    | { type: "base64"; minBytes: number; maxBytes: number }
+    | { type: "upn" }
+    | { type: "boolean" }
+    | { type: "integer"; min?: number; max?: number }
+    | { type: "object"; fields: Record<string, FieldSpec> };
+
+/** One input/output property of a resource and how it maps to Graph. */
+export interface FieldSpec {
+    kind: FieldKind;
+    /** Where a desired value is written; a function when it depends on other inputs. */
+    write: WriteRoute | ((inputs: Props) => WriteRoute);
+    /** One line for errors and docs. */
+    doc: string;
+    /** Name of the property on the Graph object, when it differs. */
+    graphName?: string;
+    /** Secret: wrapped with pulumi.secret and listed in additionalSecretOutputs. */
+    secret?: boolean;
+    /** Value a `setting` takes when the program does not give one. */
+    default?: unknown;
+    /** Converts the program's value to Graph's shape (e.g. an assignment target's `@odata.type`). */
+    toGraph?(value: unknown): unknown;
+    /** Converts Graph's value to the output's shape; the inverse of toGraph. */
+    fromGraph?(value: unknown): unknown;
+}
+
+/** A CheckFailure as the host expects it. */
+export interface CheckFailure {
+    property: string;
+    reason: string;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// A UPN is user@domain with a dotted domain; Entra allows letters, digits and . _ - ' + before the @.
+const UPN = /^[A-Za-z0-9._'+\-!#$%&*/=?^`{|}~]{1,113}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Autopilot accepts serials of letters, digits and a few separators; OEM serials are at most 256 long.
+const SERIAL = /^[A-Za-z0-9][A-Za-z0-9 ._\-/]*$/;
+
+/** The route a field takes for these inputs. */
+export function routeOf(field: FieldSpec, inputs: Props): WriteRoute {
+    return typeof field.write === "function" ? field.write(inputs) : field.write;
+}
+
+/** The allowed values of an enum-like field. */
+export function allowedValues(kind: FieldKind): readonly string[] | undefined {
+    if (kind.type === "enum") {
+        return enumValues(kind.api, kind.name);
+    }
+    if (kind.type === "choice") {
+        return kind.values;
+    }
+    return undefined;
+}
+
+function describeType(value: unknown): string {
+    return value === null ? "null" : Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : typeof value;
+}
+
+/**
+ * Validates one value against its kind. Returns the reason it is wrong, or undefined.
+ * Never echoes a secret value: reasons describe the problem, not the content.
+ */
+export function validateValue(kind: FieldKind, value: unknown, secret = false): string | undefined {
+    if (value === null) {
+        return undefined; // null clears a nullable Graph field
+    }
+    const shown = (v: unknown) => (secret ? "the value" : JSON.stringify(v));
+    switch (kind.type) {
+        case "string":
+            if (typeof value !== "string") return `must be a string, got ${describeType(value)}`;
+            if (kind.maxLength !== undefined && value.length > kind.maxLength)
+                return `must be at most ${kind.maxLength} characters, got ${value.length}`;
+            return undefined;
+        case "serial":
+            if (typeof value !== "string") return `must be a string, got ${describeType(value)}`;
+            if (value.trim() === "") return "must not be empty";
+            if (value.length > 256) return `must be at most 256 characters, got ${value.length}`;
+            if (!SERIAL.test(value))
+                return `${shown(value)} is not a serial number: use letters, digits, and . _ - / or space inside`;
+            return undefined;
+        case "enum":
+        case "choice": {
+            const allowed = allowedValues(kind)!;
+            if (typeof value !== "string" || !allowed.includes(value))
+                return `${shown(value)} is not allowed; allowed values: ${allowed.join(", ")}`;
+            return undefined;
+        }
+        case "guid":
+            if (typeof value !== "string" || !GUID.test(value))
+                return `${shown(value)} is not a GUID (like 00000000-0000-0000-0000-000000000000)`;
+            return undefined;
+        case "datetime":
+            if (typeof value !== "string" || !ISO_DATETIME.test(value) || Number.isNaN(Date.parse(value)))
+                return `${shown(value)} is not an ISO 8601 date-time with a zone (like 2024-05-01T08:00:00Z)`;
+            return undefined;
+        case "upn":
+            if (typeof value !== "string") return `must be a string, got ${describeType(value)}`;
+            if (value === "") return undefined; // "" clears the assigned user
+            if (!UPN.test(value)) return `${shown(value)} is not a user principal name (like user@contoso.com)`;
+            return undefined;
+        case "base64": {
+            if (typeof value !== "string") return `must be a base64 string, got ${describeType(value)}`;
+            if (value.length === 0) return "must not be empty";
+            const compact = value.replace(/\s+/g, "");
+            if (compact.length % 4 !== 0) return "is not base64: its length is not a multiple of 4 (missing = padding?)";
+            if (!BASE64.test(compact)) return "is not base64: it holds characters outside A-Z a-z 0-9 + / and = padding";
+            const bytes = Buffer.from(compact, "base64").length;
+            if (bytes < kind.minBytes || bytes > kind.maxBytes)
+                return `decodes to ${bytes} bytes; a hardware hash is ${kind.minBytes} to ${kind.maxBytes} bytes`;
+            return undefined;
+        }
+        case "boolean":
+            return typeof value === "boolean" ? undefined : `must be true or false, got ${describeType(value)}`;
+        case "integer":
+            if (typeof value !== "number" || !Number.isInteger(value)) return `must be a whole number, got ${shown(value)}`;
+            if (kind.min !== undefined && value < kind.min) return `must be at least ${kind.min}, got ${value}`;
+            if (kind.max !== undefined && value > kind.max) return `must be at most ${kind.max}, got ${value}`;
+            return undefined;
+        case "object":
+            if (typeof value !== "object" || Array.isArray(value)) return `must be an object, got ${describeType(value)}`;
+            return undefined; // members are validated one by one by the caller
+    }
+}
+
+/** True when Graph holding `actual` already satisfies the desired value. */
+export function sameValue(kind: FieldKind, desired: unknown, actual: unknown): boolean {
+    if (isEmpty(desired) || isEmpty(actual)) {
+        return isEmpty(desired) && isEmpty(actual);
+    }
+    switch (kind.type) {
+        case "datetime":
+            return Date.parse(String(desired)) === Date.parse(String(actual));
+        case "upn":
+        case "serial":
+        case "guid":
+            return String(desired).toLowerCase() === String(actual).toLowerCase();
+        case "string":
+            return kind.caseInsensitive
+                ? String(desired).toLowerCase() === String(actual).toLowerCase()
+                : desired === actual;
+        case "base64":
+            return String(desired).replace(/\s+/g, "") === String(actual).replace(/\s+/g, "");
+        case "object": {
+            if (typeof actual !== "object") return false;
+            const d = desired as Props;
+            const a = actual as Props;
+            // Only the members the program gives are managed; Graph may add others.
+            return Object.entries(kind.fields).every(([name, f]) =>
+                d[name] === undefined ? true : sameValue(f.kind, d[name], a[name]),
+            );
+        }
+        default:
+            return desired === actual;
+    }
+}

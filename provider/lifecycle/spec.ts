@@ -1,0 +1,68 @@
+import type { GraphClient } from "../graph";
+import type { ApiVersion } from "../schema/graphSchema";
+import type { CheckFailure, FieldSpec } from "./fields";
+import type { Props } from "./values";
+
+/** What an operation gets to talk to Graph and report progress. */
+export interface LifecycleContext {
+    graph: GraphClient;
+    log(line: string): void;
+    /** Injected so waits (import polling) can be tested without sleeping. */
+    sleep(ms: number): Promise<void>;
+    now(): number;
+}
+
+/** Where a group of changed fields is written. */
+export interface WriteTarget {
+    method: "PATCH" | "POST";
+    path: string;
+    route: string;
+    /** API version of this route when it differs from the spec's. */
+    apiVersion?: ApiVersion;
+    /** Members every body on this route carries (e.g. `@odata.type`, or the id the odd beta route wants). */
+    bodyExtras?: Props;
+}
+
+/** What `create` found or made before the generic writes run. */
+export interface CreatedObject {
+    id: string;
+    graph: Props;
+    /** Fields the create already sent (so they are not written again). */
+    written: string[];
+}
+
+/**
+ * The declarative description of one Graph object: its fields and routes, plus the few
+ * behaviours that differ between objects (how an object comes to be, how it goes away).
+ * The lifecycle code knows nothing about a particular object.
+ */
+export interface ResourceSpec {
+    /** Class name, also the Pulumi type (`autopilot:<typeName>`). */
+    typeName: string;
+    /** Graph's `@odata.type` without the leading #. */
+    graphType: string;
+    apiVersion: ApiVersion;
+    /** The output that holds the Graph id. */
+    idOutput: string;
+    fields: Record<string, FieldSpec>;
+    /** Permission a 403 message names. */
+    permission: string;
+    /** Replace by deleting first (when two copies of the object cannot exist at once). */
+    deleteBeforeReplace?: boolean;
+    /** The Graph item path and its route template. */
+    item(id: string, props: Props): { path: string; route: string };
+    /** Where PATCH-routed fields go: `default` for `patch`, or the name of a `{ patch: name }` route. */
+    patchTarget?(id: string, props: Props, routeName: string): WriteTarget;
+    /** Cross-field checks (e.g. "deviceId or serialNumber"). */
+    validate?(inputs: Props): CheckFailure[];
+    /** Finds (adopt) or makes (POST) the object. */
+    create(ctx: LifecycleContext, inputs: Props): Promise<CreatedObject>;
+    /** Runs after the writes of create: e.g. waits for an import to finish. May throw. */
+    settle?(ctx: LifecycleContext, id: string, graph: Props, inputs: Props): Promise<Props>;
+    /** Whether an update must settle again (e.g. an import that was still pending). */
+    needsSettle?(state: Props, inputs: Props): boolean;
+    /** Removes or releases the object. */
+    delete(ctx: LifecycleContext, id: string, props: Props): Promise<void>;
+    /** Outputs computed from the Graph object beyond the fields (e.g. `autopilotDeviceId`). */
+    extraOutputs?(graph: Props): Props;
+}

@@ -1,0 +1,205 @@
+import { GraphError } from "../../graph";
+import { AutopilotError } from "../../lifecycle/errors";
+import type { FieldSpec } from "../../lifecycle/fields";
+import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
+import { isEmpty, Props } from "../../lifecycle/values";
+import { describeImportError } from "./importErrors";
+
+const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
+const ODATA_TYPE = "#microsoft.graph.importedWindowsAutopilotDeviceIdentity";
+// Fields the beta upload page adds to identities inside an upload: they take its own route.
+const UPLOAD_EXTRA_FIELDS = ["groupTag", "importId", "assignedUserPrincipalName"];
+
+/** Bounds of a real hardware hash (the 4K hash Get-WindowsAutopilotInfo captures is 3-4 KB). */
+export const HARDWARE_HASH_BYTES = { min: 256, max: 32768 };
+
+const uploadAware = (name: string) => (inputs: Props) =>
+    inputs.uploadId !== undefined && UPLOAD_EXTRA_FIELDS.includes(name) ? { patch: "uploadDeviceIdentities" } : ("patch" as const);
+
+const field = (name: string, kind: FieldSpec["kind"], doc: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({
+    kind,
+    write: uploadAware(name),
+    doc,
+    ...extra,
+});
+
+/** Fields of ImportedWindowsAutopilotDeviceIdentity. */
+export const importedIdentityFields: Record<string, FieldSpec> = {
+    importedDeviceId: { kind: { type: "guid" }, write: "key", doc: "Graph id of an existing import record to adopt instead of creating one" },
+    uploadId: { kind: { type: "guid" }, write: "key", doc: "the upload (importedWindowsAutopilotDeviceIdentityUpload) the identity belongs to" },
+    serialNumber: field("serialNumber", { type: "serial" }, "serial number of the device"),
+    hardwareIdentifier: field("hardwareIdentifier", { type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max }, "hardware hash, base64 (secret)", { secret: true }),
+    productKey: field("productKey", { type: "string", maxLength: 64 }, "Windows product key (secret)", { secret: true }),
+    orderIdentifier: field("orderIdentifier", { type: "string" }, "order identifier (documented PATCH page)"),
+    groupTag: field("groupTag", { type: "string" }, "group tag the device gets when the import completes"),
+    assignedUserPrincipalName: field("assignedUserPrincipalName", { type: "upn" }, "UPN of the user the device will be assigned"),
+    importId: field("importId", { type: "string" }, "import id (a batch label)"),
+    state: field(
+        "state",
+        {
+            type: "object",
+            fields: {
+                deviceImportStatus: { kind: { type: "enum", api: "v1.0", name: "importedWindowsAutopilotDeviceIdentityImportStatus" }, write: "patch", doc: "import status" },
+                deviceRegistrationId: { kind: { type: "string" }, write: "patch", doc: "id of the device identity the import made" },
+                deviceErrorCode: { kind: { type: "integer", min: 0 }, write: "patch", doc: "Device Directory Service error code" },
+                deviceErrorName: { kind: { type: "string" }, write: "patch", doc: "Device Directory Service error name" },
+            },
+        },
+        "import state (writable per the documented PATCH page)",
+    ),
+    autopilotDeviceId: { kind: { type: "string" }, write: "computed", doc: "id of the Autopilot device the completed import made (state.deviceRegistrationId)" },
+    importStatus: { kind: { type: "string" }, write: "computed", doc: "state.deviceImportStatus: unknown, pending, partial, complete or error" },
+    waitForImport: { kind: { type: "boolean" }, write: "setting", default: true, doc: "wait until the import completes (or fails) before the step ends" },
+    importTimeoutSeconds: { kind: { type: "integer", min: 10, max: 86400 }, write: "setting", default: 1800, doc: "how long to wait for the import" },
+};
+
+function itemOf(id: string, props: Props): { path: string; route: string } {
+    if (props.uploadId !== undefined && props.uploadId !== null) {
+        return {
+            path: `${UPLOADS}/${encodeURIComponent(String(props.uploadId))}/deviceIdentities/${encodeURIComponent(id)}`,
+            route: `${UPLOADS}/{uploadId}/deviceIdentities/{id}`,
+        };
+    }
+    return { path: `${COLLECTION}/${encodeURIComponent(id)}`, route: `${COLLECTION}/{id}` };
+}
+
+/** The import's status as Graph reports it ("unknown" until Graph says). */
+export function importStatus(graph: Props): string {
+    const state = graph.state as Props | null | undefined;
+    return typeof state?.deviceImportStatus === "string" ? state.deviceImportStatus : "unknown";
+}
+
+/** Poll intervals: 2 s, growing by half each time, at most 30 s. */
+export function nextPollDelay(previousMs: number): number {
+    return previousMs === 0 ? 2000 : Math.min(30000, Math.round(previousMs * 1.5));
+}
+
+async function waitForImport(ctx: LifecycleContext, id: string, graph: Props, inputs: Props): Promise<Props> {
+    const timeoutSeconds = Number(inputs.importTimeoutSeconds ?? 1800);
+    const deadline = ctx.now() + timeoutSeconds * 1000;
+    let delay = 0;
+    let current = graph;
+    const item = itemOf(id, inputs);
+    for (;;) {
+        const status = importStatus(current);
+        if (status === "complete") {
+            return current;
+        }
+        if (status === "error" || status === "partial") {
+            const state = current.state as Props;
+            throw new AutopilotError(
+                "AUTOPILOT_IMPORT_FAILED",
+                `import of serial ${current.serialNumber ?? inputs.serialNumber} ended with status ${status}: ${describeImportError(state.deviceErrorCode, state.deviceErrorName)} The import record ${id} is kept in the state; delete it (or the resource) once handled.`,
+            );
+        }
+        delay = nextPollDelay(delay);
+        if (ctx.now() + delay > deadline) {
+            throw new AutopilotError(
+                "AUTOPILOT_IMPORT_TIMEOUT",
+                `import of serial ${current.serialNumber ?? inputs.serialNumber} still ${status} after importTimeoutSeconds=${timeoutSeconds}. The import record ${id} is in the state: run \`pulumi up\` again to resume waiting, or raise importTimeoutSeconds.`,
+            );
+        }
+        ctx.log(`import ${id}: ${status}, checking again in ${delay / 1000}s`);
+        await ctx.sleep(delay);
+        const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
+        current = res.body;
+    }
+}
+
+/** ImportedWindowsAutopilotDeviceIdentity: a hardware-hash import that the provider waits for. */
+export const importedIdentitySpec: ResourceSpec = {
+    typeName: "ImportedWindowsAutopilotDeviceIdentity",
+    graphType: "microsoft.graph.importedWindowsAutopilotDeviceIdentity",
+    apiVersion: "v1.0",
+    idOutput: "importedDeviceId",
+    fields: importedIdentityFields,
+    permission: "DeviceManagementServiceConfig.ReadWrite.All",
+    // Two import records of one serial cannot coexist: a re-import removes the old record first.
+    deleteBeforeReplace: true,
+
+    item(id, props) {
+        const item = itemOf(id, props);
+        return { path: item.path, route: `GET ${item.route}` };
+    },
+
+    patchTarget(id, props, routeName) {
+        if (routeName === "uploadDeviceIdentities") {
+            // The beta page's route: no ids in the path, the identity's id in the body.
+            return {
+                method: "PATCH",
+                apiVersion: "beta",
+                path: "/importedWindowsAutopilotDeviceIdentityUpload/deviceIdentities",
+                route: "PATCH /importedWindowsAutopilotDeviceIdentityUpload/deviceIdentities",
+                bodyExtras: { "@odata.type": ODATA_TYPE, id },
+            };
+        }
+        const item = itemOf(id, props);
+        return { method: "PATCH", path: item.path, route: `PATCH ${item.route}`, bodyExtras: { "@odata.type": ODATA_TYPE } };
+    },
+
+    validate(inputs) {
+        if (inputs.importedDeviceId === undefined) {
+            const failures = [];
+            if (inputs.serialNumber === undefined) failures.push({ property: "serialNumber", reason: "serialNumber is required to import a device (or give importedDeviceId to adopt an import record)" });
+            if (inputs.hardwareIdentifier === undefined) failures.push({ property: "hardwareIdentifier", reason: "hardwareIdentifier (the base64 hardware hash) is required to import a device" });
+            return failures;
+        }
+        return [];
+    },
+
+    async create(ctx, inputs) {
+        if (inputs.importedDeviceId !== undefined) {
+            const id = String(inputs.importedDeviceId);
+            const item = itemOf(id, inputs);
+            try {
+                const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
+                return { id, graph: res.body, written: [] };
+            } catch (e) {
+                if (GraphError.isGraphError(e) && e.status === 404) {
+                    throw new AutopilotError("AUTOPILOT_IMPORT_NOT_FOUND", `importedDeviceId: no import record with id ${id} (Graph answered 404, request-id ${e.requestId ?? "none"}).`);
+                }
+                throw e;
+            }
+        }
+        const body: Props = { "@odata.type": ODATA_TYPE };
+        const written: string[] = [];
+        for (const name of Object.keys(importedIdentityFields)) {
+            const spec = importedIdentityFields[name];
+            if (spec.write === "key" || spec.write === "setting" || isEmpty(inputs[name])) continue;
+            body[name] = inputs[name];
+            written.push(name);
+        }
+        const collection = inputs.uploadId !== undefined ? `${UPLOADS}/${encodeURIComponent(String(inputs.uploadId))}/deviceIdentities` : COLLECTION;
+        const route = inputs.uploadId !== undefined ? `POST ${UPLOADS}/{uploadId}/deviceIdentities` : `POST ${COLLECTION}`;
+        const res = await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path: collection, route, body });
+        return { id: String(res.body.id), graph: res.body, written };
+    },
+
+    async settle(ctx, id, graph, inputs) {
+        return inputs.waitForImport === false ? graph : waitForImport(ctx, id, graph, inputs);
+    },
+
+    needsSettle(state, inputs) {
+        return inputs.waitForImport !== false && state.importStatus !== "complete";
+    },
+
+    async delete(ctx, id, props) {
+        const item = itemOf(id, props);
+        try {
+            await ctx.graph.send({ method: "DELETE", apiVersion: "v1.0", path: item.path, route: `DELETE ${item.route}` });
+        } catch (e) {
+            if (GraphError.isGraphError(e) && e.status === 404) return; // already gone
+            throw e;
+        }
+    },
+
+    extraOutputs(graph) {
+        const state = graph.state as Props | null | undefined;
+        const registration = state?.deviceRegistrationId;
+        return {
+            importStatus: importStatus(graph),
+            autopilotDeviceId: importStatus(graph) === "complete" && typeof registration === "string" && registration !== "" ? registration : null,
+        };
+    },
+};

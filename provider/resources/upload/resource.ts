@@ -1,0 +1,24 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AutopilotResource } from "../../lifecycle/resource";
+import { uploadSpec } from "./spec";
+
+/** Inputs of {@link ImportedWindowsAutopilotDeviceIdentityUpload}. */
+export interface ImportedWindowsAutopilotDeviceIdentityUploadArgs {
+    /** Graph id of the upload to adopt (required). */
+    uploadId: pulumi.Input<string>;
+    /** noUpload, pending, complete or error; PATCHed. */
+    status?: pulumi.Input<"noUpload" | "pending" | "complete" | "error">;
+    /** ISO 8601 date-time; PATCHed. */
+    createdDateTimeUtc?: pulumi.Input<string>;
+}
+
+/** An import upload (Graph importedWindowsAutopilotDeviceIdentityUpload), adopted by id. Delete releases it. */
+export class ImportedWindowsAutopilotDeviceIdentityUpload extends AutopilotResource {
+    declare readonly uploadId: pulumi.Output<string>;
+    declare readonly status: pulumi.Output<string>;
+    declare readonly createdDateTimeUtc: pulumi.Output<string>;
+
+    constructor(name: string, args: ImportedWindowsAutopilotDeviceIdentityUploadArgs, opts?: pulumi.CustomResourceOptions) {
+        super(uploadSpec, name, args as unknown as Record<string, unknown>, opts);
+    }
+}

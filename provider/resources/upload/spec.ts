@@ -1,0 +1,56 @@
+import { GraphError } from "../../graph";
+import { AutopilotError } from "../../lifecycle/errors";
+import type { FieldSpec } from "../../lifecycle/fields";
+import type { ResourceSpec } from "../../lifecycle/spec";
+import type { Props } from "../../lifecycle/values";
+
+const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
+const ITEM_ROUTE = `${UPLOADS}/{id}`;
+
+/** Fields of ImportedWindowsAutopilotDeviceIdentityUpload. */
+export const uploadFields: Record<string, FieldSpec> = {
+    uploadId: { kind: { type: "guid" }, write: "key", doc: "Graph id of the upload to adopt" },
+    status: { kind: { type: "enum", api: "v1.0", name: "importedWindowsAutopilotDeviceIdentityUploadStatus" }, write: "patch", doc: "upload status" },
+    createdDateTimeUtc: { kind: { type: "datetime" }, write: "patch", doc: "when the upload was created" },
+};
+
+/** ImportedWindowsAutopilotDeviceIdentityUpload: an upload adopted by id; status and date PATCHed. */
+export const uploadSpec: ResourceSpec = {
+    typeName: "ImportedWindowsAutopilotDeviceIdentityUpload",
+    graphType: "microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload",
+    apiVersion: "v1.0",
+    idOutput: "uploadId",
+    fields: uploadFields,
+    permission: "DeviceManagementServiceConfig.ReadWrite.All",
+
+    item: (id) => ({ path: `${UPLOADS}/${encodeURIComponent(id)}`, route: `GET ${ITEM_ROUTE}` }),
+
+    patchTarget: (id) => ({
+        method: "PATCH",
+        path: `${UPLOADS}/${encodeURIComponent(id)}`,
+        route: `PATCH ${ITEM_ROUTE}`,
+        bodyExtras: { "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload" },
+    }),
+
+    validate(inputs) {
+        return inputs.uploadId === undefined ? [{ property: "uploadId", reason: "uploadId is required: the Graph id of the upload to adopt (uploads are made by the Intune portal's CSV import)" }] : [];
+    },
+
+    async create(ctx, inputs) {
+        const id = String(inputs.uploadId);
+        try {
+            const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: `${UPLOADS}/${encodeURIComponent(id)}`, route: `GET ${ITEM_ROUTE}` });
+            return { id, graph: res.body, written: [] };
+        } catch (e) {
+            if (GraphError.isGraphError(e) && e.status === 404) {
+                throw new AutopilotError("AUTOPILOT_UPLOAD_NOT_FOUND", `uploadId: no upload with id ${id} (Graph answered 404, request-id ${e.requestId ?? "none"}).`);
+            }
+            throw e;
+        }
+    },
+
+    async delete(ctx, id) {
+        // Releasing an upload forgets it; the upload and its identities stay in Intune.
+        ctx.log(`ImportedWindowsAutopilotDeviceIdentityUpload ${id}: released (no request)`);
+    },
+};

@@ -1,0 +1,76 @@
+/**
+ * One request through the emulator: scripted faults, routing, the handler, and Graph's error
+ * body and standard headers. Used by the HTTP server and by each `$batch` item.
+ */
+import { assignmentRoutes } from "./assignments";
+import { handleBatch } from "./batch";
+import { deviceRoutes } from "./devices";
+import { answerIds, errorReply, withStandardHeaders } from "./answers";
+import { GraphError, noMethodMatch } from "./errors";
+import { importRoutes } from "./imports";
+import { matchRoute, Reply, RouteContext, RouteDef, splitPath } from "./router";
+import type { EmulatorState } from "./state";
+import { uploadRoutes } from "./uploads";
+
+/** A request as the dispatcher sees it (already authenticated). */
+export interface InboundRequest {
+  method: string;
+  /** Path with version, without query. */
+  path: string;
+  query: Record<string, string>;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  body: unknown;
+  /** Set when the body was not valid JSON: the parser's message. */
+  bodyInvalid?: string;
+  viaBatch: boolean;
+}
+
+/** Every route the emulator serves. */
+export const ROUTES: readonly RouteDef[] = [
+  ...deviceRoutes,
+  ...importRoutes,
+  ...uploadRoutes,
+  ...assignmentRoutes,
+  { pattern: "$batch", versions: ["beta", "v1.0"], methods: { POST: (ctx) => handleBatch(ctx, dispatch) } },
+];
+
+/** Answers one authenticated request. Never throws. */
+export async function dispatch(state: EmulatorState, req: InboundRequest): Promise<Reply> {
+  const { requestId, clientRequestId } = answerIds(req.headers);
+  let reply: Reply;
+  try {
+    // Faults come first: a throttled or failing service answers before looking at the route.
+    const fault = state.faults.take(req.method, req.path);
+    if (fault) throw fault;
+    const { version, segments } = splitPath(req.path);
+    const match = matchRoute(ROUTES, version, segments);
+    const method = req.method.toUpperCase();
+    const handler = match.route.methods[method];
+    if (!handler) throw noMethodMatch(match.template, method, match.odataPath);
+    const ctx: RouteContext = {
+      state,
+      version,
+      method,
+      path: req.path,
+      query: req.query,
+      headers: req.headers,
+      params: match.params,
+      template: match.template,
+      odataPath: match.odataPath,
+      selfUrl: state.baseUrl + req.path,
+      requestId,
+      viaBatch: req.viaBatch,
+      body: () => {
+        if (req.bodyInvalid !== undefined) {
+          throw new GraphError(400, "BadRequest", `Invalid JSON in the request body: ${req.bodyInvalid}`);
+        }
+        return req.body;
+      },
+    };
+    reply = await handler(ctx);
+  } catch (e) {
+    reply = errorReply(e, requestId, clientRequestId);
+  }
+  return withStandardHeaders(reply, requestId, clientRequestId);
+}

@@ -1,0 +1,187 @@
+/**
+ * Public types of the Graph emulator: options, the request log, faults and the in-memory tenant.
+ * Tests import these from `test/emulator` (index.ts re-exports them).
+ */
+
+/** Graph API version segment served by the emulator. */
+export type ApiVersion = "beta" | "v1.0";
+
+/**
+ * How the emulator behaves where the documentation and the live service disagree.
+ * - `documented`: PATCH works as the five update pages say (200 with the object), imports resolve at
+ *   the first read, deletes take effect at once.
+ * - `live`: PATCH on device identities and imported identities answers 400
+ *   "No method match route template", imports stay pending for a few reads, deletes of device
+ *   identities are asynchronous and writes can become visible only after a delay.
+ */
+export type EmulatorProfile = "documented" | "live";
+
+/** Options of {@link startEmulator}. Every field is optional. */
+export interface EmulatorOptions {
+  /** TCP port on 127.0.0.1; 0 (default) picks an ephemeral port. */
+  port?: number;
+  /** Behaviour profile; default "documented". */
+  profile?: EmulatorProfile;
+  /** Tenant seed: a JSON file path or an object; default `test/emulator/seed/tenant.json`. */
+  seed?: string | TenantSeed;
+  /** Accepted bearer tokens; default `["emulator-token"]`. */
+  tokens?: string[];
+  /** Live profile: how many reads of an import record (or of a deleted device) still show the old state; default 2. */
+  importPendingReads?: number;
+  /** Live profile: a write becomes visible to reads only after this many milliseconds; default 0. */
+  writeVisibilityDelayMs?: number;
+  /** Added before every HTTP answer, in milliseconds; default 0. */
+  latencyMs?: number;
+}
+
+/** One request as the emulator saw it, with the status it answered. */
+export interface RecordedRequest {
+  /** 1-based arrival order; keeps counting after {@link Emulator.clearRequests}. */
+  seq: number;
+  method: string;
+  /** Path without query, including the version segment, e.g. `/beta/deviceManagement/...`. */
+  path: string;
+  /** Query parameters, decoded (`$filter`, `$top`, `$skiptoken`, ...). */
+  query: Record<string, string>;
+  /** Lower-cased header names. `authorization` is always `"Bearer <redacted>"`: tokens are secrets. */
+  headers: Record<string, string>;
+  /** Parsed JSON body; the raw text when it was not valid JSON; undefined when empty. */
+  body: unknown;
+  /** HTTP status the emulator answered (0 while the answer is still being computed). */
+  status: number;
+  /** Arrival time, `Date.now()`. */
+  time: number;
+  /** True for an item of a `$batch` request (the envelope is recorded too, before its items). */
+  viaBatch?: boolean;
+  /** For `$batch` items: the item's `id` inside the batch. */
+  batchItemId?: string;
+}
+
+/** Statuses a scripted fault can answer with. */
+export type FaultStatus = 429 | 500 | 502 | 503 | 504;
+
+/** A scripted failure, checked after authentication and before routing. */
+export interface FaultSpec {
+  /** HTTP method to match (case-insensitive); omitted = any. */
+  method?: string;
+  /**
+   * Matched against the path without query (e.g. `/beta/deviceManagement/windowsAutopilotDeviceIdentities/x`):
+   * a RegExp is tested, a string matches when the path contains it. Omitted = any path.
+   */
+  path?: RegExp | string;
+  status: FaultStatus;
+  /** `Retry-After` header value sent verbatim ("2", "0.5", an HTTP date); omitted = no header. */
+  retryAfter?: string;
+  /** How many matching requests fail; default 1. `Infinity` = until {@link Emulator.clearFaults}. */
+  times?: number;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Base URL without version segment, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** Current profile (see {@link Emulator.setProfile}). */
+  readonly profile: EmulatorProfile;
+  /** Every request in arrival order, rejected ones included. The array is cleared in place. */
+  readonly requests: RecordedRequest[];
+  clearRequests(): void;
+  /** The in-memory tenant; tests may read and mutate it to simulate out-of-band changes. */
+  readonly tenant: Tenant;
+  injectFault(f: FaultSpec): void;
+  clearFaults(): void;
+  setProfile(p: EmulatorProfile): void;
+  close(): Promise<void>;
+}
+
+/** Values of `state.deviceImportStatus` (from the schema's enum). */
+export type ImportStatus = "unknown" | "pending" | "partial" | "complete" | "error";
+
+/** `microsoft.graph.importedWindowsAutopilotDeviceIdentityState`. */
+export interface ImportState {
+  deviceImportStatus: ImportStatus | string;
+  deviceRegistrationId: string | null;
+  deviceErrorCode: number;
+  deviceErrorName: string | null;
+}
+
+/**
+ * A stored Graph object: `id` plus the properties that were set. Properties not present are
+ * answered with their schema default (null, the enum default, "0001-01-01T00:00:00Z").
+ */
+export interface GraphRecord {
+  id: string;
+  [property: string]: unknown;
+}
+
+/** A windowsAutopilotDeviceIdentity. */
+export interface DeviceIdentity extends GraphRecord {
+  serialNumber?: string | null;
+  manufacturer?: string | null;
+  model?: string | null;
+  groupTag?: string | null;
+  enrollmentState?: string;
+}
+
+/** An importedWindowsAutopilotDeviceIdentity (top-level or upload-scoped). */
+export interface ImportedDeviceIdentity extends GraphRecord {
+  serialNumber?: string | null;
+  productKey?: string | null;
+  /** Base64 (Edm.Binary). */
+  hardwareIdentifier?: string | null;
+  importId?: string | null;
+  groupTag?: string | null;
+  assignedUserPrincipalName?: string | null;
+  state?: ImportState | null;
+}
+
+/** An importedWindowsAutopilotDeviceIdentityUpload with its upload-scoped identities. */
+export interface Upload extends GraphRecord {
+  createdDateTimeUtc?: string;
+  status?: "noUpload" | "pending" | "complete" | "error" | string;
+  /** Upload-scoped identities by id (the `deviceIdentities` navigation; not part of the upload's JSON). */
+  deviceIdentities: Map<string, ImportedDeviceIdentity>;
+}
+
+/** A windowsAutopilotDeploymentProfileAssignment (beta). */
+export interface ProfileAssignment extends GraphRecord {
+  source?: "direct" | "policySets" | string;
+  sourceId?: string | null;
+  /** A deviceAndAppManagementAssignmentTarget, with its `@odata.type`. */
+  target?: Record<string, unknown> | null;
+}
+
+/** The in-memory tenant. Keys are object ids (lower-case GUIDs in the seed). */
+export interface Tenant {
+  devices: Map<string, DeviceIdentity>;
+  importedIdentities: Map<string, ImportedDeviceIdentity>;
+  uploads: Map<string, Upload>;
+  /** Deployment-profile assignments, by device id, then by assignment id. */
+  assignments: Map<string, Map<string, ProfileAssignment>>;
+  /** Serial numbers registered to another tenant (imports of these fail with 808). Compared case-insensitively. */
+  otherTenantSerials: Set<string>;
+  /** Ids of every object deleted through the API (devices once deregistration finished). */
+  deletedIds: Set<string>;
+  /** Import records still being processed: id -> reads answered while pending. */
+  pendingImports: Map<string, number>;
+  /** Live profile: devices being deregistered: id -> reads still answered before they vanish. */
+  deregistering: Map<string, number>;
+}
+
+/** The JSON form of an upload: its identities as an array. */
+export interface UploadSeed {
+  id: string;
+  createdDateTimeUtc?: string;
+  status?: string;
+  deviceIdentities?: ImportedDeviceIdentity[];
+}
+
+/** The JSON form of a tenant (`seed/tenant.json`). */
+export interface TenantSeed {
+  devices?: DeviceIdentity[];
+  /** Records whose `state.deviceImportStatus` is "pending" or "unknown" go through import processing. */
+  importedIdentities?: ImportedDeviceIdentity[];
+  uploads?: UploadSeed[];
+  /** Device id -> its assignments. */
+  assignments?: Record<string, ProfileAssignment[]>;
+  otherTenantSerials?: string[];
+}
