@@ -61,7 +61,7 @@ export function readHeader(fields: string[], line: number, file: string): { layo
         problems.push({
             file,
             line,
-            reason: `is not a header line: none of its ${fields.length} values is a known column name; the first line must name the columns: ${ALLOWED}`,
+            reason: `is not a header line: ${fields.length === 1 ? "its only value is not" : `none of its ${fields.length} values is`} a known column name; the first line must name the columns: ${ALLOWED}`,
         });
         return { layout: { ...layout, usable: false }, problems };
     }
@@ -110,9 +110,10 @@ function show(name: string, i: number): string {
     return trimmed.length > 60 ? `${trimmed.slice(0, 57)}...` : trimmed;
 }
 
-// Words, as column names are; a hash (long base64) or a product key (digit groups) is not.
+// Words, as column names are (also a whole header line split by ';' or tabs); a hardware hash
+// (base64: digits, + and /) or a product key (digit groups) is not.
 function nameLike(value: string): boolean {
-    return value.length <= 40 && /^[A-Za-z _.()\-]*$/.test(value);
+    return /^[A-Za-z _.()\-;\t]*$/.test(value);
 }
 
 // One field holding the whole header line means another separator; only commas are read

@@ -1,5 +1,5 @@
 // CsvError from the same entry point: "csv-parse" and "csv-parse/sync" are separate bundles with separate classes.
-import { CsvError, parse } from "csv-parse/sync";
+import { CsvError, type CsvErrorCode, parse } from "csv-parse/sync";
 
 /** One CSV record (header or row) and the physical line where it starts. */
 export interface CsvRecord {
@@ -89,13 +89,14 @@ function firstNonSpace(bytes: Buffer, offset: number): number {
 
 // csv-parse's own messages quote the characters around the error, which may be part of a
 // hardware hash or product key: only the code is used, with a description written here.
-function describeCsvError(code: string): string {
+function describeCsvError(code: CsvErrorCode): string {
     switch (code) {
         case "CSV_QUOTE_NOT_CLOSED":
             return 'a quoted value is never closed: a closing " is missing';
         case "CSV_INVALID_CLOSING_QUOTE":
+        case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
             return 'a quoted value is followed by other characters before the next comma: a " inside a quoted value must be doubled ("")';
-        case "CSV_INVALID_OPENING_QUOTE":
+        case "INVALID_OPENING_QUOTE": // sic: csv-parse's code has no CSV_ prefix
             return 'a " appears inside an unquoted value: quote the whole value and double the inner " ("")';
         default:
             return `is not valid CSV (${code})`;

@@ -256,7 +256,7 @@ export class Engine {
 
         if (!old) {
             step.op = "create";
-            step.changed = Object.keys(inputs).filter((k) => k !== "__provider");
+            step.changed = Object.keys(news).filter((k) => k !== "__provider");
             if (preview) {
                 this.record(step, steps);
                 // Outputs not known before create are unknown to dependents, as in `pulumi preview`.

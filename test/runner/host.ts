@@ -36,6 +36,8 @@ export interface HostOptions {
     cwd: string;
     project?: string;
     env?: Record<string, string | undefined>;
+    /** Called with each line the host writes to stderr (the provider's log, when enabled). */
+    onStderrLine?: (line: string) => void;
 }
 
 /** One running host process and a typed client for it. */
@@ -53,7 +55,15 @@ export class Host {
         env.PULUMI_NODEJS_PROJECT = opts.project ?? env.PULUMI_NODEJS_PROJECT ?? "autopilot-test";
         const child = spawn(process.execPath, [entry, "127.0.0.1:1"], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
         const stderr: string[] = [];
-        child.stderr!.setEncoding("utf8").on("data", (d: string) => stderr.push(d));
+        let partial = "";
+        child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+            stderr.push(d);
+            if (opts.onStderrLine) {
+                const lines = (partial + d).split("\n");
+                partial = lines.pop()!;
+                lines.forEach((l) => opts.onStderrLine!(l));
+            }
+        });
         const port = await new Promise<string>((resolve, reject) => {
             let buf = "";
             const onData = (d: Buffer) => {

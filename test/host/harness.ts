@@ -1,0 +1,59 @@
+/** Shared set-up for tests through the real dynamic-provider host against the emulator. */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Emulator, EmulatorOptions, startEmulator } from "../emulator";
+import { Engine, Step } from "../runner/engine";
+import { Host, REPO_ROOT } from "../runner/host";
+
+export const TOKEN = "emulator-token";
+
+export interface HostHarness {
+    emu: Emulator;
+    host: Host;
+    /** A fresh engine (fresh state) for a program. */
+    engine(program: () => unknown, extraConfig?: Record<string, string>): Engine;
+    close(): Promise<void>;
+}
+
+/** Starts an emulator and a host whose working directory is the repository (the root project). */
+export async function startHarness(options: EmulatorOptions = {}, hostCwd = REPO_ROOT): Promise<HostHarness> {
+    const emu = await startEmulator(options);
+    const host = await Host.start({ cwd: hostCwd, project: "autopilot-test" });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "autopilot-state-"));
+    let n = 0;
+    return {
+        emu,
+        host,
+        engine(program, extraConfig = {}) {
+            return new Engine({
+                host,
+                project: "autopilot-test",
+                stack: "test",
+                config: { "autopilot:graphEndpoint": emu.url, "autopilot:accessToken": TOKEN, "autopilot:maxRetries": "3", ...extraConfig },
+                secretConfigKeys: ["autopilot:accessToken"],
+                stateFile: path.join(dir, `state-${++n}.json`),
+                program,
+            });
+        },
+        async close() {
+            await host.close();
+            await emu.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
+    };
+}
+
+/** Requests the emulator saw, as "METHOD /path" lines (version prefix kept). */
+export function requestLines(emu: Emulator): string[] {
+    return emu.requests.map((r) => `${r.method} ${r.path}`);
+}
+
+/** The one step for a resource name. */
+export function stepOf(steps: Step[], name: string): Step {
+    const found = steps.filter((s) => s.name === name);
+    if (found.length !== 1) {
+        throw new Error(`expected one step for ${name}, got ${JSON.stringify(steps)}`);
+    }
+    return found[0];
+}

@@ -1,0 +1,24 @@
+/** Loads a Pulumi program folder (Pulumi.yaml + index.ts) the way the Node language host does. */
+import * as fs from "fs";
+import * as path from "path";
+
+/** The project name from a folder's Pulumi.yaml. */
+export function projectName(dir: string): string {
+    const yaml = fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8");
+    const match = /^name:\s*(\S+)/m.exec(yaml);
+    if (!match) throw new Error(`${dir}/Pulumi.yaml has no name`);
+    return match[1];
+}
+
+/** A function that runs the folder's index.ts afresh (each run re-evaluates the program). */
+export function programFrom(dir: string): () => unknown {
+    const entry = path.join(dir, "index.ts");
+    return () => {
+        for (const key of Object.keys(require.cache)) {
+            if (key.startsWith(dir + path.sep) && !key.includes(`${path.sep}node_modules${path.sep}`)) {
+                delete require.cache[key];
+            }
+        }
+        return require(entry);
+    };
+}
