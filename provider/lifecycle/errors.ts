@@ -26,9 +26,14 @@ export class ResourceInitError extends Error {
     }
 }
 
-/** A problem with the program's configuration or inputs found at run time (not by check). */
+/** A problem found at run time (not by check): a device not found, an import that failed. */
 export class AutopilotError extends Error {
-    constructor(readonly code: string, message: string) {
+    constructor(
+        readonly code: string,
+        message: string,
+        /** The Graph object as last read, so the state records what Graph holds. */
+        readonly graph?: Props,
+    ) {
         super(message);
         this.name = "AutopilotError";
     }

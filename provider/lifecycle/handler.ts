@@ -18,6 +18,16 @@ export interface ResourceHandler {
     delete(id: string, props: Props): Promise<void>;
 }
 
+function messageOf(e: unknown): string {
+    return e instanceof Error ? e.message : String(e);
+}
+
+/** The Graph object a failure last saw (an import's final state), else what the caller had. */
+function latestGraph(e: unknown, fallback: Props): Props {
+    const seen = (e as { graph?: unknown } | null)?.graph;
+    return seen !== null && typeof seen === "object" ? (seen as Props) : fallback;
+}
+
 function isWrittenByRequest(route: WriteRoute): boolean {
     return route === "patch" || typeof route === "object";
 }
@@ -93,8 +103,7 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                 return { id: created.id, outs: toOutputs(spec, created.id, graph, inputs) };
             } catch (e) {
                 // The object exists in Graph: hand its id to the engine so it is kept in the state.
-                const message = e instanceof Error ? e.message : String(e);
-                throw new ResourceInitError(message, created.id, toOutputs(spec, created.id, graph, inputs));
+                throw new ResourceInitError(messageOf(e), created.id, toOutputs(spec, created.id, latestGraph(e, graph), inputs));
             }
         },
 
@@ -131,7 +140,7 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                     graph = await spec.settle!(ctx, id, graph, news);
                 } catch (e) {
                     // Keep what Graph now holds in the state; the next run settles again.
-                    throw new ResourceInitError(e instanceof Error ? e.message : String(e), id, toOutputs(spec, id, graph, news));
+                    throw new ResourceInitError(messageOf(e), id, toOutputs(spec, id, latestGraph(e, graph), news));
                 }
             }
             return { outs: toOutputs(spec, id, graph, news) };

@@ -17,9 +17,10 @@ export interface HostHarness {
 }
 
 /** Starts an emulator and a host whose working directory is the repository (the root project). */
-export async function startHarness(options: EmulatorOptions = {}, hostCwd = REPO_ROOT): Promise<HostHarness> {
+export async function startHarness(options: EmulatorOptions = {}, hostCwd = REPO_ROOT, hostEnv: Record<string, string> = {}): Promise<HostHarness> {
     const emu = await startEmulator(options);
-    const host = await Host.start({ cwd: hostCwd, project: "autopilot-test" });
+    // Import polling starts at 50 ms here: the host is another process, so its clock is real.
+    const host = await Host.start({ cwd: hostCwd, project: "autopilot-test", env: { AUTOPILOT_IMPORT_POLL_MS: "50", ...hostEnv } });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "autopilot-state-"));
     let n = 0;
     return {

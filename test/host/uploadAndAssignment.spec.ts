@@ -1,0 +1,151 @@
+import * as assert from "assert";
+import {
+    ImportedWindowsAutopilotDeviceIdentityUpload,
+    ImportedWindowsAutopilotDeviceIdentityUploadArgs,
+    WindowsAutopilotDeploymentProfileAssignment,
+    WindowsAutopilotDeploymentProfileAssignmentArgs,
+} from "../../provider";
+import { HostHarness, requestLines, startHarness, stepOf } from "./harness";
+
+const UPLOAD_ID = "ed4a63b2-b47c-45a7-88d2-241adc7a4dfe";
+const UPLOADS = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
+const DEVICE = "1cb374d2-6cd6-4ba1-a886-448a9054629d";
+const SEED_ASSIGNMENT = { device: "4b77edd2-0549-4e37-960f-5dcd781c6560", id: "a979a3cd-8d8c-4be2-8cca-9193cb7ba682" };
+const ASSIGNMENTS = (device: string) => `/beta/deviceManagement/windowsAutopilotDeviceIdentities/${device}/deploymentProfile/assignments`;
+const GROUP_A = "0b8d3c1e-2f4a-4d5b-9c6e-7f8a9b0c1d2e";
+const GROUP_B = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9";
+const ASSIGNMENT_TYPE = "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
+
+for (const profile of ["documented", "live"] as const) {
+    describe(`ImportedWindowsAutopilotDeviceIdentityUpload through the real host (${profile} profile)`, function () {
+        let h: HostHarness;
+        before(async () => {
+            h = await startHarness({ profile });
+        });
+        after(async () => h.close());
+        beforeEach(() => h.emu.clearRequests());
+
+        it("adopts by uploadId, PATCHes only the changed status, reads, and releases on delete", async () => {
+            let status: "pending" | "complete" = "complete";
+            let declared = true;
+            const engine = h.engine(() => {
+                if (declared) new ImportedWindowsAutopilotDeviceIdentityUpload("upload", { uploadId: UPLOAD_ID, status });
+            });
+            await engine.up(false);
+            assert.deepStrictEqual(requestLines(h.emu), [`GET ${UPLOADS}/${UPLOAD_ID}`]);
+            status = "pending";
+            h.emu.clearRequests();
+            const step = stepOf(await engine.up(false), "upload");
+            assert.strictEqual(step.op, "update", step.error);
+            const patch = h.emu.requests.find((r) => r.method === "PATCH")!;
+            assert.strictEqual(patch.path, `${UPLOADS}/${UPLOAD_ID}`);
+            assert.deepStrictEqual(patch.body, { "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload", status: "pending" });
+            assert.strictEqual(engine.outputsOf("autopilot:ImportedWindowsAutopilotDeviceIdentityUpload", "upload")!.status, "pending");
+
+            h.emu.tenant.uploads.get(UPLOAD_ID)!.status = "error";
+            const refreshed = await engine.refresh();
+            assert.deepStrictEqual(stepOf(refreshed, "upload").changed, ["status"]);
+
+            declared = false;
+            h.emu.clearRequests();
+            assert.strictEqual(stepOf(await engine.up(false), "upload").op, "delete");
+            assert.deepStrictEqual(h.emu.requests, [], "release sends nothing");
+            assert.ok(h.emu.tenant.uploads.has(UPLOAD_ID));
+        });
+    });
+
+    describe(`WindowsAutopilotDeploymentProfileAssignment through the real host (${profile} profile)`, function () {
+        let h: HostHarness;
+        before(async () => {
+            h = await startHarness({ profile });
+        });
+        after(async () => h.close());
+        beforeEach(() => h.emu.clearRequests());
+
+        it("creates with POST, PATCHes a changed target whole, PATCHes only a changed source, and DELETEs", async () => {
+            let args: WindowsAutopilotDeploymentProfileAssignmentArgs | undefined = { deviceId: DEVICE, target: { kind: "group", groupId: GROUP_A } };
+            const engine = h.engine(() => {
+                if (args) new WindowsAutopilotDeploymentProfileAssignment("assign", args);
+            });
+            const created = stepOf(await engine.up(false), "assign");
+            assert.strictEqual(created.op, "create", created.error);
+            const post = h.emu.requests[0];
+            assert.strictEqual(`${post.method} ${post.path}`, `POST ${ASSIGNMENTS(DEVICE)}`);
+            assert.deepStrictEqual(post.body, { "@odata.type": ASSIGNMENT_TYPE, target: { "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: GROUP_A } });
+            const id = engine.entries()[0].id;
+            assert.deepStrictEqual(engine.outputsOf("autopilot:WindowsAutopilotDeploymentProfileAssignment", "assign")!.target, { kind: "group", groupId: GROUP_A, deviceAndAppManagementAssignmentFilterType: "none" });
+
+            args = { deviceId: DEVICE, target: { kind: "exclusionGroup", groupId: GROUP_B } };
+            h.emu.clearRequests();
+            assert.strictEqual(stepOf(await engine.up(false), "assign").op, "update");
+            const patch = h.emu.requests.find((r) => r.method === "PATCH")!;
+            assert.strictEqual(patch.path, `${ASSIGNMENTS(DEVICE)}/${id}`);
+            assert.deepStrictEqual(patch.body, { "@odata.type": ASSIGNMENT_TYPE, target: { "@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", groupId: GROUP_B } });
+
+            args = { deviceId: DEVICE, target: { kind: "exclusionGroup", groupId: GROUP_B }, source: "policySets" };
+            h.emu.clearRequests();
+            await engine.up(false);
+            assert.deepStrictEqual(h.emu.requests.find((r) => r.method === "PATCH")!.body, { "@odata.type": ASSIGNMENT_TYPE, source: "policySets" });
+
+            h.emu.clearRequests();
+            const plan = await engine.up(true);
+            assert.strictEqual(stepOf(plan, "assign").op, "same");
+            assert.deepStrictEqual(h.emu.requests, []);
+
+            args = undefined;
+            await engine.up(false);
+            assert.deepStrictEqual(requestLines(h.emu), [`DELETE ${ASSIGNMENTS(DEVICE)}/${id}`]);
+            assert.ok(!h.emu.tenant.assignments.get(DEVICE)?.has(id));
+        });
+
+        it("adopts an assignment by assignmentId and maps Graph's target type back to a kind", async () => {
+            const engine = h.engine(() => {
+                new WindowsAutopilotDeploymentProfileAssignment("seeded", { deviceId: SEED_ASSIGNMENT.device, assignmentId: SEED_ASSIGNMENT.id });
+            });
+            await engine.up(false);
+            assert.deepStrictEqual(requestLines(h.emu), [`GET ${ASSIGNMENTS(SEED_ASSIGNMENT.device)}/${SEED_ASSIGNMENT.id}`]);
+            const target = engine.outputsOf("autopilot:WindowsAutopilotDeploymentProfileAssignment", "seeded")!.target as Record<string, unknown>;
+            assert.strictEqual(target.kind, "group");
+            assert.strictEqual(target.groupId, "4feb833d-fd1e-48eb-ad7e-9e4843bc2207");
+        });
+    });
+}
+
+describe("upload and assignment check", function () {
+    let h: HostHarness;
+    before(async () => {
+        h = await startHarness({ profile: "documented" });
+    });
+    after(async () => h.close());
+
+    it("rejects every bad input in check, naming the field, with no request", async () => {
+        const assignmentCases: [WindowsAutopilotDeploymentProfileAssignmentArgs, RegExp][] = [
+            [{ deviceId: DEVICE } as WindowsAutopilotDeploymentProfileAssignmentArgs, /target is required to create an assignment/],
+            [{ deviceId: DEVICE, target: { kind: "group" } }, /target.groupId \(a GUID\) is required when target.kind is group/],
+            [{ deviceId: DEVICE, target: { kind: "exclusionGroup", groupId: "sales" } }, /target.groupId "sales" is not a GUID/],
+            [{ deviceId: DEVICE, target: { kind: "configurationManagerCollection" } }, /target.collectionId is required when target.kind is configurationManagerCollection/],
+            [{ deviceId: DEVICE, target: { kind: "allDevices", groupId: GROUP_A } }, /target.groupId applies only to kind group or exclusionGroup/],
+            [{ deviceId: DEVICE, target: { kind: "everyone" as "allDevices" } }, /target.kind "everyone" is not allowed; allowed values: group, exclusionGroup, allDevices, allLicensedUsers, configurationManagerCollection/],
+            [{ deviceId: DEVICE, target: { kind: "allDevices", deviceAndAppManagementAssignmentFilterType: "include" } }, /deviceAndAppManagementAssignmentFilterId is required when the filter type is include/],
+            [{ deviceId: DEVICE, target: { kind: "allDevices", deviceAndAppManagementAssignmentFilterType: "only" as "include" } }, /deviceAndAppManagementAssignmentFilterType "only" is not allowed; allowed values: none, include, exclude/],
+            [{ deviceId: DEVICE, target: { kind: "allDevices" }, source: "inherited" as "direct" }, /source "inherited" is not allowed; allowed values: direct, policySets/],
+            [{ target: { kind: "allDevices" } } as WindowsAutopilotDeploymentProfileAssignmentArgs, /deviceId is required/],
+        ];
+        for (const [args, expected] of assignmentCases) {
+            const step = stepOf(await h.engine(() => new WindowsAutopilotDeploymentProfileAssignment("a", args)).up(true), "a");
+            assert.strictEqual(step.op, "failed", JSON.stringify(args));
+            assert.match(step.error!, expected);
+        }
+        const uploadCases: [ImportedWindowsAutopilotDeviceIdentityUploadArgs, RegExp][] = [
+            [{ uploadId: UPLOAD_ID, status: "done" as "complete" }, /status "done" is not allowed; allowed values: noUpload, pending, complete, error/],
+            [{ uploadId: UPLOAD_ID, createdDateTimeUtc: "11/22/2026" }, /createdDateTimeUtc "11\/22\/2026" is not an ISO 8601 date-time/],
+            [{} as ImportedWindowsAutopilotDeviceIdentityUploadArgs, /uploadId is required/],
+        ];
+        for (const [args, expected] of uploadCases) {
+            const step = stepOf(await h.engine(() => new ImportedWindowsAutopilotDeviceIdentityUpload("u", args)).up(true), "u");
+            assert.strictEqual(step.op, "failed", JSON.stringify(args));
+            assert.match(step.error!, expected);
+        }
+        assert.deepStrictEqual(h.emu.requests, []);
+    });
+});
