@@ -13,9 +13,13 @@ export function projectName(dir: string): string {
 /** A function that runs the folder's index.ts afresh (each run re-evaluates the program). */
 export function programFrom(dir: string): () => unknown {
     const entry = path.join(dir, "index.ts");
+    // The program's own modules are evaluated afresh; the package and its dependencies are not
+    // (the root project is the package itself: its provider/ and test/ stay loaded).
+    const shared = new Set(["node_modules", "provider", "test", "dist", "examples"]);
     return () => {
         for (const key of Object.keys(require.cache)) {
-            if (key.startsWith(dir + path.sep) && !key.includes(`${path.sep}node_modules${path.sep}`)) {
+            const rel = path.relative(dir, key);
+            if (!rel.startsWith("..") && !path.isAbsolute(rel) && !shared.has(rel.split(path.sep)[0])) {
                 delete require.cache[key];
             }
         }
