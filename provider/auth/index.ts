@@ -1,15 +1,20 @@
-export { CLOUDS, DEFAULT_CLOUD, findCloud } from "./clouds";
+export { CLOUDS, DEFAULT_CLOUD, findCloud, isKnownAuthorityHost } from "./clouds";
 export type { Cloud, CloudName } from "./clouds";
-export { resolveAuthConfig, isLoopbackHost, CONFIG_KEYS } from "./config";
-export type { AuthConfig, ConfigGet } from "./config";
+export { resolveAuthConfig, isLoopbackHost, CONFIG_KEYS, SECRET_CONFIG_KEYS, DEFAULT_OIDC_AUDIENCE } from "./config";
+export type { AuthConfig, ConfigGet, CredentialKind, OidcSource } from "./config";
+export { chooseCredential } from "./credentials";
+export type { CredentialChoice, CredentialOptions } from "./credentials";
+export { fetchGitHubIdToken } from "./githubOidc";
 export {
   createTokenSource,
   createCredential,
   graphScope,
+  redactMessage,
+  authFingerprint,
+  describeAuth,
   CachingTokenSource,
   StaticTokenSource,
   TokenAcquisitionError,
   REFRESH_MARGIN_MS,
 } from "./tokens";
 export type { TokenSourceOptions, CachingTokenSourceOptions } from "./tokens";
-export { LoopbackClientSecretCredential } from "./loopbackCredential";

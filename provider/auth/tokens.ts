@@ -1,19 +1,14 @@
-import {
-  ClientCertificateCredential,
-  ClientSecretCredential,
-  DefaultAzureCredential,
-  type AccessToken,
-  type TokenCredential,
-} from "@azure/identity";
+import { createHash } from "crypto";
+import type { AccessToken, TokenCredential } from "@azure/identity";
 import { redactSecrets } from "../graph/errors";
 import type { Clock, TokenSource } from "../graph/types";
 import type { AuthConfig } from "./config";
-import { LoopbackClientSecretCredential } from "./loopbackCredential";
+import { chooseCredential, type CredentialOptions } from "./credentials";
 
 /** Refresh a token when less than this is left (or half its lifetime, if that is shorter). */
 export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
-export interface TokenSourceOptions {
+export interface TokenSourceOptions extends CredentialOptions {
   /** Use this credential instead of the one the config selects (tests, custom auth). */
   credential?: TokenCredential;
   clock?: Clock;
@@ -35,67 +30,36 @@ export class TokenAcquisitionError extends Error {
   }
 }
 
-/** `<graph origin>/.default`: the app's Graph application permissions. */
+/**
+ * `<graph origin>/.default`: the app's Graph application permissions. With `autopilot:graphEndpoint`
+ * the scope follows the endpoint, so a token meant for Graph never goes to another host.
+ */
 export function graphScope(graphBaseUrl: string): string {
   return `${new URL(graphBaseUrl).origin}/.default`;
 }
 
 /**
- * The credential the config asks for: `ClientSecretCredential` for tenantId + clientId +
- * clientSecret, `ClientCertificateCredential` for a certificate path, else
- * `DefaultAzureCredential` (environment, workload identity, managed identity, Azure CLI),
- * told the tenant and client id when they are set. An http (loopback) authority, the
- * emulator's, gets {@link LoopbackClientSecretCredential}: @azure/identity insists on https.
- * Throws a {@link TokenAcquisitionError} when the credential cannot be built.
+ * The credential the config asks for (see {@link chooseCredential}), made once. Throws a
+ * {@link TokenAcquisitionError} when the credential cannot be built (for `accessToken`, which
+ * needs none, too).
  */
-export function createCredential(cfg: AuthConfig): { credential: TokenCredential; name: string } {
-  const authorityHost = cfg.authorityHost;
-  const secrets = [cfg.clientSecret, cfg.accessToken].filter((s): s is string => !!s);
-  const build = (name: string, make: () => TokenCredential): { credential: TokenCredential; name: string } => {
-    try {
-      return { credential: make(), name };
-    } catch (err) {
-      const why = redactSecrets(err instanceof Error ? err.message : String(err), secrets);
-      throw new TokenAcquisitionError(name, graphScope(cfg.graphBaseUrl), `Could not set up ${name}: ${why}`);
-    }
-  };
-
-  if (new URL(authorityHost).protocol === "http:") {
-    if (!(cfg.tenantId && cfg.clientId && cfg.clientSecret)) {
-      throw new TokenAcquisitionError(
-        "LoopbackClientSecretCredential",
-        graphScope(cfg.graphBaseUrl),
-        "An http authority (autopilot:authorityHost on loopback, for the emulator) works only with autopilot:tenantId, autopilot:clientId and autopilot:clientSecret; other credentials need https",
-      );
-    }
-    const { tenantId, clientId, clientSecret } = cfg;
-    return build("LoopbackClientSecretCredential", () => new LoopbackClientSecretCredential(authorityHost, tenantId, clientId, clientSecret));
+export function createCredential(cfg: AuthConfig, options: CredentialOptions = {}): { credential: TokenCredential; name: string } {
+  const scope = graphScope(cfg.graphBaseUrl);
+  if (cfg.credential === "accessToken") {
+    throw new TokenAcquisitionError("accessToken", scope, "autopilot:accessToken is a token, not a credential");
   }
-  if (cfg.tenantId && cfg.clientId && cfg.clientSecret) {
-    const { tenantId, clientId, clientSecret } = cfg;
-    return build("ClientSecretCredential", () => new ClientSecretCredential(tenantId, clientId, clientSecret, { authorityHost }));
+  const choice = chooseCredential(cfg, options);
+  try {
+    return { credential: choice.make(), name: choice.name };
+  } catch (err) {
+    throw new TokenAcquisitionError(choice.name, scope, `Could not set up ${choice.description}: ${redactMessage(err, choice.secrets)}`);
   }
-  if (cfg.tenantId && cfg.clientId && cfg.clientCertificatePath) {
-    const { tenantId, clientId, clientCertificatePath } = cfg;
-    return build(
-      "ClientCertificateCredential",
-      () => new ClientCertificateCredential(tenantId, clientId, { certificatePath: clientCertificatePath }, { authorityHost }),
-    );
-  }
-  return build(
-    "DefaultAzureCredential",
-    () =>
-      new DefaultAzureCredential({
-        authorityHost,
-        ...(cfg.tenantId ? { tenantId: cfg.tenantId } : {}),
-        ...(cfg.clientId ? { managedIdentityClientId: cfg.clientId, workloadIdentityClientId: cfg.clientId } : {}),
-      }),
-  );
 }
 
 /**
  * The token source for the config: a static one for `accessToken`, else a cache in front of
- * the selected credential (or `opts.credential`).
+ * the selected credential (or `opts.credential`). After a 401 the cache makes a new credential,
+ * so the next token really is a new one (a credential's own cache would hand back the old).
  */
 export function createTokenSource(cfg: AuthConfig, opts: TokenSourceOptions = {}): TokenSource {
   const scope = graphScope(cfg.graphBaseUrl);
@@ -103,10 +67,20 @@ export function createTokenSource(cfg: AuthConfig, opts: TokenSourceOptions = {}
   if (cfg.accessToken && !opts.credential) {
     return new StaticTokenSource(cfg.accessToken, clock);
   }
-  const { credential, name } = opts.credential ? { credential: opts.credential, name: credentialName(opts.credential) } : createCredential(cfg);
-  const secrets = [cfg.clientSecret, cfg.accessToken].filter((s): s is string => !!s);
   const where = [cfg.tenantId && `tenant ${cfg.tenantId}`, cfg.clientId && `client ${cfg.clientId}`].filter(Boolean).join(", ");
-  return new CachingTokenSource(credential, scope, { clock, credentialName: name, secrets, where, logger: opts.logger });
+  if (opts.credential) {
+    const secrets = [cfg.clientSecret, cfg.accessToken, cfg.clientCertificatePassword].filter((s): s is string => !!s);
+    return new CachingTokenSource(opts.credential, scope, { clock, secrets, where, logger: opts.logger });
+  }
+  const choice = chooseCredential(cfg, opts);
+  const make = (): TokenCredential => {
+    try {
+      return choice.make();
+    } catch (err) {
+      throw new TokenAcquisitionError(choice.name, scope, `Could not set up ${choice.description}: ${redactMessage(err, choice.secrets)}`);
+    }
+  };
+  return new CachingTokenSource(make, scope, { clock, credentialName: choice.name, secrets: choice.secrets, where, logger: opts.logger });
 }
 
 /** A bearer token given in config. It cannot be refreshed, so it has no `invalidate`. */
@@ -154,7 +128,12 @@ export interface CachingTokenSourceOptions {
  * One token per process for one credential and scope. It refreshes when less than
  * {@link REFRESH_MARGIN_MS} (or half the token's lifetime, if shorter) is left; one refresh at
  * a time however many callers wait; a failed refresh falls back to the old token while that
- * is still valid. `invalidate()` makes the next call fetch a new token.
+ * is still valid.
+ *
+ * `invalidate(rejected)` (Graph answered 401) drops the cached token if it is the rejected one
+ * and, when the source was given a credential factory, makes a new credential for the next
+ * fetch: @azure/identity's credentials cache tokens themselves and would hand back the token
+ * Graph just refused. Many requests failing with the same token cause one new token, not many.
  */
 export class CachingTokenSource implements TokenSource {
   readonly credentialName: string;
@@ -162,16 +141,29 @@ export class CachingTokenSource implements TokenSource {
   private readonly secrets: readonly string[];
   private readonly where: string;
   private readonly logger?: (line: string) => void;
+  private readonly factory?: () => TokenCredential;
+  private credential?: TokenCredential;
+  private renewCredential = false;
   private cached?: CachedToken;
   private inflight?: Promise<CachedToken>;
+  /** The last token Graph refused: a fetch that returns it again asks a fresh credential. */
+  private rejected?: string;
+  /** Tokens fetched from the credential so far (for logs and tests). */
+  fetches = 0;
 
+  /** `credential`: one credential, or a factory making a fresh one (with an empty cache) after a 401. */
   constructor(
-    private readonly credential: TokenCredential,
+    credential: TokenCredential | (() => TokenCredential),
     readonly scope: string,
     options: CachingTokenSourceOptions = {},
   ) {
+    if (typeof credential === "function") {
+      this.factory = credential;
+    } else {
+      this.credential = credential;
+    }
     this.clock = options.clock ?? { now: () => Date.now() };
-    this.credentialName = options.credentialName ?? credentialName(credential);
+    this.credentialName = options.credentialName ?? (this.credential ? credentialName(this.credential) : "the configured credential");
     this.secrets = options.secrets ?? [];
     this.where = options.where ?? "";
     this.logger = options.logger;
@@ -193,8 +185,18 @@ export class CachingTokenSource implements TokenSource {
     return (await untilAborted(refresh, signal)).token;
   }
 
-  invalidate(): void {
+  /**
+   * Forgets the cached token so the next `getToken` fetches a new one. With `rejected`, only if
+   * that is still the cached token (a later 401 for a token already replaced changes nothing).
+   */
+  invalidate(rejected?: string): void {
+    if (rejected !== undefined) {
+      this.rejected = rejected;
+      // Already replaced, or already being replaced: nothing more to do.
+      if (this.cached === undefined || this.cached.token !== rejected) return;
+    }
     this.cached = undefined;
+    if (this.factory) this.renewCredential = true;
   }
 
   /** The shared refresh; callers that give up (abort) do not cancel it for the others. */
@@ -212,34 +214,59 @@ export class CachingTokenSource implements TokenSource {
 
   private async fetch(): Promise<CachedToken> {
     const startedAt = this.clock.now();
+    if (this.factory && (this.credential === undefined || this.renewCredential)) {
+      this.renewCredential = false;
+      this.credential = this.factory();
+    }
     let access: AccessToken | null;
     try {
-      access = await this.credential.getToken(this.scope);
+      access = await this.credential!.getToken(this.scope);
+      if (this.factory && access?.token !== undefined && access.token === this.rejected) {
+        // A refresh that was under way when Graph refused the token got it from the old
+        // credential's cache: ask a new credential.
+        this.credential = this.factory();
+        access = await this.credential.getToken(this.scope);
+      }
     } catch (err) {
       throw this.failure(err);
     }
     if (!access?.token) throw this.failure(new Error("the credential returned no token"));
+    this.fetches++;
     const expiresAtMs = access.expiresOnTimestamp;
     const lifetime = Math.max(0, expiresAtMs - startedAt);
     let refreshAtMs = expiresAtMs - Math.min(REFRESH_MARGIN_MS, lifetime / 2);
     if (access.refreshAfterTimestamp !== undefined) refreshAtMs = Math.min(refreshAtMs, access.refreshAfterTimestamp);
     const entry: CachedToken = { token: access.token, expiresAtMs, refreshAtMs };
     this.cached = entry;
+    this.logger?.(
+      `auth: got a token from ${this.credentialName} for ${this.scope}, valid until ${new Date(expiresAtMs).toISOString()}, ` +
+        `refreshed after ${new Date(refreshAtMs).toISOString()}`,
+    );
     return entry;
   }
 
   private failure(err: unknown): TokenAcquisitionError {
-    const e = err as { name?: unknown; message?: unknown };
-    const kind = typeof e?.name === "string" && e.name !== "Error" ? `${e.name}: ` : "";
-    const why = redactSecrets(`${kind}${typeof e?.message === "string" ? e.message : String(err)}`, this.secrets);
     const where = this.where ? ` (${this.where})` : "";
     // The original error is not kept as `cause`: its properties may hold request details.
     return new TokenAcquisitionError(
       this.credentialName,
       this.scope,
-      `Could not get a Microsoft Graph token from ${this.credentialName}${where} for scope ${this.scope}: ${why}`,
+      `Could not get a Microsoft Graph token from ${this.credentialName}${where} for scope ${this.scope}: ${redactMessage(err, this.secrets)}`,
     );
   }
+}
+
+// A JWT (an ID token, an assertion, an access token) is a credential wherever it appears.
+const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+// "Bearer <token>" / "bearer <token>" in an echoed request.
+const BEARER = /\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
+
+/** The error's name and message with the given secrets, JWTs and bearer tokens replaced by `***`. */
+export function redactMessage(err: unknown, secrets: readonly string[]): string {
+  const e = err as { name?: unknown; message?: unknown };
+  const kind = typeof e?.name === "string" && e.name !== "Error" ? `${e.name}: ` : "";
+  const text = `${kind}${typeof e?.message === "string" ? e.message : String(err)}`;
+  return redactSecrets(text, secrets).replace(JWT, "***").replace(BEARER, "$1 ***");
 }
 
 function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -276,4 +303,23 @@ function jwtExpiry(token: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A fingerprint of everything in the config that decides where requests go and who signs in
+ * (a SHA-256, so it can be kept and compared without holding secrets in plain text).
+ */
+export function authFingerprint(cfg: AuthConfig): string {
+  return createHash("sha256").update(JSON.stringify(cfg)).digest("hex");
+}
+
+/** One line for the log: endpoint, authority, scope and credential, never a secret. */
+export function describeAuth(cfg: AuthConfig): string {
+  const scope = graphScope(cfg.graphBaseUrl);
+  const who =
+    cfg.credential === "accessToken"
+      ? "a given access token"
+      : chooseCredential(cfg).description;
+  const from = cfg.credentialSource === "none" ? "" : ` (chosen by ${cfg.credentialSource})`;
+  return `auth: Graph ${cfg.graphBaseUrl} (cloud ${cfg.cloud}), scope ${scope}, authority ${cfg.authorityHost}, sign-in with ${who}${from}`;
 }

@@ -24,7 +24,7 @@ export function bearerTokenPolicy(options: BearerTokenPolicyOptions): PipelinePo
   const { tokenSource, graphOrigin, logger, onResend } = options;
   const refreshed = new WeakSet<PipelineRequest>();
 
-  const authorize = async (request: PipelineRequest): Promise<void> => {
+  const authorize = async (request: PipelineRequest): Promise<string> => {
     let token: string;
     try {
       token = await tokenSource.getToken(request.signal);
@@ -43,6 +43,7 @@ export function bearerTokenPolicy(options: BearerTokenPolicyOptions): PipelinePo
       throw err;
     }
     request.headers["authorization"] = `Bearer ${token}`;
+    return token;
   };
 
   return {
@@ -52,14 +53,15 @@ export function bearerTokenPolicy(options: BearerTokenPolicyOptions): PipelinePo
         delete request.headers["authorization"];
         return next(request);
       }
-      await authorize(request);
+      const sent = await authorize(request);
       const response = await next(request);
       if (response.status !== 401 || !tokenSource.invalidate || refreshed.has(request)) {
         return response;
       }
       refreshed.add(request);
       logger?.(`graph: ${request.route} -> 401; fetching a new token and sending once more`);
-      tokenSource.invalidate();
+      // Many requests refused with the same token lead to one new token, not one each.
+      tokenSource.invalidate(sent);
       await authorize(request);
       onResend?.(request);
       return next(request);

@@ -1,19 +1,23 @@
 import { strict as assert } from "node:assert";
-import { CLOUDS, graphScope, isLoopbackHost, resolveAuthConfig } from "../../../provider/auth";
+import { CLOUDS, graphScope, isLoopbackHost, resolveAuthConfig, type AuthConfig } from "../../../provider/auth";
 
 const none = (): undefined => undefined;
 const from = (values: Record<string, string>) => (key: string) => values[key];
+const IDS = { "autopilot:tenantId": "contoso.onmicrosoft.com", "autopilot:clientId": "cid" };
 
 describe("resolveAuthConfig", () => {
-  it("defaults to the global cloud and no credentials", () => {
+  it("defaults to the global cloud and DefaultAzureCredential", () => {
     assert.deepEqual(resolveAuthConfig(none, {}), {
       cloud: "global",
       graphBaseUrl: "https://graph.microsoft.com",
       authorityHost: "https://login.microsoftonline.com",
+      customAuthority: false,
+      credential: "default",
+      credentialSource: "none",
     });
   });
 
-  it("reads the config keys and prefers them to the environment", () => {
+  it("reads the config keys and prefers them to the environment, key by key", () => {
     const cfg = resolveAuthConfig(
       from({ "autopilot:tenantId": "contoso.onmicrosoft.com", "autopilot:clientId": "cid-config", "autopilot:clientSecret": "s3cret" }),
       { AZURE_TENANT_ID: "env-tenant", AZURE_CLIENT_ID: "cid-env", AZURE_CLIENT_SECRET: "env-secret" },
@@ -21,6 +25,8 @@ describe("resolveAuthConfig", () => {
     assert.equal(cfg.tenantId, "contoso.onmicrosoft.com");
     assert.equal(cfg.clientId, "cid-config");
     assert.equal(cfg.clientSecret, "s3cret");
+    assert.equal(cfg.credential, "clientSecret");
+    assert.equal(cfg.credentialSource, "stack config");
   });
 
   it("falls back to AZURE_* and AUTOPILOT_* variables; empty values count as unset", () => {
@@ -28,17 +34,76 @@ describe("resolveAuthConfig", () => {
       AZURE_TENANT_ID: "11111111-2222-3333-4444-555555555555",
       AZURE_CLIENT_ID: "cid",
       AZURE_CLIENT_SECRET: "sec",
-      AUTOPILOT_ACCESS_TOKEN: "Bearer eyJ.a.b",
       AUTOPILOT_GRAPH_ENDPOINT: "http://127.0.0.1:8080/",
     });
     assert.equal(cfg.tenantId, "11111111-2222-3333-4444-555555555555");
     assert.equal(cfg.clientId, "cid");
     assert.equal(cfg.clientSecret, "sec");
-    assert.equal(cfg.accessToken, "eyJ.a.b", "a pasted 'Bearer ' prefix is dropped");
+    assert.equal(cfg.credentialSource, "environment");
     assert.equal(cfg.graphBaseUrl, "http://127.0.0.1:8080");
+    assert.equal(resolveAuthConfig(none, { AUTOPILOT_ACCESS_TOKEN: "Bearer eyJ.a.b" }).accessToken, "eyJ.a.b", "a pasted 'Bearer ' prefix is dropped");
   });
 
-  it("picks Graph host and authority by autopilot:cloud", () => {
+  describe("credential precedence: accessToken > clientSecret > clientCertificatePath > useOidc > DefaultAzureCredential; stack config before environment", () => {
+    const cases: Array<[string, Record<string, string>, NodeJS.ProcessEnv, AuthConfig["credential"], AuthConfig["credentialSource"]]> = [
+      ["token beats secret", { ...IDS, "autopilot:accessToken": "t", "autopilot:clientSecret": "s" }, {}, "accessToken", "stack config"],
+      ["secret beats certificate", { ...IDS, "autopilot:clientSecret": "s", "autopilot:clientCertificatePath": "/c.pem" }, {}, "clientSecret", "stack config"],
+      ["certificate beats OIDC", { ...IDS, "autopilot:clientCertificatePath": "/c.pem", "autopilot:useOidc": "true" }, { AZURE_FEDERATED_TOKEN_FILE: "/t" }, "clientCertificate", "stack config"],
+      ["OIDC in stack config beats a secret in the environment", { ...IDS, "autopilot:useOidc": "true" }, { AZURE_CLIENT_SECRET: "env", AZURE_FEDERATED_TOKEN_FILE: "/t" }, "oidc", "stack config"],
+      ["a certificate in stack config beats a token in the environment", { ...IDS, "autopilot:clientCertificatePath": "/c.pem" }, { AUTOPILOT_ACCESS_TOKEN: "t" }, "clientCertificate", "stack config"],
+      ["environment only: token beats secret", {}, { AUTOPILOT_ACCESS_TOKEN: "t", AZURE_CLIENT_SECRET: "s" }, "accessToken", "environment"],
+      ["environment only: secret beats certificate", IDS, { AZURE_CLIENT_SECRET: "s", AZURE_CLIENT_CERTIFICATE_PATH: "/c.pem" }, "clientSecret", "environment"],
+      ["environment only: OIDC", IDS, { AUTOPILOT_USE_OIDC: "1", AZURE_FEDERATED_TOKEN_FILE: "/t" }, "oidc", "environment"],
+      ["useOidc=false in stack config turns the variable off", { ...IDS, "autopilot:useOidc": "false" }, { AUTOPILOT_USE_OIDC: "true", AZURE_FEDERATED_TOKEN_FILE: "/t" }, "default", "none"],
+      ["none: DefaultAzureCredential", IDS, { AZURE_FEDERATED_TOKEN_FILE: "/t" }, "default", "none"],
+    ];
+    for (const [name, config, env, credential, source] of cases) {
+      it(name, () => {
+        const cfg = resolveAuthConfig(from(config), env);
+        assert.equal(cfg.credential, credential);
+        assert.equal(cfg.credentialSource, source);
+        // Only the chosen credential's values are kept.
+        if (credential !== "clientSecret") assert.equal(cfg.clientSecret, undefined);
+        if (credential !== "accessToken") assert.equal(cfg.accessToken, undefined);
+      });
+    }
+  });
+
+  it("useOidc: a token file, else GitHub Actions' ID-token endpoint, else Azure Pipelines", () => {
+    const oidc = (env: NodeJS.ProcessEnv, extra: Record<string, string> = {}) => resolveAuthConfig(from({ ...IDS, "autopilot:useOidc": "true", ...extra }), env).oidc;
+    const gh = { ACTIONS_ID_TOKEN_REQUEST_URL: "https://pipelines.actions.githubusercontent.com/abc/idtoken?api-version=2.0", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "req-token" };
+    const ado = { SYSTEM_OIDCREQUESTURI: "https://dev.azure.com/contoso/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken", SYSTEM_ACCESSTOKEN: "sys-token", AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: "sc-1" };
+    assert.deepEqual(oidc({ ...gh, ...ado, AZURE_FEDERATED_TOKEN_FILE: "/var/run/token" }), { kind: "tokenFile", path: "/var/run/token" });
+    assert.deepEqual(oidc({}, { "autopilot:oidcTokenFilePath": "/cfg/token" }), { kind: "tokenFile", path: "/cfg/token" });
+    assert.deepEqual(oidc({ ...gh, ...ado }), { kind: "githubActions", requestUrl: gh.ACTIONS_ID_TOKEN_REQUEST_URL, requestToken: "req-token", audience: "api://AzureADTokenExchange" });
+    assert.equal((oidc(gh, { "autopilot:oidcAudience": "api://AzureADTokenExchangeUSGov" }) as { audience: string }).audience, "api://AzureADTokenExchangeUSGov");
+    assert.deepEqual(oidc(ado), { kind: "azurePipelines", serviceConnectionId: "sc-1", systemAccessToken: "sys-token" });
+    assert.deepEqual(oidc({ ...ado, AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: "" }, { "autopilot:azureDevOpsServiceConnectionId": "sc-2" }), { kind: "azurePipelines", serviceConnectionId: "sc-2", systemAccessToken: "sys-token" });
+  });
+
+  it("useOidc without a token source says the three ways to give one", () => {
+    assert.throws(
+      () => resolveAuthConfig(from({ ...IDS, "autopilot:useOidc": "true" }), { ACTIONS_ID_TOKEN_REQUEST_URL: "https://x.example/idtoken" }),
+      (e: Error) =>
+        /^autopilot:useOidc \(or AUTOPILOT_USE_OIDC\) is true but no OIDC token was found: set autopilot:oidcTokenFilePath \(or AZURE_FEDERATED_TOKEN_FILE\)/.test(e.message) &&
+        /ACTIONS_ID_TOKEN_REQUEST_TOKEN is missing/.test(e.message) &&
+        /in Azure Pipelines, set SYSTEM_OIDCREQUESTURI, autopilot:azureDevOpsServiceConnectionId/.test(e.message),
+    );
+    assert.throws(() => resolveAuthConfig(from({ ...IDS, "autopilot:useOidc": "maybe" }), {}), /autopilot:useOidc \(or AUTOPILOT_USE_OIDC\) must be true or false; got "maybe"/);
+    assert.throws(
+      () => resolveAuthConfig(from({ ...IDS, "autopilot:useOidc": "true" }), { ACTIONS_ID_TOKEN_REQUEST_URL: "http://evil.example/idtoken", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "t" }),
+      (e: Error) => /ACTIONS_ID_TOKEN_REQUEST_URL must be an https URL/.test(e.message) && !e.message.includes("evil"),
+    );
+  });
+
+  it("a certificate keeps its password and chain flag", () => {
+    const cfg = resolveAuthConfig(from({ ...IDS, "autopilot:clientCertificatePath": "/c.pem" }), { AZURE_CLIENT_CERTIFICATE_PASSWORD: "pw", AZURE_CLIENT_SEND_CERTIFICATE_CHAIN: "true" });
+    assert.equal(cfg.clientCertificatePath, "/c.pem");
+    assert.equal(cfg.clientCertificatePassword, "pw");
+    assert.equal(cfg.sendCertificateChain, true);
+  });
+
+  it("picks Graph host, authority and scope by autopilot:cloud", () => {
     const expected = {
       global: ["https://graph.microsoft.com", "https://login.microsoftonline.com"],
       usgov: ["https://graph.microsoft.us", "https://login.microsoftonline.us"],
@@ -50,9 +115,12 @@ describe("resolveAuthConfig", () => {
       assert.equal(cfg.cloud, name);
       assert.equal(cfg.graphBaseUrl, graph);
       assert.equal(cfg.authorityHost, authority);
+      assert.equal(cfg.customAuthority, false);
       assert.equal(graphScope(cfg.graphBaseUrl), `${graph}/.default`);
+      assert.equal(CLOUDS[name as keyof typeof CLOUDS].scope, `${graph}/.default`);
     }
     assert.equal(Object.keys(CLOUDS).length, 4);
+    assert.equal(resolveAuthConfig(none, { AUTOPILOT_CLOUD: "china" }).cloud, "china");
     assert.throws(() => resolveAuthConfig(from({ "autopilot:cloud": "mars" }), {}), /autopilot:cloud .*global, usgov, usgovdod, china.*"mars"/);
   });
 
@@ -63,7 +131,7 @@ describe("resolveAuthConfig", () => {
     assert.equal(graphScope(cfg.graphBaseUrl), "https://proxy.example.com/.default");
   });
 
-  it("allows http only on loopback", () => {
+  it("allows http for Graph only on loopback", () => {
     for (const ok of ["http://localhost:1234", "http://127.0.0.1:9", "http://127.10.0.2", "http://[::1]:8443", "https://graph.example.com"]) {
       assert.doesNotThrow(() => resolveAuthConfig(from({ "autopilot:graphEndpoint": ok }), {}), ok);
     }
@@ -89,16 +157,23 @@ describe("resolveAuthConfig", () => {
     );
   });
 
-  it("checks autopilot:authorityHost the same way", () => {
-    assert.equal(resolveAuthConfig(from({ "autopilot:authorityHost": "http://localhost:5000/" }), {}).authorityHost, "http://localhost:5000");
+  it("takes autopilot:authorityHost over https only, host without path; a custom one turns instance discovery off", () => {
+    const cfg = resolveAuthConfig(from({ "autopilot:authorityHost": "https://127.0.0.1:5000/" }), {});
+    assert.equal(cfg.authorityHost, "https://127.0.0.1:5000");
+    assert.equal(cfg.customAuthority, true);
+    assert.equal(resolveAuthConfig(from({ "autopilot:authorityHost": "https://login.microsoftonline.us" }), {}).customAuthority, false);
+    assert.throws(() => resolveAuthConfig(from({ "autopilot:authorityHost": "http://localhost:5000" }), {}), /autopilot:authorityHost \(or AZURE_AUTHORITY_HOST\) must be an https URL.*sign-in works over https only/);
     assert.throws(() => resolveAuthConfig(none, { AZURE_AUTHORITY_HOST: "http://login.example.com" }), /autopilot:authorityHost \(or AZURE_AUTHORITY_HOST\)/);
+    assert.throws(() => resolveAuthConfig(from({ "autopilot:authorityHost": "https://login.microsoftonline.com/contoso" }), {}), /give the host only/);
   });
 
-  it("asks for tenantId and clientId when a secret is set, without showing the secret", () => {
+  it("asks for tenantId and clientId with any app credential, without showing the secret", () => {
     assert.throws(
       () => resolveAuthConfig(from({ "autopilot:clientSecret": "very-secret" }), {}),
-      (e: Error) => /autopilot:clientSecret is set, so autopilot:tenantId .* and autopilot:clientId .* must be set too/.test(e.message) && !e.message.includes("very-secret"),
+      (e: Error) => /^autopilot:clientSecret is set, so autopilot:tenantId .* and autopilot:clientId .* must be set too/.test(e.message) && !e.message.includes("very-secret"),
     );
+    assert.throws(() => resolveAuthConfig(from({ "autopilot:tenantId": "t" }), { AZURE_CLIENT_CERTIFICATE_PATH: "/c.pem" }), /AZURE_CLIENT_CERTIFICATE_PATH is set, so autopilot:clientId \(or AZURE_CLIENT_ID\) must be set too/);
+    assert.throws(() => resolveAuthConfig(from({ "autopilot:useOidc": "true" }), {}), /autopilot:useOidc is set, so autopilot:tenantId/);
   });
 
   it("rejects a tenant id that is neither a GUID nor a domain", () => {

@@ -1,0 +1,113 @@
+import {
+  AzurePipelinesCredential,
+  ClientAssertionCredential,
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  DefaultAzureCredential,
+  WorkloadIdentityCredential,
+  type TokenCredential,
+  type TokenCredentialOptions,
+} from "@azure/identity";
+import type { AuthConfig } from "./config";
+import { fetchGitHubIdToken } from "./githubOidc";
+
+/** Options every credential gets; `httpClient` lets tests watch the credential's requests. */
+export interface CredentialOptions {
+  /** An @azure/core-rest-pipeline HttpClient for the credential's own requests (tests). */
+  httpClient?: TokenCredentialOptions["httpClient"];
+}
+
+/** A credential the config selects, and how to make a fresh one (a fresh token cache). */
+export interface CredentialChoice {
+  /** The @azure/identity class, e.g. "ClientSecretCredential". */
+  name: string;
+  /** Words for logs and errors: the class, tenant, client and how the token is obtained. No secrets. */
+  description: string;
+  /** Makes a new credential. Each has its own token cache, so a new one always asks Entra. */
+  make(): TokenCredential;
+  /** Values that must never appear in a message: secrets the credential was given. */
+  secrets: string[];
+}
+
+/**
+ * The @azure/identity credential for the config (see {@link resolveAuthConfig} for the choice):
+ * ClientSecretCredential, ClientCertificateCredential, for OIDC WorkloadIdentityCredential (token
+ * file), ClientAssertionCredential (GitHub Actions' ID token) or AzurePipelinesCredential, else
+ * DefaultAzureCredential. Every one is pointed at the cloud's authority host; a custom authority
+ * (not one of the four clouds') gets `disableInstanceDiscovery`, as MSAL would otherwise ask
+ * login.microsoftonline.com to vouch for it.
+ *
+ * Not for `accessToken`: a given token needs no credential.
+ */
+export function chooseCredential(cfg: AuthConfig, options: CredentialOptions = {}): CredentialChoice {
+  const common = {
+    authorityHost: cfg.authorityHost,
+    ...(cfg.customAuthority ? { disableInstanceDiscovery: true } : {}),
+    ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+  };
+  const where = `tenant ${cfg.tenantId}, client ${cfg.clientId}`;
+  const secrets = [cfg.clientSecret, cfg.accessToken, cfg.clientCertificatePassword].filter((s): s is string => !!s);
+  const tenantId = cfg.tenantId ?? "";
+  const clientId = cfg.clientId ?? "";
+
+  switch (cfg.credential) {
+    case "clientSecret": {
+      const secret = cfg.clientSecret ?? "";
+      return { name: "ClientSecretCredential", description: `ClientSecretCredential (${where})`, secrets, make: () => new ClientSecretCredential(tenantId, clientId, secret, common) };
+    }
+    case "clientCertificate": {
+      const pem = { certificatePath: cfg.clientCertificatePath ?? "", ...(cfg.clientCertificatePassword ? { certificatePassword: cfg.clientCertificatePassword } : {}) };
+      return {
+        name: "ClientCertificateCredential",
+        description: `ClientCertificateCredential (${where}, certificate ${cfg.clientCertificatePath})`,
+        secrets,
+        make: () => new ClientCertificateCredential(tenantId, clientId, pem, { ...common, ...(cfg.sendCertificateChain ? { sendCertificateChain: true } : {}) }),
+      };
+    }
+    case "oidc": {
+      const oidc = cfg.oidc!;
+      switch (oidc.kind) {
+        case "tokenFile":
+          return {
+            name: "WorkloadIdentityCredential",
+            description: `WorkloadIdentityCredential (${where}, federated token file ${oidc.path})`,
+            secrets,
+            make: () => new WorkloadIdentityCredential({ ...common, tenantId, clientId, tokenFilePath: oidc.path }),
+          };
+        case "githubActions": {
+          const { requestUrl, requestToken, audience } = oidc;
+          return {
+            name: "ClientAssertionCredential",
+            description: `ClientAssertionCredential (${where}, GitHub Actions ID token for ${audience})`,
+            secrets: [...secrets, requestToken],
+            make: () => new ClientAssertionCredential(tenantId, clientId, () => fetchGitHubIdToken(requestUrl, requestToken, audience), common),
+          };
+        }
+        case "azurePipelines": {
+          const { serviceConnectionId, systemAccessToken } = oidc;
+          return {
+            name: "AzurePipelinesCredential",
+            description: `AzurePipelinesCredential (${where}, service connection ${serviceConnectionId})`,
+            secrets: [...secrets, systemAccessToken],
+            make: () => new AzurePipelinesCredential(tenantId, clientId, serviceConnectionId, systemAccessToken, common),
+          };
+        }
+      }
+      throw new Error("unreachable");
+    }
+    default: {
+      const ids = [cfg.tenantId && `tenant ${cfg.tenantId}`, cfg.clientId && `client ${cfg.clientId}`].filter(Boolean).join(", ");
+      return {
+        name: "DefaultAzureCredential",
+        description: `DefaultAzureCredential${ids ? ` (${ids})` : ""}`,
+        secrets,
+        make: () =>
+          new DefaultAzureCredential({
+            ...common,
+            ...(cfg.tenantId ? { tenantId: cfg.tenantId } : {}),
+            ...(cfg.clientId ? { managedIdentityClientId: cfg.clientId, workloadIdentityClientId: cfg.clientId } : {}),
+          }),
+      };
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { request } from "undici";
+
+/**
+ * Asks GitHub Actions' ID-token endpoint for an OIDC token (a JWT signed by
+ * https://token.actions.githubusercontent.com) for `audience`. This is GitHub's endpoint, not an
+ * Entra one: the token it returns is the client assertion that ClientAssertionCredential hands to
+ * Entra's token endpoint (workload identity federation).
+ *
+ * GitHub puts ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN into the job's
+ * environment when the workflow grants `permissions: id-token: write`. ID tokens are short-lived,
+ * so this is called for each Entra token request.
+ */
+export async function fetchGitHubIdToken(requestUrl: string, requestToken: string, audience: string, timeoutMs = 30_000): Promise<string> {
+  const url = new URL(requestUrl);
+  url.searchParams.set("audience", audience);
+  let status: number;
+  let text: string;
+  try {
+    const res = await request(url, {
+      method: "GET",
+      headers: {
+        authorization: `bearer ${requestToken}`,
+        accept: "application/json; api-version=2.0",
+        "user-agent": "pulumi-autopilot",
+      },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      // undici's request follows no redirect: the request token goes to this URL only.
+    });
+    status = res.statusCode;
+    text = await res.body.text();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new Error(`GitHub Actions' ID-token endpoint (${url.origin}) could not be reached: ${typeof code === "string" ? code : (err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = (JSON.parse(text) as { value?: unknown }).value;
+  } catch {
+    // Reported below.
+  }
+  if (status !== 200 || typeof value !== "string" || value === "") {
+    // GitHub's message is short ("Bad credentials"); the body never holds the request token.
+    let said = "";
+    try {
+      const message = (JSON.parse(text) as { message?: unknown }).message;
+      if (typeof message === "string") said = `: ${message.slice(0, 200)}`;
+    } catch {
+      // Not JSON: say only the status.
+    }
+    throw new Error(
+      `GitHub Actions' ID-token endpoint (${url.origin}) answered ${status}${said}; ` +
+        "the job needs `permissions: id-token: write`, and the token is only valid while the job runs",
+    );
+  }
+  return value;
+}
