@@ -14,4 +14,8 @@ export {
     WindowsAutopilotDeploymentProfileAssignmentArgs,
     AssignmentTarget,
 } from "./resources/assignment/resource";
+export { AutopilotFleet, AutopilotFleetArgs, FleetDeviceSettings, FleetDeviceOverride, FleetCsvError, planFleetDevices } from "./fleet/fleet";
+export { FleetNaming, FleetChild, defaultNaming } from "./fleet/naming";
+export { parseHardwareHashCsv, readHardwareHashCsv, formatProblems, HardwareHashRow, CsvProblem, ParseResult } from "./fleet/csv";
+export { getAutopilotDevices, GetAutopilotDevicesArgs, AutopilotDeviceSummary } from "./lookups/getAutopilotDevices";
 export { GraphError } from "./graph";

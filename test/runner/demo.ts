@@ -1,151 +1,133 @@
 /**
- * `npm run demo`: the example programs planned and applied against the bundled Graph emulator,
- * through Pulumi's real dynamic-provider host, the way `pulumi up` drives them. Real deployments
- * run `pulumi up` against a real tenant; this shows the same provider code at work locally.
+ * `npm run demo`: the fleet story, against the bundled Graph emulator, through Pulumi's real
+ * dynamic-provider host as `pulumi up` drives it. A vendor's CSV of 25 hardware hashes (one damaged
+ * hash, one serial listed twice) is previewed (the bad rows reported, nothing created), then
+ * applied with skipBadRows (imports pending -> complete, then tags, names, users and profile
+ * assignments), then planned again: no change, no request. Real deployments run `pulumi up`.
  */
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Emulator, startEmulator } from "../emulator";
+import { startEmulator } from "../emulator";
 import { Engine, Step } from "./engine";
 import { Host, REPO_ROOT } from "./host";
 import { programFrom, projectName } from "./program";
 import { requestsByRoute, stepLine, summary, table } from "./present";
 
-const TOKEN = "emulator-token";
 const out = (line = "") => process.stdout.write(line + "\n");
+const EXAMPLE = path.join(REPO_ROOT, "examples", "fleet-from-csv");
+const PROFILE_GROUP = "4feb833d-fd1e-48eb-ad7e-9e4843bc2207";
 
-interface Act {
-    title: string;
-    dir: string;
-    config: Record<string, string>;
-    secretKeys: string[];
-    result(engine: Engine): string[];
-}
-
-async function runAct(emu: Emulator, act: Act, stateDir: string): Promise<boolean> {
-    const project = projectName(act.dir);
-    const host = await Host.start({
-        cwd: act.dir,
-        project,
-        env: { AUTOPILOT_LOG: "1" },
-        onStderrLine: (line) => {
-            const m = /^\[pulumi-autopilot\] (.*)$/.exec(line);
-            if (m) out(`      ... ${m[1]}`);
-        },
-    });
-    let ok = true;
-    try {
-        const engine = new Engine({
-            host,
-            project,
-            stack: "demo",
-            config: { "autopilot:graphEndpoint": emu.url, "autopilot:accessToken": TOKEN, ...act.config },
-            secretConfigKeys: ["autopilot:accessToken", ...act.secretKeys],
-            stateFile: path.join(stateDir, `${project}.json`),
-            program: programFrom(act.dir),
-            onStep: (s) => out(stepLine(s)),
-        });
-        const phase = async (title: string, run: () => Promise<Step[]>, preview: boolean) => {
-            out(`\n${title}`);
-            emu.clearRequests();
-            const started = Date.now();
-            const steps = await run();
-            const failed = steps.filter((s) => s.op === "failed");
-            out(`  => ${summary(steps, preview)}; ${emu.requests.length} Graph request(s); ${((Date.now() - started) / 1000).toFixed(1)} s`);
-            if (emu.requests.length > 0) {
-                out("  Graph requests by route:");
-                requestsByRoute(emu.requests).forEach((l) => out(l));
-            }
-            if (failed.length > 0) ok = false;
-            return steps;
-        };
-
-        out(`\n=== ${act.title}`);
-        out(`    program: ${path.relative(REPO_ROOT, path.join(act.dir, "index.ts")) || "index.ts"} (project ${project})`);
-        await phase("Plan (pulumi preview):", () => engine.up(true), true);
-        await phase("Apply (pulumi up):", () => engine.up(false), false);
-        out("\nResult:");
-        act.result(engine).forEach((l) => out(l));
-        const again = await phase("Second plan (nothing changed, so nothing to do and no request):", () => engine.up(true), true);
-        if (again.some((s) => s.op !== "same") || emu.requests.length > 0) {
-            out("  !! the second plan was not empty");
-            ok = false;
-        }
-    } finally {
-        await host.close();
-    }
-    return ok;
-}
-
-function outputsTable(engine: Engine, type: string, columns: [string, string][]): string[] {
-    const rows = engine
-        .entries()
-        .filter((e) => e.type.endsWith(`:${type}`))
-        .map((e) => {
-            const outs = engine.box.open(e.outputs);
-            return columns.map(([, key]) => (outs[key] === null || outs[key] === undefined ? "" : typeof outs[key] === "object" ? JSON.stringify(outs[key]) : String(outs[key])));
-        });
-    return table(columns.map(([h]) => h), rows);
+/** "sales-device-8CG51001ZK" -> "8CG51001ZK", to print a device's resources together. */
+function bySerial(name: string): string {
+    return name.split("-").pop() ?? name;
 }
 
 async function main(): Promise<number> {
     const emu = await startEmulator({ profile: "live", importPendingReads: 2 });
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "autopilot-demo-"));
-    out("pulumi-autopilot demo");
-    out(`Graph emulator (live profile: PATCH on device identities refused, imports pending for a few reads) at ${emu.url}`);
-    out("Each program runs through Pulumi's real dynamic-provider host over gRPC, as `pulumi up` drives it.");
-    out("(Local stand-in for the Pulumi CLI; real deployments run `pulumi up` against a real tenant.)");
-
-    const hash = crypto.createHash("sha512");
-    const hardwareHash = Buffer.concat(Array.from({ length: 48 }, (_, i) => hash.copy().update(String(i)).digest())).toString("base64");
-    const acts: Act[] = [
-        {
-            title: "Quick start: group tags and names for existing devices",
-            dir: REPO_ROOT,
-            config: {},
-            secretKeys: [],
-            result: (engine) =>
-                outputsTable(engine, "WindowsAutopilotDeviceIdentity", [
-                    ["serial", "serialNumber"],
-                    ["device id", "deviceId"],
-                    ["group tag", "groupTag"],
-                    ["name", "displayName"],
-                    ["enrollment", "enrollmentState"],
-                ]),
+    const project = projectName(EXAMPLE);
+    const importProgress = new Map<string, string>();
+    const host = await Host.start({
+        cwd: EXAMPLE,
+        project,
+        env: { AUTOPILOT_LOG: "1" },
+        onStderrLine: (line) => {
+            const m = /import \S+ \(serial (\S+)\): (\w+)/.exec(line);
+            if (m) importProgress.set(m[1], m[2]);
         },
-        {
-            title: "Hardware-hash import that waits, then a name and a deployment-profile assignment",
-            dir: path.join(REPO_ROOT, "examples", "hardware-hash-import"),
-            config: {
-                "autopilot-hardware-hash-import:serialNumber": "8CG4321XYZ",
-                "autopilot-hardware-hash-import:hardwareHash": hardwareHash,
-                "autopilot-hardware-hash-import:profileGroupId": "4feb833d-fd1e-48eb-ad7e-9e4843bc2207",
-            },
-            secretKeys: ["autopilot-hardware-hash-import:hardwareHash"],
-            result: (engine) => [
-                ...outputsTable(engine, "ImportedWindowsAutopilotDeviceIdentity", [
-                    ["serial", "serialNumber"],
-                    ["import record", "importedDeviceId"],
-                    ["status", "importStatus"],
-                    ["autopilot device", "autopilotDeviceId"],
-                ]),
-                "",
-                ...outputsTable(engine, "WindowsAutopilotDeploymentProfileAssignment", [
-                    ["device", "deviceId"],
-                    ["assignment", "assignmentId"],
-                    ["target", "target"],
-                ]),
-            ],
-        },
-    ];
+    });
     let ok = true;
     try {
-        for (const act of acts) {
-            ok = (await runAct(emu, act, stateDir)) && ok;
+        out("pulumi-autopilot demo: a fleet from a CSV of hardware hashes");
+        out(`Graph emulator at ${emu.url} (live profile: imports stay pending for a few reads, PATCH on devices is refused).`);
+        out("The program examples/fleet-from-csv/index.ts runs through Pulumi's real dynamic-provider host over gRPC,");
+        out("as `pulumi up` drives it. (A local stand-in for the Pulumi CLI; real deployments run `pulumi up` against a tenant.)");
+        out(`CSV: examples/fleet-from-csv/devices.csv, 25 devices as Get-WindowsAutopilotInfo writes them.`);
+
+        const config: Record<string, string> = {
+            "autopilot:graphEndpoint": emu.url,
+            "autopilot:accessToken": "emulator-token",
+            [`${project}:profileGroupId`]: PROFILE_GROUP,
+        };
+        const engine = (extra: Record<string, string>) =>
+            new Engine({
+                host,
+                project,
+                stack: "demo",
+                config: { ...config, ...extra },
+                secretConfigKeys: ["autopilot:accessToken"],
+                stateFile: path.join(stateDir, "state.json"),
+                program: programFrom(EXAMPLE),
+                onStep: (s) => live.push(s),
+            });
+        // Steps arrive in completion order; they are printed per device, in serial order.
+        let live: Step[] = [];
+        const phase = async (title: string, preview: boolean, run: () => Promise<Step[]>): Promise<Step[]> => {
+            out(`\n${title}`);
+            emu.clearRequests();
+            live = [];
+            const started = Date.now();
+            const steps = await run();
+            const shown = steps.filter((s) => s.op !== "same" && (preview || s.op === "failed"));
+            shown.sort((a, b) => bySerial(a.name).localeCompare(bySerial(b.name)) || a.name.localeCompare(b.name)).forEach((s) => out(stepLine(s)));
+            out(`  => ${summary(steps, preview)}; ${emu.requests.length} Graph request(s); ${((Date.now() - started) / 1000).toFixed(1)} s`);
+            if (emu.requests.length > 0) {
+                out("  Graph requests by route:");
+                requestsByRoute(emu.requests).forEach((l) => out(l));
+            }
+            if (steps.some((s) => s.op === "failed")) ok = false;
+            return steps;
+        };
+
+        out("\n1. pulumi preview, with the CSV as delivered:");
+        try {
+            await engine({}).up(true);
+            out("  !! expected the preview to report the bad rows");
+            ok = false;
+        } catch (e) {
+            (e as Error).message.split("\n").forEach((l) => out(`  ${l}`));
+            out(`  (${emu.requests.length} Graph requests: the CSV is checked before anything is sent.)`);
+        }
+
+        out("\n2. pulumi config set skipBadRows true   # import the 23 good rows; the 2 bad ones are warnings");
+        const withSkip = engine({ [`${project}:skipBadRows`]: "true" });
+        await phase("   pulumi preview:", true, () => withSkip.up(true));
+
+        const ticker = setInterval(() => {
+            const done = (type: string) => live.filter((s) => s.type.endsWith(type) && s.op === "create").length;
+            const imported = done(":ImportedWindowsAutopilotDeviceIdentity");
+            const pending = [...importProgress.values()].length - imported;
+            out(`      ... imports: ${imported} complete, ${Math.max(0, pending)} pending; devices tagged and named: ${done(":WindowsAutopilotDeviceIdentity")}; profiles assigned: ${done(":WindowsAutopilotDeploymentProfileAssignment")}`);
+        }, 1500);
+        try {
+            await phase("\n3. pulumi up:", false, () => withSkip.up(false));
+        } finally {
+            clearInterval(ticker);
+        }
+
+        out("\nResult:");
+        const rows = withSkip
+            .entries()
+            .filter((e) => e.type.endsWith(":ImportedWindowsAutopilotDeviceIdentity"))
+            .map((e) => {
+                const imp = withSkip.box.open(e.outputs);
+                const serial = String(imp.serialNumber);
+                const device = withSkip.outputsOf("autopilot:WindowsAutopilotDeviceIdentity", `sales-device-${serial}`) ?? {};
+                const profile = withSkip.outputsOf("autopilot:WindowsAutopilotDeploymentProfileAssignment", `sales-profile-${serial}`);
+                const text = (v: unknown) => (v === null || v === undefined ? "" : String(v));
+                return [serial, text(imp.importStatus), text(device.deviceId), text(device.groupTag), text(device.displayName), text(device.userPrincipalName), profile ? "group" : ""];
+            })
+            .sort((a, b) => a[0].localeCompare(b[0]));
+        table(["serial", "import", "Autopilot device id", "group tag", "name", "user", "profile"], rows).forEach((l) => out(l));
+
+        const again = await phase("\n4. pulumi up again, nothing changed:", true, () => withSkip.up(true));
+        if (again.some((s) => s.op !== "same") || emu.requests.length > 0) {
+            out("  !! the second run was not empty");
+            ok = false;
         }
     } finally {
+        await host.close();
         await emu.close();
         fs.rmSync(stateDir, { recursive: true, force: true });
     }

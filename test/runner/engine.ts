@@ -132,6 +132,8 @@ export class Engine {
         const steps: Step[] = [];
         const seen = new Set<string>();
         const regOptions = new Map<string, RegistrationOptions>();
+        let inFlight = 0;
+        let lastActivity = Date.now();
 
         await pulumi.runtime.setMocks(
             {
@@ -143,7 +145,13 @@ export class Engine {
                     const key = `${args.type}::${args.name}`;
                     seen.add(key);
                     const reg = regOptions.get(key) ?? { additionalSecretOutputs: [], replaceOnChanges: [], deleteBeforeReplace: false, importId: "" };
-                    return this.register(key, args.type, args.name, args.inputs, reg, preview, steps);
+                    inFlight++;
+                    try {
+                        return await this.register(key, args.type, args.name, args.inputs, reg, preview, steps);
+                    } finally {
+                        inFlight--;
+                        lastActivity = Date.now();
+                    }
                 },
             },
             this.opts.project,
@@ -170,9 +178,18 @@ export class Engine {
         } catch (e) {
             programError = e;
         }
-        await pulumi.runtime.disconnect().catch(() => undefined);
         if (programError) {
             throw programError;
+        }
+        // Wait for every registration, as the engine does. Resources that depend on a failed one
+        // never register (their inputs never resolve), so once a step failed and nothing has moved
+        // for a while, the run ends, as `pulumi up` ends with an error.
+        let settled = false;
+        const done = pulumi.runtime.disconnect().then(() => (settled = true), () => (settled = true));
+        while (!settled) {
+            await Promise.race([done, new Promise((r) => setTimeout(r, 50))]);
+            const failed = steps.some((s) => s.op === "failed");
+            if (!settled && failed && inFlight === 0 && Date.now() - lastActivity > 300) break;
         }
 
         // Whatever the state has that the program no longer declares is deleted, newest first.

@@ -23,6 +23,8 @@ export function programFrom(dir: string): () => unknown {
                 delete require.cache[key];
             }
         }
-        return require(entry);
+        // As Pulumi's Node language host: an exported function is the program; its result the outputs.
+        const exported = require(entry);
+        return typeof exported === "function" ? exported() : exported;
     };
 }

@@ -1,0 +1,171 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { WindowsAutopilotDeploymentProfileAssignment, AssignmentTarget } from "../resources/assignment/resource";
+import { WindowsAutopilotDeviceIdentity } from "../resources/deviceIdentity/resource";
+import { ImportedWindowsAutopilotDeviceIdentity } from "../resources/importedIdentity/resource";
+import { CsvProblem, formatProblems, HardwareHashRow, parseHardwareHashCsv, readHardwareHashCsv } from "./csv";
+import { defaultNaming, expandNameTemplate, FleetNaming, serialKey } from "./naming";
+
+/** What a device gets when neither its row nor an override says otherwise. */
+export interface FleetDeviceSettings {
+    /** Group tag (drives dynamic groups and so the deployment profile). */
+    groupTag?: string;
+    /** Device name; `%SERIAL%` is replaced by the serial number (at most 15 characters after that). */
+    displayName?: string;
+    /** Assigned user's UPN. */
+    userPrincipalName?: string;
+    /** Greeting name shown during OOBE. */
+    addressableUserName?: string;
+}
+
+/** A per-device override: settings, or `skip` to leave the device out. */
+export interface FleetDeviceOverride extends FleetDeviceSettings {
+    skip?: boolean;
+}
+
+/** Inputs of {@link AutopilotFleet}. Give `csvFile` or `csv`. */
+export interface AutopilotFleetArgs {
+    /** Path of a hardware-hash CSV (Get-WindowsAutopilotInfo's columns), relative to the program. */
+    csvFile?: string;
+    /** The CSV text itself (or bytes, e.g. UTF-16LE with BOM). */
+    csv?: string | Buffer;
+    /** Fleet-wide settings; a row's own Group Tag / Assigned User column wins over them. */
+    defaults?: FleetDeviceSettings;
+    /** Per-device settings by serial number (case-insensitive); they win over the row and the defaults. */
+    overrides?: Record<string, FleetDeviceOverride>;
+    /** A deployment-profile assignment for every device (optional). */
+    profileAssignment?: { target: AssignmentTarget; source?: "direct" | "policySets"; sourceId?: string };
+    /** Once the device exists: keep the import record (default) or remove it. */
+    importRecord?: "keep" | "remove";
+    /** Import the good rows of a CSV that has bad ones (each reported as a warning). Default false: a file with errors creates nothing. */
+    skipBadRows?: boolean;
+    /** Wait for each import (default 1800 s). */
+    importTimeoutSeconds?: number;
+    /** What happens to device identities when the fleet is destroyed: release (default) or deregister. */
+    deleteBehavior?: "release" | "deregister";
+    /** Child resource names; default `<fleet>-<import|device|profile>-<SERIAL>`. Must depend on the serial only. */
+    naming?: FleetNaming;
+}
+
+/** One device of the fleet as the program resolved it (after defaults and overrides). */
+export interface FleetDevice {
+    serialNumber: string;
+    line: number;
+    settings: FleetDeviceSettings;
+}
+
+/** Resolves rows + defaults + overrides into the devices the fleet declares. Pure: easy to test. */
+export function planFleetDevices(rows: HardwareHashRow[], args: Pick<AutopilotFleetArgs, "defaults" | "overrides">): FleetDevice[] {
+    const overrides = new Map(Object.entries(args.overrides ?? {}).map(([serial, o]) => [serialKey(serial), o]));
+    const devices: FleetDevice[] = [];
+    for (const row of rows) {
+        const override = overrides.get(serialKey(row.serialNumber)) ?? {};
+        if (override.skip) continue;
+        const { skip: _skip, ...overrideSettings } = override;
+        const settings: FleetDeviceSettings = {
+            ...args.defaults,
+            ...(row.groupTag !== undefined ? { groupTag: row.groupTag } : {}),
+            ...(row.assignedUser !== undefined ? { userPrincipalName: row.assignedUser } : {}),
+            ...Object.fromEntries(Object.entries(overrideSettings).filter(([, v]) => v !== undefined)),
+        };
+        if (settings.displayName !== undefined) {
+            settings.displayName = expandNameTemplate(settings.displayName, row.serialNumber);
+        }
+        devices.push({ serialNumber: row.serialNumber, line: row.line, settings });
+    }
+    return devices;
+}
+
+// Problems name the file as a person would: relative to the program's folder when inside it.
+function displayPath(file: string): string {
+    const relative = path.relative(process.cwd(), file);
+    return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
+/** Problems in the CSV, as one message (thrown during preview unless skipBadRows). */
+export class FleetCsvError extends Error {
+    constructor(readonly problems: CsvProblem[]) {
+        super(`the hardware-hash CSV has ${problems.length} problem(s); nothing was created (set skipBadRows: true to import the good rows):\n${formatProblems(problems)}`);
+        this.name = "FleetCsvError";
+    }
+}
+
+/**
+ * A fleet from a hardware-hash CSV: per row, an {@link ImportedWindowsAutopilotDeviceIdentity}
+ * that waits for the import, chained on its `autopilotDeviceId` a
+ * {@link WindowsAutopilotDeviceIdentity} with the row's (or the fleet's) group tag, name and user,
+ * and optionally a {@link WindowsAutopilotDeploymentProfileAssignment}. Child names derive from
+ * serial numbers, so reordering or adding rows changes nothing that exists.
+ */
+export class AutopilotFleet extends pulumi.ComponentResource {
+    /** Serial number -> Autopilot device id. */
+    declare readonly deviceIds: pulumi.Output<Record<string, string>>;
+    /** Import status -> number of devices (complete, pending, error, ...). */
+    declare readonly importCounts: pulumi.Output<Record<string, number>>;
+    /** The CSV problems that were skipped (skipBadRows), one line each. */
+    declare readonly skippedRows: pulumi.Output<string[]>;
+    /** The child resources, by serial number. */
+    readonly devices: Record<string, { import: ImportedWindowsAutopilotDeviceIdentity; device: WindowsAutopilotDeviceIdentity; profile?: WindowsAutopilotDeploymentProfileAssignment }> = {};
+
+    constructor(name: string, args: AutopilotFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("autopilot:index:AutopilotFleet", name, {}, opts);
+        if ((args.csvFile === undefined) === (args.csv === undefined)) {
+            throw new Error(`AutopilotFleet ${name}: give exactly one of csvFile (a path) or csv (the text)`);
+        }
+        const parsed = args.csvFile !== undefined ? readHardwareHashCsv(args.csvFile, { file: displayPath(args.csvFile) }) : parseHardwareHashCsv(args.csv!, { file: "csv" });
+        if (parsed.problems.length > 0 && !args.skipBadRows) {
+            throw new FleetCsvError(parsed.problems);
+        }
+        if (parsed.problems.length > 0) {
+            pulumi.log.warn(`AutopilotFleet ${name}: skipping ${parsed.problems.length} bad row(s):\n${formatProblems(parsed.problems)}`, this);
+        }
+        const naming = args.naming ?? defaultNaming;
+        const parent = { parent: this };
+        for (const planned of planFleetDevices(parsed.rows, args)) {
+            const row = parsed.rows.find((r) => r.line === planned.line)!;
+            const key = serialKey(planned.serialNumber);
+            const imported = new ImportedWindowsAutopilotDeviceIdentity(
+                naming(name, "import", key),
+                {
+                    serialNumber: planned.serialNumber,
+                    hardwareIdentifier: row.hardwareIdentifier,
+                    productKey: row.productKey,
+                    importTimeoutSeconds: args.importTimeoutSeconds,
+                    removeRecordWhenComplete: args.importRecord === "remove" ? true : undefined,
+                },
+                // A new hash for the same serial is a new capture: re-import rather than PATCH.
+                { ...parent, replaceOnChanges: ["hardwareIdentifier", "productKey"] },
+            );
+            const device = new WindowsAutopilotDeviceIdentity(
+                naming(name, "device", key),
+                {
+                    deviceId: imported.autopilotDeviceId.apply((id) => id ?? ""),
+                    ...planned.settings,
+                    deleteBehavior: args.deleteBehavior,
+                },
+                parent,
+            );
+            const entry: (typeof this.devices)[string] = { import: imported, device };
+            if (args.profileAssignment) {
+                entry.profile = new WindowsAutopilotDeploymentProfileAssignment(
+                    naming(name, "profile", key),
+                    { deviceId: device.deviceId, ...args.profileAssignment },
+                    parent,
+                );
+            }
+            this.devices[key] = entry;
+        }
+        const entries = Object.entries(this.devices);
+        const deviceIds = pulumi
+            .all(entries.map(([serial, e]) => pulumi.all([serial, e.device.deviceId])))
+            .apply((pairs) => Object.fromEntries(pairs) as Record<string, string>);
+        const importCounts = pulumi.all(entries.map(([, e]) => e.import.importStatus)).apply((statuses) => {
+            const counts: Record<string, number> = {};
+            for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
+            return counts;
+        });
+        const skippedRows = pulumi.output(parsed.problems.map((p) => formatProblems([p])));
+        Object.assign(this, { deviceIds, importCounts, skippedRows });
+        this.registerOutputs({ deviceIds, importCounts, skippedRows });
+    }
+}
