@@ -3,9 +3,10 @@
  * `configure`, one Graph client per process (one connection pool, one token cache), and the
  * lifecycle handler of each resource type. Not part of the program-side API.
  */
-import { createTokenSource, resolveAuthConfig } from "./auth";
+import { authFingerprint, createTokenSource, describeAuth, resolveAuthConfig } from "./auth";
 import { GraphClient } from "./graph";
 import { makeHandler, ResourceHandler } from "./lifecycle/handler";
+import { abortableSleep, cancelledBy, DEFAULT_CONSISTENCY_TIMEOUT_SECONDS, DEFAULT_STEP_TIMEOUT_SECONDS, runningSteps, StepLimits } from "./lifecycle/bounds";
 import type { LifecycleContext } from "./lifecycle/spec";
 import { specs } from "./resources/registry";
 
@@ -17,8 +18,9 @@ let client: { key: string; graph: GraphClient } | undefined;
 const handlers = new Map<string, ResourceHandler>();
 
 const TUNING_KEYS = ["autopilot:maxConcurrency", "autopilot:maxRetries", "autopilot:timeoutSeconds"];
+// Also read (per step, no client change): autopilot:stepTimeoutSeconds, autopilot:consistencyTimeoutSeconds (stepLimits).
 
-function positiveInt(key: string, fallback: number): number {
+function readWholeNumber(getConfig: ConfigGetter, key: string, fallback: number): number {
     const raw = getConfig(key) ?? process.env[`AUTOPILOT_${key.split(":")[1].replace(/[A-Z]/g, (c) => "_" + c).toUpperCase()}`];
     if (raw === undefined || raw === "") {
         return fallback;
@@ -48,34 +50,127 @@ function log(line: string): void {
 
 /** The process's Graph client for the current config, made on first use. */
 export function graphClient(): GraphClient {
+    return graphClientFor(getConfig);
+}
+
+/**
+ * The process's Graph client for a config source: one per endpoint and credential, reused while
+ * the config stays the same (one connection pool, one token cache).
+ */
+export function graphClientFor(getConfig: ConfigGetter): GraphClient {
+    const positiveInt = (key: string, fallback: number) => readWholeNumber(getConfig, key, fallback);
     const auth = resolveAuthConfig(getConfig);
     const tuning = TUNING_KEYS.map((k) => getConfig(k) ?? "").join("|");
-    // The key holds no secret values, only which credential kind and where: it is compared, never logged.
-    const key = [auth.graphBaseUrl, auth.authorityHost, auth.tenantId, auth.clientId, auth.accessToken ? "token" : auth.clientSecret ? "secret" : "default", tuning].join("|");
+    // A hash of the whole auth config (secrets included, never in plain text) and the tuning:
+    // a changed credential, endpoint or cloud gets a new client and token cache.
+    const key = `${authFingerprint(auth)}|${tuning}`;
     if (!client || client.key !== key) {
         void client?.graph.close();
+        log(describeAuth(auth));
         client = {
             key,
             graph: new GraphClient({
                 baseUrl: auth.graphBaseUrl,
-                tokenSource: createTokenSource(auth),
+                tokenSource: createTokenSource(auth, { logger: log }),
                 maxConcurrency: positiveInt("autopilot:maxConcurrency", 8) || 8,
                 maxRetries: positiveInt("autopilot:maxRetries", 8),
                 timeoutSeconds: positiveInt("autopilot:timeoutSeconds", 100) || 100,
                 logger: log,
+                // Fleet-scale speed (each can be switched off to measure it: the bench does).
+                batch: process.env.AUTOPILOT_BATCH !== "0",
+                adaptive: process.env.AUTOPILOT_ADAPTIVE !== "0",
             }),
         };
     }
     return client.graph;
 }
 
+/** The bounds of a step, from config (issue 6): see lifecycle/bounds.ts. */
+export function stepLimits(get: ConfigGetter = getConfig): StepLimits {
+    const stepSeconds = readWholeNumber(get, "autopilot:stepTimeoutSeconds", 0);
+    return {
+        stepTimeoutMs: (stepSeconds || DEFAULT_STEP_TIMEOUT_SECONDS) * 1000,
+        stepTimeoutConfigured: stepSeconds > 0,
+        consistencyTimeoutMs: readWholeNumber(get, "autopilot:consistencyTimeoutSeconds", DEFAULT_CONSISTENCY_TIMEOUT_SECONDS) * 1000,
+        requestTimeoutSeconds: readWholeNumber(get, "autopilot:timeoutSeconds", 100) || 100,
+        maxRetries: readWholeNumber(get, "autopilot:maxRetries", 8),
+    };
+}
+
+/**
+ * The process's cancel signal. Pulumi's dynamic-provider host answers the engine's Cancel itself
+ * and passes nothing on; what reaches this process is its end: the engine sends SIGINT to the
+ * plugin's process group when it shuts it down (CTRL_BREAK on Windows, SIGBREAK in Node), a CI
+ * runner SIGTERM. Inside the host, those abort every running step at once (waits, retries and
+ * polls end; a step that made an object fails with its id, so the engine keeps it), and the
+ * process exits once the steps have answered (at most about a second later).
+ */
+const cancel = new AbortController();
+let signalsInstalled = false;
+
+/** True when this process is Pulumi's dynamic-provider host (not a program using the lookups). */
+function inProviderHost(): boolean {
+    return /[\\/]cmd[\\/]dynamic-provider(?:[\\/]index(?:\.js)?)?$/.test(process.argv[1] ?? "");
+}
+
+function installSignalHandlers(): void {
+    if (signalsInstalled || process.env.AUTOPILOT_HANDLE_SIGNALS === "0" || !(inProviderHost() || process.env.AUTOPILOT_HANDLE_SIGNALS === "1")) {
+        return;
+    }
+    signalsInstalled = true;
+    const signals: NodeJS.Signals[] = process.platform === "win32" ? ["SIGINT", "SIGTERM", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
+    for (const sig of signals) {
+        process.on(sig, () => {
+            if (cancel.signal.aborted) {
+                process.exit(130); // a second signal: leave now
+            }
+            process.stderr.write(`[pulumi-autopilot] ${sig}: stopping ${runningSteps()} running step(s)\n`);
+            cancel.abort(cancelledBy(sig));
+            // Let the stopped steps answer the engine (their errors carry ids), then leave.
+            const hardStop = Date.now() + 1000;
+            const leave = (): void => {
+                if (runningSteps() === 0 || Date.now() >= hardStop) {
+                    setTimeout(() => process.exit(0), runningSteps() === 0 ? 100 : 0);
+                } else {
+                    setTimeout(leave, 20);
+                }
+            };
+            setTimeout(leave, 20);
+        });
+    }
+}
+
 function context(): LifecycleContext {
+    installSignalHandlers();
     return {
         graph: graphClient(),
         log,
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        sleep: (ms) => abortableSleep(ms, cancel.signal),
         now: () => Date.now(),
+        signal: cancel.signal,
+        limits: stepLimits(),
     };
+}
+
+/** The provider methods in the order `__provider` numbers them (see lifecycle/dynamicProvider.ts). */
+export const PROVIDER_METHODS = ["configure", "check", "diff", "create", "read", "update", "delete"] as const;
+
+/**
+ * What every `__provider` method calls, with the method's number in {@link PROVIDER_METHODS} (or
+ * its name): `configure` takes the host's config, every other method goes to the lifecycle
+ * handler of the type. One entry point keeps `__provider` small.
+ */
+export async function dispatch(typeName: string, method: number | string, args: any[]): Promise<unknown> {
+    const name = typeof method === "number" ? PROVIDER_METHODS[method] : method;
+    if (name === "configure") {
+        configure(args[0].config);
+        return;
+    }
+    const h = handler(typeName) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    if (name === undefined || typeof h[name] !== "function") {
+        throw new Error(`pulumi-autopilot: ${typeName} has no provider method ${method}; is the installed package older than the program's?`);
+    }
+    return h[name](...args);
 }
 
 /** The lifecycle of one resource type, by the name `__provider` captured. */

@@ -5,6 +5,8 @@ import type { CheckFailure, WriteRoute } from "./fields";
 import { readInputs, toOutputs } from "./outputs";
 import type { LifecycleContext, ResourceSpec } from "./spec";
 import { ResourceInitError } from "./errors";
+import { beginStep, explainFailure, StepScope } from "./bounds";
+import { readBack } from "./consistency";
 import { planWrites, sendWrites } from "./writes";
 import { Props } from "./values";
 
@@ -16,10 +18,6 @@ export interface ResourceHandler {
     read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }>;
     update(id: string, olds: Props, news: Props): Promise<{ outs: Props }>;
     delete(id: string, props: Props): Promise<void>;
-}
-
-function messageOf(e: unknown): string {
-    return e instanceof Error ? e.message : String(e);
 }
 
 /** The Graph object a failure last saw (an import's final state), else what the caller had. */
@@ -51,19 +49,57 @@ async function fetchObject(ctx: LifecycleContext, spec: ResourceSpec, id: string
     }
 }
 
-async function mustFetch(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props): Promise<Props> {
-    const graph = await fetchObject(ctx, spec, id, props);
-    if (!graph) {
-        throw new Error(`${spec.typeName} ${id} is gone from Graph (404) right after it was written`);
-    }
-    return graph;
+/** A GET that reads back until Graph shows the object (a POST just made it, or adopted it). */
+async function readBackVisible(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props, posted: Props): Promise<Props> {
+    return readBack(ctx, `${spec.typeName} ${id}`, async () => {
+        const graph = await fetchObject(ctx, spec, id, props);
+        return graph ? { done: true, value: graph } : { done: false, why: "no such object (404) after it was created", seen: posted };
+    });
+}
+
+/**
+ * Reads back until Graph shows the written fields with the values the program gave. Secret fields
+ * and fields Graph leaves out of its answer are not compared (Graph may mask or omit them).
+ */
+async function readBackWritten(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props, fields: string[], before: Props): Promise<Props> {
+    const checked = fields.filter((f) => !spec.fields[f]?.secret);
+    return readBack(ctx, `${spec.typeName} ${id}`, async () => {
+        const graph = await fetchObject(ctx, spec, id, props);
+        if (!graph) {
+            return { done: false, why: "no such object (404) right after it was written", seen: before };
+        }
+        const shown = checked.filter((f) => (spec.fields[f].graphName ?? f) in graph);
+        const stale = fieldsDifferingFromGraph(spec, props, graph, () => true).filter((f) => shown.includes(f));
+        return stale.length === 0 ? { done: true, value: graph } : { done: false, why: `the old value of ${stale.join(", ")}`, seen: graph };
+    });
 }
 
 /**
  * Builds the generic lifecycle for a spec. `context` is called per operation so the Graph client
- * is created lazily, after `configure`.
+ * is created lazily, after `configure`. Every operation but check and diff runs as a bounded,
+ * cancellable step (bounds.ts); every write is read back until Graph shows it (consistency.ts).
  */
 export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext): ResourceHandler {
+    /** Runs `body` as one step; a failure says which bound it hit. */
+    async function step<T>(op: string, id: string | undefined, extraSeconds: number, body: (ctx: LifecycleContext, scope: StepScope) => Promise<T>): Promise<T> {
+        const base = context();
+        const scope = beginStep(base, `${spec.typeName}${id ? " " + id : ""} ${op}`, extraSeconds);
+        try {
+            return await scope.run(() => body(scope.ctx, scope));
+        } catch (e) {
+            const message = explainFailure(e, scope, scope.ctx.limits);
+            if (ResourceInitError.isResourceInitError(e)) {
+                throw message === e.message ? e : new ResourceInitError(message, e.id, e.properties);
+            }
+            if (e instanceof Error && message !== e.message) {
+                e.message = message;
+            }
+            throw e;
+        } finally {
+            scope.end();
+        }
+    }
+
     return {
         async check(_olds, news) {
             const { inputs, failures } = checkInputs(spec, withoutProvider(news));
@@ -84,38 +120,47 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
         },
 
         async create(rawInputs) {
-            const ctx = context();
             const inputs = withoutProvider(rawInputs);
-            const created = await spec.create(ctx, inputs);
-            let graph = created.graph;
-            try {
-                const toWrite = fieldsDifferingFromGraph(spec, inputs, graph, (_f, route) => isWrittenByRequest(route))
-                    .filter((name) => !created.written.includes(name));
-                const writes = planWrites(spec, created.id, inputs, toWrite);
-                if (writes.length > 0) {
-                    ctx.log(`${spec.typeName} ${created.id}: writing ${toWrite.join(", ")}`);
-                    await sendWrites(ctx, spec, created.id, writes);
-                    graph = await mustFetch(ctx, spec, created.id, inputs);
+            return step("create", undefined, spec.settleSeconds?.(inputs) ?? 0, async (ctx, scope) => {
+                const created = await spec.create(ctx, inputs);
+                let graph = created.graph;
+                try {
+                    if (created.fresh) {
+                        graph = await readBackVisible(ctx, spec, created.id, inputs, graph);
+                    }
+                    const toWrite = fieldsDifferingFromGraph(spec, inputs, graph, (_f, route) => isWrittenByRequest(route))
+                        .filter((name) => !created.written.includes(name));
+                    const writes = planWrites(spec, created.id, inputs, toWrite);
+                    if (writes.length > 0) {
+                        ctx.log(`${spec.typeName} ${created.id}: writing ${toWrite.join(", ")}`);
+                        await sendWrites(ctx, spec, created.id, writes);
+                        graph = await readBackWritten(ctx, spec, created.id, inputs, writes.flatMap((w) => w.fields), graph);
+                    }
+                    if (spec.settle) {
+                        graph = await spec.settle(ctx, created.id, graph, inputs);
+                    }
+                    return { id: created.id, outs: toOutputs(spec, created.id, graph, inputs) };
+                } catch (e) {
+                    // The object exists in Graph: hand its id to the engine so it is kept in the state.
+                    const message = explainFailure(e, scope, ctx.limits);
+                    throw new ResourceInitError(message, created.id, toOutputs(spec, created.id, latestGraph(e, graph), inputs));
                 }
-                if (spec.settle) {
-                    graph = await spec.settle(ctx, created.id, graph, inputs);
-                }
-                return { id: created.id, outs: toOutputs(spec, created.id, graph, inputs) };
-            } catch (e) {
-                // The object exists in Graph: hand its id to the engine so it is kept in the state.
-                throw new ResourceInitError(messageOf(e), created.id, toOutputs(spec, created.id, latestGraph(e, graph), inputs));
-            }
+            });
         },
 
         async read(id, props) {
-            const ctx = context();
             const state = withoutProvider(props);
-            const graph = await fetchObject(ctx, spec, id, state);
-            if (!graph) {
-                return { id: "", props: {} };
+            if (spec.goneByDesign?.(state)) {
+                return { id, props: state, inputs: readInputs(spec, state) };
             }
-            const outs = toOutputs(spec, id, graph, state);
-            return { id, props: outs, inputs: readInputs(spec, outs) };
+            return step("read", id, 0, async (ctx) => {
+                const graph = await fetchObject(ctx, spec, id, state);
+                if (!graph) {
+                    return { id: "", props: {} };
+                }
+                const outs = toOutputs(spec, id, graph, state);
+                return { id, props: outs, inputs: readInputs(spec, outs) };
+            });
         },
 
         async update(id, rawOlds, rawNews) {
@@ -132,22 +177,32 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                 }
                 return { outs };
             }
-            const ctx = context();
-            await sendWrites(ctx, spec, id, writes);
-            let graph = await mustFetch(ctx, spec, id, news);
-            if (settle) {
-                try {
-                    graph = await spec.settle!(ctx, id, graph, news);
-                } catch (e) {
-                    // Keep what Graph now holds in the state; the next run settles again.
-                    throw new ResourceInitError(messageOf(e), id, toOutputs(spec, id, latestGraph(e, graph), news));
+            return step("update", id, settle ? (spec.settleSeconds?.(news) ?? 0) : 0, async (ctx, scope) => {
+                let graph: Props;
+                if (writes.length > 0) {
+                    await sendWrites(ctx, spec, id, writes);
+                    graph = await readBackWritten(ctx, spec, id, news, writes.flatMap((w) => w.fields), olds);
+                } else {
+                    graph = await readBackVisible(ctx, spec, id, news, olds);
                 }
-            }
-            return { outs: toOutputs(spec, id, graph, news) };
+                if (settle) {
+                    try {
+                        graph = await spec.settle!(ctx, id, graph, news);
+                    } catch (e) {
+                        // Keep what Graph now holds in the state; the next run settles again.
+                        throw new ResourceInitError(explainFailure(e, scope, ctx.limits), id, toOutputs(spec, id, latestGraph(e, graph), news));
+                    }
+                }
+                return { outs: toOutputs(spec, id, graph, news) };
+            });
         },
 
         async delete(id, props) {
-            await spec.delete(context(), id, withoutProvider(props));
+            const state = withoutProvider(props);
+            if (spec.goneByDesign?.(state)) {
+                return;
+            }
+            await step("delete", id, 0, (ctx) => spec.delete(ctx, id, state));
         },
     };
 }

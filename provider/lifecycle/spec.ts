@@ -1,4 +1,5 @@
 import type { GraphClient } from "../graph";
+import type { StepLimits } from "./bounds";
 import type { ApiVersion } from "../schema/graphSchema";
 import type { CheckFailure, FieldSpec } from "./fields";
 import type { Props } from "./values";
@@ -10,6 +11,13 @@ export interface LifecycleContext {
     /** Injected so waits (import polling) can be tested without sleeping. */
     sleep(ms: number): Promise<void>;
     now(): number;
+    /**
+     * Aborts when the step must stop: its time bound passed, or the host is being stopped (see
+     * bounds.ts). Within a step, `graph` requests and `sleep` already listen to it.
+     */
+    signal?: AbortSignal;
+    /** The step's bounds (config `autopilot:stepTimeoutSeconds`, `consistencyTimeoutSeconds`, ...). */
+    limits?: StepLimits;
 }
 
 /** Where a group of changed fields is written. */
@@ -29,6 +37,11 @@ export interface CreatedObject {
     graph: Props;
     /** Fields the create already sent (so they are not written again). */
     written: string[];
+    /**
+     * True when this step made the object (POST), or adopted one a create of unknown outcome made:
+     * Graph may not show it to reads yet, so the lifecycle reads back until it does.
+     */
+    fresh?: boolean;
 }
 
 /**
@@ -61,6 +74,13 @@ export interface ResourceSpec {
     settle?(ctx: LifecycleContext, id: string, graph: Props, inputs: Props): Promise<Props>;
     /** Whether an update must settle again (e.g. an import that was still pending). */
     needsSettle?(state: Props, inputs: Props): boolean;
+    /** How long `settle` may legitimately wait (s): added to the derived step bound (e.g. importTimeoutSeconds). */
+    settleSeconds?(inputs: Props): number;
+    /**
+     * True when the Graph object was removed on purpose and the state is all there is (an import
+     * record removed once its device exists): read returns the state as is, delete sends nothing.
+     */
+    goneByDesign?(state: Props): boolean;
     /** Removes or releases the object. */
     delete(ctx: LifecycleContext, id: string, props: Props): Promise<void>;
     /** Outputs computed from the Graph object beyond the fields (e.g. `autopilotDeviceId`). */

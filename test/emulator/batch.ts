@@ -64,6 +64,7 @@ export async function handleBatch(ctx: RouteContext, dispatch: Dispatch): Promis
   const items = parseItems(ctx.body());
   const statusById = new Map<string, number>();
   const responses: unknown[] = [];
+  const delivered: (() => void)[] = [];
   for (const item of items) {
     const url = new URL(item.url.startsWith("/") ? item.url : `/${item.url}`, "http://batch.invalid");
     const path = `/${ctx.version}${url.pathname}`;
@@ -77,8 +78,10 @@ export async function handleBatch(ctx: RouteContext, dispatch: Dispatch): Promis
       viaBatch: true,
       batchItemId: item.id,
     });
-    const reply = await runItem(state, item, path, query, statusById, dispatch);
+    const reply = await runItem(state, item, path, query, statusById, dispatch, ctx.client);
     entry.status = reply.status;
+    if (reply.fault) entry.fault = reply.fault;
+    if (reply.delivered) delivered.push(reply.delivered);
     statusById.set(item.id, reply.status);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(reply.headers ?? {})) if (ITEM_HEADERS.includes(k.toLowerCase())) headers[k] = v;
@@ -86,7 +89,7 @@ export async function handleBatch(ctx: RouteContext, dispatch: Dispatch): Promis
     if (reply.body !== undefined) out.body = reply.body;
     responses.push(out);
   }
-  return { status: 200, body: { responses } };
+  return { status: 200, body: { responses }, delivered: () => delivered.forEach((d) => d()) };
 }
 
 async function runItem(
@@ -96,6 +99,7 @@ async function runItem(
   query: Record<string, string>,
   statusById: Map<string, number>,
   dispatch: Dispatch,
+  client: string,
 ): Promise<Reply> {
   const fail = (e: GraphError): Reply => {
     const { requestId, clientRequestId } = answerIds(item.headers);
@@ -118,5 +122,5 @@ async function runItem(
       bodyInvalid = (e as Error).message;
     }
   }
-  return dispatch(state, { method: item.method, path, query, headers: item.headers, body, bodyInvalid, viaBatch: true });
+  return dispatch(state, { method: item.method, path, query, headers: item.headers, body, bodyInvalid, viaBatch: true, client });
 }

@@ -2,15 +2,17 @@
  * Runs the emulator by hand:
  *   npm run emulator -- --port 8787 --profile live --seed path.json --token T
  * Options: --port N (default 8787; 0 = ephemeral), --profile documented|live, --seed FILE,
- * --token T (repeatable), --import-pending-reads N, --write-delay-ms N, --latency-ms N.
+ * --token T (repeatable), --import-pending-reads N, --write-delay-ms N, --latency-ms N,
+ * --faults FILE (fault modes as JSON, see chaos.ts), --budgets SCALE (Intune's budgets times SCALE).
  * Prints the base URL and the accepted token(s); stops on SIGINT/SIGTERM.
  */
+import * as fs from "fs";
 import * as path from "path";
-import { DEFAULT_TOKEN, EmulatorOptions, startEmulator } from "./index";
+import { DEFAULT_TOKEN, EmulatorOptions, INTUNE_BUDGETS, startEmulator } from "./index";
 
 const USAGE =
   "usage: npm run emulator -- [--port 8787] [--profile documented|live] [--seed tenant.json] [--token T]... " +
-  "[--import-pending-reads 2] [--write-delay-ms 0] [--latency-ms 0]";
+  "[--import-pending-reads 2] [--write-delay-ms 0] [--latency-ms 0] [--faults modes.json] [--budgets 1]";
 
 function number(flag: string, v: string | undefined): number {
   const n = Number(v);
@@ -49,6 +51,13 @@ export function parseArgs(argv: string[]): EmulatorOptions {
         break;
       case "--latency-ms":
         opts.latencyMs = number(flag, value);
+        break;
+      case "--faults":
+        if (!value) throw new Error("--faults needs a JSON file");
+        opts.faults = { ...opts.faults, ...JSON.parse(fs.readFileSync(path.resolve(value), "utf8")) };
+        break;
+      case "--budgets":
+        opts.faults = { ...opts.faults, budgets: { ...INTUNE_BUDGETS, scale: number(flag, value) } };
         break;
       case "--help":
       case "-h":

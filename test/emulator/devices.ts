@@ -134,9 +134,13 @@ function deleteDevice(ctx: RouteContext): Reply {
   return emptyOk();
 }
 
-/** Creates a device identity (import completion); returns it. */
+/**
+ * Creates a device identity (import completion); returns it. Like any write, it becomes visible
+ * to reads only after `writeVisibilityDelayMs` on the live profile.
+ */
 export function createDevice(state: EmulatorState, fields: Omit<DeviceIdentity, "id">): DeviceIdentity {
   const device: DeviceIdentity = { id: randomUUID(), ...fields };
+  state.consistency.beforeWrite(deviceKey(device.id), undefined);
   state.tenant.devices.set(device.id, device);
   return device;
 }

@@ -67,4 +67,5 @@ export const FAULT_ERRORS: Record<number, { code: string; message: string }> = {
   502: { code: "BadGateway", message: "The gateway received an invalid response. Please retry." },
   503: { code: "ServiceUnavailable", message: "The service is temporarily unavailable. Please retry later." },
   504: { code: "GatewayTimeout", message: "The gateway timed out waiting for the service. Please retry." },
+  507: { code: "InsufficientStorage", message: "The service does not have enough storage to complete the request. Please retry later." },
 };

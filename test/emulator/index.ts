@@ -4,6 +4,8 @@
  * part of Graph it emulates). Start it with {@link startEmulator}; run it by hand with
  * `npm run emulator` (cli.ts).
  */
+import { Authority } from "./authority";
+import { FaultEngine } from "./chaos";
 import { Consistency } from "./consistency";
 import { DOCUMENTED_DEVICE_PATCH_FIELDS } from "./devices";
 import { FaultStore } from "./faults";
@@ -18,6 +20,12 @@ export { DEFAULT_SEED_PATH } from "./tenant";
 export { IMPORT_ERRORS, MIN_HASH_BYTES } from "./imports";
 export { DOCUMENTED_DEVICE_PATCH_FIELDS } from "./devices";
 export { DOCUMENTED_TARGET_TYPES } from "./assignments";
+export { INTUNE_BUDGETS, Budgets, isWrite } from "./budgets";
+export type { IntuneBudgetOptions, BudgetName } from "./budgets";
+export { STATUSES_BY_METHOD, clientOf } from "./chaos";
+export type { FaultModes, FaultRule, FaultStats, RandomFaultOptions, ResetFaultOptions, SlowFaultOptions, RetryAfterStyle, EarlyRetryScope, ProcessedWhen } from "./chaos";
+export { TOKEN_EXCHANGE_AUDIENCE } from "./authority";
+export type { AppRegistration, AuthorityOptions, EmulatorAuthority, FederatedCredential, TokenRequestRecord, TrustedIssuer } from "./authority";
 
 /** The token accepted when `tokens` is not given. */
 export const DEFAULT_TOKEN = "emulator-token";
@@ -57,6 +65,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // Delayed visibility is a trait of the live service only.
     consistency: new Consistency(() => (state.profile === "live" ? state.writeVisibilityDelayMs : 0)),
     faults: new FaultStore(),
+    chaos: new FaultEngine(options.faults ?? {}),
     requests: [],
     nextSeq: 1,
   };
@@ -64,6 +73,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const address = server.address();
   if (!address || typeof address === "string") throw new Error("emulator: no TCP address");
   state.baseUrl = `http://127.0.0.1:${address.port}`;
+
+  let tlsServer: Awaited<ReturnType<typeof listen>> | undefined;
+  if (options.authority) {
+    const authority = new Authority(options.authority);
+    state.authority = authority;
+    tlsServer = await listen(state, nonNegative("authority.port", options.authority.port, 0), options.authority.tls);
+    const tlsAddress = tlsServer.address();
+    if (!tlsAddress || typeof tlsAddress === "string") throw new Error("emulator: no TCP address for HTTPS");
+    authority.url = `https://127.0.0.1:${tlsAddress.port}`;
+    // Tokens are issued for the emulator's Graph, reached over http or https.
+    authority.graphOrigins = [state.baseUrl, authority.url];
+  }
 
   let closed: Promise<void> | undefined;
   return {
@@ -84,15 +105,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     injectFault: (f) => state.faults.add(f),
     clearFaults: () => state.faults.clear(),
+    setFaultModes: (modes) => state.chaos.configure(modes),
+    faultStats: () => state.chaos.stats(),
     setProfile: (p) => {
       state.profile = checkProfile(p);
     },
+    authority: state.authority,
     close: () => {
-      closed ??= new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Keep-alive sockets (fetch keeps them) would hold close() open.
-        server.closeAllConnections();
-      });
+      const stop = (s: typeof server): Promise<void> =>
+        new Promise<void>((resolve, reject) => {
+          s.close((err) => (err ? reject(err) : resolve()));
+          // Keep-alive sockets (fetch keeps them) would hold close() open.
+          s.closeAllConnections();
+        });
+      closed ??= Promise.all([stop(server), ...(tlsServer ? [stop(tlsServer)] : [])]).then(() => undefined);
       return closed;
     },
   };

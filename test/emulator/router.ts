@@ -11,6 +11,13 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The fault injected into this answer (recorded on the request, never sent). */
+  fault?: string;
+  /**
+   * Called when the answer reaches the client (not when the connection is reset or the client
+   * gave up first): a 429's Retry-After counts from then on (early-retry tracking).
+   */
+  delivered?: () => void;
 }
 
 /** What a handler receives. */
@@ -36,6 +43,8 @@ export interface RouteContext {
   body(): unknown;
   /** True when this request is an item of a $batch. */
   viaBatch: boolean;
+  /** Who throttling counts this request for (chaos.ts `clientOf`); batch items inherit the envelope's. */
+  client: string;
 }
 
 /** A handler answers or throws a GraphError. */

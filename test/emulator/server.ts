@@ -3,9 +3,11 @@
  * dispatcher, waits the configured latency and writes the answer with Graph's headers.
  */
 import * as http from "http";
-import { answerIds, withStandardHeaders } from "./answers";
+import * as https from "https";
+import { answerIds, errorReply, withStandardHeaders } from "./answers";
+import { clientOf } from "./chaos";
 import { dispatch } from "./dispatch";
-import { errorBody } from "./errors";
+import { errorBody, FAULT_ERRORS, GraphError } from "./errors";
 import type { Reply } from "./router";
 import { EmulatorState, recordRequest, redactHeaders } from "./state";
 
@@ -23,17 +25,29 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-/** Checks `Authorization: Bearer <token>`; returns Graph's 401 message, or undefined when accepted. */
-export function authFailure(header: string | undefined, tokens: ReadonlySet<string>): string | undefined {
+/**
+ * Checks `Authorization: Bearer <token>`; returns Graph's 401 message, or undefined when accepted.
+ * A static test token is accepted as is; a token the authority issued while it is valid and only at
+ * the Graph origin (`origin`) it was requested for.
+ */
+export function authFailure(
+  header: string | undefined,
+  tokens: ReadonlySet<string>,
+  issued?: { validate(token: string, origin: string): string | undefined },
+  origin = "",
+): string | undefined {
   const m = /^Bearer(?:\s+(.*))?$/i.exec((header ?? "").trim());
   const token = m?.[1]?.trim() ?? "";
   if (!header || !m || token === "") return "Access token is empty.";
-  return tokens.has(token) ? undefined : "Access token validation failure.";
+  if (tokens.has(token)) return undefined;
+  return issued ? issued.validate(token, origin) : "Access token validation failure.";
 }
 
-async function handle(state: EmulatorState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(state: EmulatorState, req: http.IncomingMessage, res: http.ServerResponse, scheme: "http" | "https" = "http"): Promise<void> {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   const raw = await readBody(req);
+  // The authority's routes exist on the HTTPS listener only, as Entra is https-only.
+  if (scheme === "https" && state.authority && (await state.authority.handle(req, res, raw))) return;
   let body: unknown;
   let bodyInvalid: string | undefined;
   if (raw.trim() !== "") {
@@ -48,9 +62,35 @@ async function handle(state: EmulatorState, req: http.IncomingMessage, res: http
   const method = (req.method ?? "GET").toUpperCase();
   const entry = recordRequest(state, { method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body });
 
+  // Connection-level faults (chaos.ts): a reset, or an answer later than the client waits.
+  const scriptedConn = state.faults.takeConnection(method, url.pathname);
+  const conn = scriptedConn ?? state.chaos.connectionFault(method, url.pathname);
+  // Scripted faults are labelled and counted as such; the fault modes count their own.
+  const label = (what: string): string => {
+    if (!scriptedConn) return what;
+    state.chaos.count(`scripted ${what}`);
+    return `scripted ${what}`;
+  };
+  let early: Reply | undefined;
+  if (conn && !conn.processed) {
+    if (conn.kind === "reset") {
+      entry.fault = label("reset before processing");
+      resetConnection(req);
+      return;
+    }
+    entry.fault = label("slow before processing");
+    if (!(await waitUnlessClosed(res, conn.delayMs))) return; // the client gave up; nothing was processed
+    // Still waiting: the gateway gives up on the service, which never processed the request.
+    const { requestId, clientRequestId } = answerIds(headers);
+    const { code, message } = FAULT_ERRORS[504];
+    early = withStandardHeaders(errorReply(new GraphError(504, code, message), requestId, clientRequestId), requestId, clientRequestId);
+  }
+
   let reply: Reply;
-  const failure = authFailure(req.headers.authorization, state.tokens);
-  if (failure) {
+  const failure = authFailure(req.headers.authorization, state.tokens, state.authority, `${scheme}://${req.headers.host ?? ""}`);
+  if (early) {
+    reply = early;
+  } else if (failure) {
     const { requestId, clientRequestId } = answerIds(headers);
     reply = withStandardHeaders(
       {
@@ -70,10 +110,23 @@ async function handle(state: EmulatorState, req: http.IncomingMessage, res: http
       body,
       bodyInvalid,
       viaBatch: false,
+      client: clientOf(req.headers.authorization),
     });
   }
   entry.status = reply.status;
+  if (reply.fault) entry.fault = reply.fault;
+  if (conn?.processed) {
+    const what = label(`${conn.kind} after processing`);
+    entry.fault = entry.fault ? `${entry.fault}; ${what}` : what;
+    if (conn.kind === "reset") {
+      resetConnection(req);
+      return;
+    }
+    if (!(await waitUnlessClosed(res, conn.delayMs))) return;
+  }
   if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
+  if (res.destroyed || res.socket?.destroyed) return; // the client left: it never sees this answer
+  reply.delivered?.();
   const text = reply.body === undefined ? "" : JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     ...reply.headers,
@@ -83,15 +136,43 @@ async function handle(state: EmulatorState, req: http.IncomingMessage, res: http
   res.end(text);
 }
 
-/** Starts the HTTP server on 127.0.0.1 and resolves once it listens. */
-export function listen(state: EmulatorState, port: number): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    handle(state, req, res).catch((e: unknown) => {
+/** Resets the TCP connection (RST): the client sees ECONNRESET, without an answer. */
+function resetConnection(req: http.IncomingMessage): void {
+  const socket = req.socket as import("net").Socket;
+  if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
+  else socket.destroy();
+}
+
+/** Waits `ms`; false as soon as the client closes the connection. */
+function waitUnlessClosed(res: http.ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (res.destroyed || res.socket?.destroyed) return resolve(false);
+    const onClose = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      res.off("close", onClose);
+      resolve(!(res.destroyed || res.socket?.destroyed));
+    }, ms);
+    res.once("close", onClose);
+  });
+}
+
+/**
+ * Starts the HTTP server on 127.0.0.1 and resolves once it listens. With `tls`, an HTTPS server
+ * instead: the same Graph routes plus the authority's (see authority.ts).
+ */
+export function listen(state: EmulatorState, port: number, tls?: { certPem: string; keyPem: string }): Promise<http.Server> {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    handle(state, req, res, tls ? "https" : "http").catch((e: unknown) => {
       console.error("[graph-emulator] failed to answer:", e);
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
-  });
+  };
+  // https.Server has http.Server's API (listen, close, closeAllConnections); the typings keep them apart.
+  const server = (tls ? https.createServer({ cert: tls.certPem, key: tls.keyPem }, onRequest) : http.createServer(onRequest)) as http.Server;
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {

@@ -1,6 +1,8 @@
 /**
  * The emulator's internal state shared by the server, the dispatcher and the handlers.
  */
+import type { Authority } from "./authority";
+import type { FaultEngine } from "./chaos";
 import type { Consistency } from "./consistency";
 import type { FaultStore } from "./faults";
 import type { GraphSchema } from "./schema";
@@ -14,11 +16,15 @@ export interface EmulatorState {
   /** Base URL without version, set once the server listens. */
   baseUrl: string;
   tokens: ReadonlySet<string>;
+  /** The Entra authority on the HTTPS listener, when `options.authority` was given; Graph accepts its tokens too. */
+  authority?: Authority;
   importPendingReads: number;
   writeVisibilityDelayMs: number;
   latencyMs: number;
   consistency: Consistency;
   faults: FaultStore;
+  /** Fault modes of the run (chaos.ts). */
+  chaos: FaultEngine;
   requests: RecordedRequest[];
   nextSeq: number;
 }

@@ -2,6 +2,8 @@
  * Public types of the Graph emulator: options, the request log, faults and the in-memory tenant.
  * Tests import these from `test/emulator` (index.ts re-exports them).
  */
+import type { AuthorityOptions, EmulatorAuthority } from "./authority";
+import type { FaultModes, FaultStats } from "./chaos";
 
 /** Graph API version segment served by the emulator. */
 export type ApiVersion = "beta" | "v1.0";
@@ -32,6 +34,17 @@ export interface EmulatorOptions {
   writeVisibilityDelayMs?: number;
   /** Added before every HTTP answer, in milliseconds; default 0. */
   latencyMs?: number;
+  /**
+   * Fault modes shaped like Graph's failures (random errors, resets, slow answers, Intune budgets,
+   * early-retry punishment), per run and per route; see chaos.ts. Default: none, and early retries
+   * (same client-request-id before its Retry-After) are punished.
+   */
+  faults?: FaultModes;
+  /**
+   * Also listen on HTTPS (127.0.0.1) with this TLS certificate, serving Graph and an Entra
+   * authority whose tokens Graph accepts (authority.ts). Off by default.
+   */
+  authority?: AuthorityOptions;
 }
 
 /** One request as the emulator saw it, with the status it answered. */
@@ -55,12 +68,23 @@ export interface RecordedRequest {
   viaBatch?: boolean;
   /** For `$batch` items: the item's `id` inside the batch. */
   batchItemId?: string;
+  /**
+   * The fault the emulator injected into this request, if any: "random 503", "random 500 (processed)",
+   * "reset before processing", "reset after processing", "slow before processing", "slow after processing",
+   * "budget appWrites", "early retry", "scripted 429". With a reset, `status` is what the handler
+   * answered (0 when it did not run): the client never saw it.
+   */
+  fault?: string;
 }
 
 /** Statuses a scripted fault can answer with. */
-export type FaultStatus = 429 | 500 | 502 | 503 | 504;
+export type FaultStatus = 429 | 500 | 502 | 503 | 504 | 507;
 
-/** A scripted failure, checked after authentication and before routing. */
+/**
+ * A scripted failure, checked after authentication and before routing: a Graph error (`status`),
+ * or a connection fault: `reset` (before or after the request is processed) or an answer
+ * `delayMs` late (`processed` or not; the fault modes of chaos.ts do the same at random).
+ */
 export interface FaultSpec {
   /** HTTP method to match (case-insensitive); omitted = any. */
   method?: string;
@@ -69,7 +93,14 @@ export interface FaultSpec {
    * a RegExp is tested, a string matches when the path contains it. Omitted = any path.
    */
   path?: RegExp | string;
-  status: FaultStatus;
+  /** The Graph error to answer with. Give exactly one of status, reset and delayMs. */
+  status?: FaultStatus;
+  /** Reset the connection before the request is processed (nothing happens) or after (the write happens). */
+  reset?: "before" | "after";
+  /** Answer this many ms late: processed at once when `processed`, else not at all (504 if the client stays). */
+  delayMs?: number;
+  /** With delayMs: whether the request is processed. Default true. */
+  processed?: boolean;
   /** `Retry-After` header value sent verbatim ("2", "0.5", an HTTP date); omitted = no header. */
   retryAfter?: string;
   /** How many matching requests fail; default 1. `Infinity` = until {@link Emulator.clearFaults}. */
@@ -89,7 +120,13 @@ export interface Emulator {
   readonly tenant: Tenant;
   injectFault(f: FaultSpec): void;
   clearFaults(): void;
+  /** Replaces the run's fault modes (counters, budgets and early-retry memory start afresh). */
+  setFaultModes(modes: FaultModes): void;
+  /** What the fault modes did so far: faults by kind, early retries, the generator's seed. */
+  faultStats(): FaultStats;
   setProfile(p: EmulatorProfile): void;
+  /** The Entra authority (and Graph over HTTPS at its `url`), when `options.authority` was given. */
+  readonly authority?: EmulatorAuthority;
   close(): Promise<void>;
 }
 

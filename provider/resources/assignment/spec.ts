@@ -3,6 +3,7 @@ import { AutopilotError } from "../../lifecycle/errors";
 import type { CheckFailure, FieldSpec } from "../../lifecycle/fields";
 import type { ResourceSpec } from "../../lifecycle/spec";
 import { isUnknown, Props } from "../../lifecycle/values";
+import { createOrAdoptAssignment } from "./adopt";
 import { TARGET_TYPES, targetFromGraph, targetToGraph } from "./target";
 
 const DEVICES = "/deviceManagement/windowsAutopilotDeviceIdentities";
@@ -118,8 +119,11 @@ export const assignmentSpec: ResourceSpec = {
                 written.push(name);
             }
         }
-        const res = await ctx.graph.send<Props>({ method: "POST", apiVersion: "beta", path: collectionPath(inputs), route: `POST ${COLLECTION_ROUTE}`, body });
-        return { id: String(res.body.id), graph: res.body, written };
+        const post = async (): Promise<Props> =>
+            (await ctx.graph.send<Props>({ method: "POST", apiVersion: "beta", path: collectionPath(inputs), route: `POST ${COLLECTION_ROUTE}`, body })).body;
+        // Adopts the assignment an interrupted run made; never re-POSTs blindly after an unknown outcome (adopt.ts).
+        const made = await createOrAdoptAssignment(ctx, inputs, post);
+        return { id: String(made.graph.id), graph: made.graph, written: made.how === "adopted" ? [] : written, fresh: made.how !== "adopted" };
     },
 
     async delete(ctx, id, props) {

@@ -31,6 +31,8 @@ export interface ImportedWindowsAutopilotDeviceIdentityArgs {
     assignedUserPrincipalName?: In<string>;
     importId?: In<string>;
     state?: In<ImportedDeviceIdentityState>;
+    /** Remove the import record once the device is registered (default false: keep it). */
+    removeRecordWhenComplete?: In<boolean>;
     /** Wait until the import completes or fails (default true). */
     waitForImport?: In<boolean>;
     /** How long to wait, in seconds (default 1800). */
@@ -57,6 +59,9 @@ export class ImportedWindowsAutopilotDeviceIdentity extends AutopilotResource {
     declare readonly autopilotDeviceId: pulumi.Output<string | null>;
     /** unknown, pending, partial, complete or error. */
     declare readonly importStatus: pulumi.Output<string>;
+    /** True once the record was removed (removeRecordWhenComplete). */
+    declare readonly recordRemoved: pulumi.Output<boolean>;
+    declare readonly removeRecordWhenComplete: pulumi.Output<boolean>;
     declare readonly waitForImport: pulumi.Output<boolean>;
     declare readonly importTimeoutSeconds: pulumi.Output<number>;
 

@@ -3,6 +3,9 @@ import { AutopilotError } from "../../lifecycle/errors";
 import type { FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isEmpty, Props } from "../../lifecycle/values";
+import { readBack } from "../../lifecycle/consistency";
+import { adoptRegisteredDevice, createOrAdoptImport, waitUntilDeviceReadable } from "./adopt";
+import { postImport } from "./bulkImport";
 import { describeImportError } from "./importErrors";
 
 const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
@@ -50,6 +53,13 @@ export const importedIdentityFields: Record<string, FieldSpec> = {
     ),
     autopilotDeviceId: { kind: { type: "string" }, write: "computed", doc: "id of the Autopilot device the completed import made (state.deviceRegistrationId)" },
     importStatus: { kind: { type: "string" }, write: "computed", doc: "state.deviceImportStatus: unknown, pending, partial, complete or error" },
+    recordRemoved: { kind: { type: "boolean" }, write: "computed", doc: "true once the import record was removed (removeRecordWhenComplete)" },
+    removeRecordWhenComplete: {
+        kind: { type: "boolean" },
+        write: "setting",
+        default: false,
+        doc: "remove the import record once the device is registered (the device stays; the state keeps its id)",
+    },
     waitForImport: { kind: { type: "boolean" }, write: "setting", default: true, doc: "wait until the import completes (or fails) before the step ends" },
     importTimeoutSeconds: { kind: { type: "integer", min: 1, max: 86400 }, write: "setting", default: 1800, doc: "how long to wait for the import" },
 };
@@ -111,6 +121,29 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
         const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
         current = res.body;
     }
+}
+
+/**
+ * DELETEs the import record; one already gone counts as deleted. Then reads back until Graph no
+ * longer shows it, so a re-import of the serial (a replacement) cannot find and adopt it.
+ */
+async function deleteRecord(ctx: LifecycleContext, id: string, props: Props): Promise<void> {
+    const item = itemOf(id, props);
+    try {
+        await ctx.graph.send({ method: "DELETE", apiVersion: "v1.0", path: item.path, route: `DELETE ${item.route}` });
+    } catch (e) {
+        if (GraphError.isGraphError(e) && e.status === 404) return;
+        throw e;
+    }
+    await readBack(ctx, `import record ${id} (deleted)`, async () => {
+        try {
+            await ctx.graph.send({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
+            return { done: false, why: "it after it was deleted" };
+        } catch (e) {
+            if (GraphError.isGraphError(e) && e.status === 404) return { done: true, value: undefined };
+            throw e;
+        }
+    });
 }
 
 /** ImportedWindowsAutopilotDeviceIdentity: a hardware-hash import that the provider waits for. */
@@ -178,32 +211,58 @@ export const importedIdentitySpec: ResourceSpec = {
         }
         const collection = inputs.uploadId !== undefined ? `${UPLOADS}/${encodeURIComponent(String(inputs.uploadId))}/deviceIdentities` : COLLECTION;
         const route = inputs.uploadId !== undefined ? `POST ${UPLOADS}/{uploadId}/deviceIdentities` : `POST ${COLLECTION}`;
-        const res = await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path: collection, route, body });
-        return { id: String(res.body.id), graph: res.body, written };
+        // Top-level imports made at the same time share bulk `import` calls (bulkImport.ts).
+        const post = async (): Promise<Props> =>
+            inputs.uploadId === undefined ? postImport(ctx, body) : (await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path: collection, route, body })).body;
+        // Adopts the record an interrupted run made; never re-POSTs blindly after an unknown outcome (adopt.ts).
+        const made = await createOrAdoptImport(ctx, inputs, post);
+        return { id: String(made.graph.id), graph: made.graph, written: made.how === "adopted" ? [] : written, fresh: made.how !== "adopted" };
     },
 
     async settle(ctx, id, graph, inputs) {
-        return inputs.waitForImport === false ? graph : waitForImport(ctx, id, graph, inputs);
+        if (inputs.waitForImport === false) {
+            return graph;
+        }
+        let done: Props;
+        try {
+            done = await waitForImport(ctx, id, graph, inputs);
+        } catch (e) {
+            // 806 with removeRecordWhenComplete: the device is registered already; the goal (a
+            // registered device, no record) is reached by adopting it (adopt.ts, README).
+            const adopted = await adoptRegisteredDevice(ctx, id, e, inputs, () => deleteRecord(ctx, id, inputs));
+            if (adopted) return adopted;
+            throw e;
+        }
+        // The device the import registered may not be readable yet (Graph shows new objects late):
+        // one GET, more only while it is not, so `autopilotDeviceId` names a device dependents can read.
+        await waitUntilDeviceReadable(ctx, done);
+        if (inputs.removeRecordWhenComplete === true) {
+            await deleteRecord(ctx, id, inputs);
+            ctx.log(`import ${id}: complete; record removed (removeRecordWhenComplete), device ${importStatus(done) === "complete" ? (done.state as Props).deviceRegistrationId : "?"} stays`);
+            return { ...done, recordRemoved: true };
+        }
+        return done;
     },
 
     needsSettle(state, inputs) {
         return inputs.waitForImport !== false && state.importStatus !== "complete";
     },
 
-    async delete(ctx, id, props) {
-        const item = itemOf(id, props);
-        try {
-            await ctx.graph.send({ method: "DELETE", apiVersion: "v1.0", path: item.path, route: `DELETE ${item.route}` });
-        } catch (e) {
-            if (GraphError.isGraphError(e) && e.status === 404) return; // already gone
-            throw e;
-        }
+    settleSeconds(inputs) {
+        return inputs.waitForImport === false ? 0 : Number(inputs.importTimeoutSeconds ?? 1800);
     },
+
+    goneByDesign(state) {
+        return state.recordRemoved === true;
+    },
+
+    delete: deleteRecord,
 
     extraOutputs(graph) {
         const state = graph.state as Props | null | undefined;
         const registration = state?.deviceRegistrationId;
         return {
+            recordRemoved: graph.recordRemoved === true,
             importStatus: importStatus(graph),
             autopilotDeviceId: importStatus(graph) === "complete" && typeof registration === "string" && registration !== "" ? registration : null,
         };

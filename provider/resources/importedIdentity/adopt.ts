@@ -1,0 +1,176 @@
+/**
+ * Imports that survive interruptions: an import record is never created twice for one serial.
+ *
+ * - Before POSTing, the provider looks for an import record of the serial (an earlier run may
+ *   have made it and been interrupted before the state was saved) and adopts it when it is the
+ *   same capture: same serial and, when Graph shows it, the same hardware hash. A complete one is
+ *   preferred over a pending one over one in error. An error record of the same capture is adopted
+ *   too, and the step fails with its error as a fresh import would (re-POSTing the same hash would
+ *   only fail the same way). Records of the serial with another hash are left alone.
+ * - A POST whose outcome is unknown (reset or timeout after sending, 500/502/504: the client's
+ *   GRAPH_AMBIGUOUS_WRITE) is never sent again blindly: the provider looks for the record, reading
+ *   for up to `autopilot:consistencyTimeoutSeconds` since Graph may show it late, and adopts it.
+ *   Only when nothing shows up in that time is the POST sent again (at most `autopilot:maxRetries` times).
+ */
+import { GraphError } from "../../graph";
+import { DEFAULT_LIMITS } from "../../lifecycle/bounds";
+import { lookFor, readBack } from "../../lifecycle/consistency";
+import { AutopilotError } from "../../lifecycle/errors";
+import type { LifecycleContext } from "../../lifecycle/spec";
+import type { Props } from "../../lifecycle/values";
+import { findDevicesBySerial, odataString } from "../deviceIdentity/lookup";
+
+const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
+
+/** Where this resource's import records live: the tenant's collection, or an upload's. */
+function collectionOf(inputs: Props): { path: string; route: string } {
+    if (inputs.uploadId !== undefined && inputs.uploadId !== null) {
+        return {
+            path: `${UPLOADS}/${encodeURIComponent(String(inputs.uploadId))}/deviceIdentities`,
+            route: `GET ${UPLOADS}/{uploadId}/deviceIdentities?$filter=contains(serialNumber,...)`,
+        };
+    }
+    return { path: COLLECTION, route: `GET ${COLLECTION}?$filter=contains(serialNumber,...)` };
+}
+
+/** Import records whose serial equals the input's (case-insensitive), every page. */
+export async function findImportRecords(ctx: LifecycleContext, inputs: Props): Promise<Props[]> {
+    const serial = String(inputs.serialNumber);
+    const { path, route } = collectionOf(inputs);
+    const out: Props[] = [];
+    let res = await ctx.graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>({
+        method: "GET",
+        apiVersion: "v1.0",
+        path,
+        query: { $filter: `contains(serialNumber,${odataString(serial)})` },
+        route,
+    });
+    for (;;) {
+        out.push(...(res.body.value ?? []));
+        const next = res.body["@odata.nextLink"];
+        if (!next) break;
+        res = await ctx.graph.send({ method: "GET", apiVersion: "v1.0", path, absoluteUrl: next, route });
+    }
+    const wanted = serial.toLowerCase();
+    return out.filter((r) => String(r.serialNumber ?? "").toLowerCase() === wanted);
+}
+
+const RANK: Record<string, number> = { complete: 0, pending: 1, unknown: 1, partial: 2, error: 2 };
+
+function statusOf(record: Props): string {
+    const state = record.state as Props | null | undefined;
+    return typeof state?.deviceImportStatus === "string" ? state.deviceImportStatus : "unknown";
+}
+
+const hashOf = (v: unknown): string => String(v ?? "").replace(/\s+/g, "");
+
+/** The record this resource would have made (same serial, same hash when Graph shows one), best status first. */
+export function adoptableRecord(records: Props[], inputs: Props): Props | undefined {
+    const ours = records.filter((r) => {
+        const theirs = r.hardwareIdentifier;
+        return theirs === undefined || theirs === null || theirs === "" || inputs.hardwareIdentifier === undefined || hashOf(theirs) === hashOf(inputs.hardwareIdentifier);
+    });
+    return ours.sort((a, b) => (RANK[statusOf(a)] ?? 3) - (RANK[statusOf(b)] ?? 3))[0];
+}
+
+/**
+ * A create whose outcome the client cannot know: it may have been applied. A POST aborted while on
+ * the wire counts too when this step was not stopped itself (a shared bulk call another step's
+ * bound stopped).
+ */
+export function isAmbiguousCreate(e: unknown, ctx?: LifecycleContext): e is GraphError {
+    if (!GraphError.isGraphError(e)) return false;
+    return e.code === "GRAPH_AMBIGUOUS_WRITE" || (e.code === "GRAPH_ABORTED" && e.ambiguous && ctx?.signal?.aborted !== true);
+}
+
+/** What creating the import came to. */
+export interface ImportCreation {
+    graph: Props;
+    /** How: "posted", "adopted" (found before posting), "adopted after an ambiguous POST". */
+    how: "posted" | "adopted" | "adopted after an ambiguous POST";
+    /** POSTs sent. */
+    posts: number;
+}
+
+/**
+ * Adopts the import record an earlier run made, or POSTs one; after a POST of unknown outcome,
+ * looks before sending it again (see the module comment).
+ */
+export async function createOrAdoptImport(ctx: LifecycleContext, inputs: Props, post: () => Promise<Props>): Promise<ImportCreation> {
+    const serial = String(inputs.serialNumber);
+    const existing = adoptableRecord(await findImportRecords(ctx, inputs), inputs);
+    if (existing) {
+        ctx.log(`import of serial ${serial}: adopting import record ${existing.id} (${statusOf(existing)}) an earlier run made`);
+        return { graph: existing, how: "adopted", posts: 0 };
+    }
+    const maxPosts = 1 + (ctx.limits ?? DEFAULT_LIMITS).maxRetries;
+    for (let posts = 1; ; posts++) {
+        try {
+            return { graph: await post(), how: "posted", posts };
+        } catch (e) {
+            if (!isAmbiguousCreate(e, ctx)) throw e;
+            ctx.log(`import of serial ${serial}: the POST's outcome is unknown (${e.message}); looking for the record before sending it again`);
+            const found = await lookFor(ctx, async () => adoptableRecord(await findImportRecords(ctx, inputs), inputs));
+            if (found) {
+                ctx.log(`import of serial ${serial}: the POST had been applied; adopting import record ${found.id}`);
+                return { graph: found, how: "adopted after an ambiguous POST", posts };
+            }
+            if (posts >= maxPosts) {
+                throw new AutopilotError(
+                    "AUTOPILOT_CREATE_UNKNOWN",
+                    `import of serial ${serial}: ${posts} POSTs ended without an answer and no import record of the serial showed up ` +
+                        `[bound hit: autopilot:maxRetries=${maxPosts - 1}]. Last: ${e.message}`,
+                );
+            }
+            ctx.log(`import of serial ${serial}: no record showed up within autopilot:consistencyTimeoutSeconds: sending the POST again`);
+        }
+    }
+}
+
+/**
+ * After an import completed, reads the new device back until Graph shows it, so the
+ * `autopilotDeviceId` output is a device the next resource can read.
+ */
+export async function waitUntilDeviceReadable(ctx: LifecycleContext, done: Props): Promise<void> {
+    const state = done.state as Props | null | undefined;
+    const deviceId = state?.deviceImportStatus === "complete" ? state.deviceRegistrationId : undefined;
+    if (typeof deviceId !== "string" || deviceId === "") return;
+    const path = `/deviceManagement/windowsAutopilotDeviceIdentities/${encodeURIComponent(deviceId)}`;
+    await readBack(ctx, `Autopilot device ${deviceId} (registered by the import of serial ${String(done.serialNumber ?? "")})`, async () => {
+        try {
+            await ctx.graph.send({ method: "GET", apiVersion: "beta", path, route: "GET /deviceManagement/windowsAutopilotDeviceIdentities/{id}" });
+            return { done: true, value: undefined };
+        } catch (e) {
+            if (GraphError.isGraphError(e) && e.status === 404) return { done: false, why: "no such device (404)", seen: done };
+            throw e;
+        }
+    });
+}
+
+/**
+ * An import that ended in 806 (ZtdDeviceAlreadyAssigned) when the resource asks to remove the
+ * record once the device exists (`removeRecordWhenComplete`): the goal, a registered device and
+ * no record, is reached by adopting the device registered under the serial (an earlier run's
+ * import whose record was already removed, or a device registered by other means). The error
+ * record this step saw is removed. Returns the outputs' Graph view, or undefined to fail as usual
+ * (the record is kept): without removeRecordWhenComplete, or when the serial does not name exactly
+ * one device.
+ */
+export async function adoptRegisteredDevice(ctx: LifecycleContext, id: string, failure: unknown, inputs: Props, removeRecord: () => Promise<void>): Promise<Props | undefined> {
+    if (inputs.removeRecordWhenComplete !== true) return undefined;
+    if (!(failure instanceof AutopilotError) || failure.code !== "AUTOPILOT_IMPORT_FAILED" || !failure.graph) return undefined;
+    const state = failure.graph.state as Props | null | undefined;
+    if (state?.deviceErrorCode !== 806 && state?.deviceErrorName !== "ZtdDeviceAlreadyAssigned") return undefined;
+    const serial = String(failure.graph.serialNumber ?? inputs.serialNumber);
+    const devices = await findDevicesBySerial(ctx.graph, serial);
+    if (devices.length !== 1) return undefined;
+    const device = devices[0];
+    await removeRecord();
+    ctx.log(`import ${id} (serial ${serial}): 806, the device is registered already as ${String(device.id)}; adopted it and removed the error record (removeRecordWhenComplete)`);
+    return {
+        ...failure.graph,
+        state: { deviceImportStatus: "complete", deviceRegistrationId: String(device.id), deviceErrorCode: 0, deviceErrorName: "" },
+        recordRemoved: true,
+    };
+}

@@ -1,0 +1,329 @@
+// Graph's failure modes through the real dynamic-provider host (issue 6): retries within the
+// budget and never early, creates of unknown outcome looked for before any second POST,
+// adoption of what an interrupted run made. Each test asserts the exact requests the emulator saw.
+import * as assert from "assert";
+import * as crypto from "crypto";
+import {
+    ImportedWindowsAutopilotDeviceIdentity,
+    ImportedWindowsAutopilotDeviceIdentityArgs,
+    WindowsAutopilotDeploymentProfileAssignment,
+    WindowsAutopilotDeviceIdentity,
+} from "../../provider";
+import type { Emulator, RecordedRequest } from "../emulator";
+import { HostHarness, requestLines, startHarness, stepOf } from "./harness";
+
+const DEVICES = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
+const IMPORTS = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+const ASSIGNMENTS = (device: string) => `${DEVICES}/${device}/deploymentProfile/assignments`;
+const SALES_2 = { id: "9abeb69b-dda7-44b2-83c6-f5c6c09f36ff", serial: "5CG2345BCD" };
+const ENG_1 = { id: "d7c44078-285c-4e5a-b3ec-a0ab2cf36ffa", serial: "PF3ABCDE" };
+const ENG_2 = { id: "c96ef2b0-1043-4ed0-b6ac-a1775ae4b8f0", serial: "PF4BCDEF" };
+const KIOSK = { id: "5e7a77d9-b175-4684-9ec8-31000cde3679", serial: "012345678957" };
+const NONE_1 = { id: "cfa1f41b-c60f-4636-88bd-e3e36e0dc3eb", serial: "023456789153" };
+const SALES_1 = { id: "4b77edd2-0549-4e37-960f-5dcd781c6560", serial: "5CG1234ABC" };
+const GROUP = "0d5d7d4e-52a3-4e1f-9a6c-0d7c1a0b7e21";
+const IMPORT_TYPE = "autopilot:ImportedWindowsAutopilotDeviceIdentity";
+
+const hash = () => crypto.randomBytes(300).toString("base64");
+const importsOf = (emu: Emulator, serial: string) => [...emu.tenant.importedIdentities.values()].filter((r) => r.serialNumber === serial);
+const posts = (emu: Emulator, path: string) => emu.requests.filter((r) => r.method === "POST" && r.path === path);
+
+/** The attempts of each logical request (same client-request-id), in order. */
+function attempts(emu: Emulator, match: (r: RecordedRequest) => boolean): RecordedRequest[][] {
+    const by = new Map<string, RecordedRequest[]>();
+    for (const r of emu.requests.filter(match)) {
+        const id = r.headers["client-request-id"];
+        by.set(id, [...(by.get(id) ?? []), r]);
+    }
+    return [...by.values()];
+}
+
+function importer(name: string, args: ImportedWindowsAutopilotDeviceIdentityArgs) {
+    return () => {
+        new ImportedWindowsAutopilotDeviceIdentity(name, args);
+    };
+}
+
+describe("faults through the real host: idempotent steps are retried, never before Retry-After", function () {
+    let h: HostHarness;
+    before(async () => {
+        h = await startHarness({ profile: "documented" });
+    });
+    after(async () => h.close());
+    beforeEach(() => {
+        h.emu.clearRequests();
+        h.emu.clearFaults();
+    });
+
+    it("GET, the updateDeviceProperties action, PATCH and DELETE: each sent again with its client-request-id after a 5xx or 429", async () => {
+        h.emu.injectFault({ method: "GET", path: `${DEVICES}/${ENG_1.id}`, status: 503 });
+        h.emu.injectFault({ method: "POST", path: /updateDeviceProperties$/, status: 500 });
+        h.emu.injectFault({ method: "PATCH", path: `${DEVICES}/${ENG_1.id}`, status: 429, retryAfter: "1" });
+        h.emu.injectFault({ method: "DELETE", path: `${DEVICES}/${ENG_1.id}`, status: 502 });
+        let declared = true;
+        const engine = h.engine(() => {
+            if (declared) new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_1.id, groupTag: "Eng-Retry", orderIdentifier: "PO-RETRY", deleteBehavior: "deregister" });
+        });
+        const created = stepOf(await engine.up(false), "dev");
+        assert.strictEqual(created.op, "create", created.error);
+        declared = false;
+        assert.strictEqual(stepOf(await engine.up(false), "dev").op, "delete");
+
+        for (const [method, path] of [
+            ["GET", `${DEVICES}/${ENG_1.id}`],
+            ["POST", `${DEVICES}/${ENG_1.id}/updateDeviceProperties`],
+            ["PATCH", `${DEVICES}/${ENG_1.id}`],
+            ["DELETE", `${DEVICES}/${ENG_1.id}`],
+        ]) {
+            const retried = attempts(h.emu, (r) => r.method === method && r.path === path).filter((a) => a.length > 1);
+            assert.strictEqual(retried.length, 1, `${method} ${path}: one request retried`);
+            assert.deepStrictEqual(retried[0].map((r) => r.status > 299), [true, false], `${method}: failed once, then succeeded`);
+            assert.ok(retried[0][1].time - retried[0][0].time >= 100, "never retried at once");
+        }
+        const patch = attempts(h.emu, (r) => r.method === "PATCH")[0];
+        assert.ok(patch[1].time - patch[0].time >= 1000, `the PATCH waited its Retry-After (${patch[1].time - patch[0].time} ms)`);
+        assert.ok(!h.emu.tenant.devices.has(ENG_1.id), "deregistered");
+        assert.strictEqual(h.emu.faultStats().earlyRetries, 0);
+    });
+
+    it("429 with Retry-After in fractional seconds, as an HTTP date, and missing: each waited out, no early retry", async () => {
+        const at = new Date(Math.ceil((Date.now() + 2500) / 1000) * 1000);
+        h.emu.injectFault({ method: "GET", path: `${DEVICES}/${ENG_2.id}`, status: 429, retryAfter: "0.6" });
+        h.emu.injectFault({ method: "GET", path: `${DEVICES}/${ENG_2.id}`, status: 429, retryAfter: at.toUTCString() });
+        h.emu.injectFault({ method: "GET", path: `${DEVICES}/${ENG_2.id}`, status: 429 });
+        const engine = h.engine(() => {
+            new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_2.id });
+        });
+        assert.strictEqual(stepOf(await engine.up(false), "dev").op, "create");
+        const [tries] = attempts(h.emu, (r) => r.path === `${DEVICES}/${ENG_2.id}`);
+        assert.deepStrictEqual(tries.map((r) => r.status), [429, 429, 429, 200]);
+        assert.ok(tries[1].time - tries[0].time >= 600, `fractional: ${tries[1].time - tries[0].time} ms`);
+        assert.ok(tries[2].time >= at.getTime(), `HTTP date: came back ${at.getTime() - tries[2].time} ms early`);
+        assert.ok(tries[3].time - tries[2].time >= 100, "missing: backoff, never at once");
+        assert.strictEqual(h.emu.faultStats().earlyRetries, 0);
+    });
+
+    it("Intune budgets: writes over the app's budget are waited out, every write lands, no early retry", async () => {
+        h.emu.setFaultModes({ budgets: { windowMs: 1000, appWrites: 2 } });
+        try {
+            const devices = [ENG_2, KIOSK, NONE_1, SALES_2, SALES_1];
+            const engine = h.engine(() => {
+                devices.forEach((d, i) => new WindowsAutopilotDeviceIdentity(`dev${i}`, { deviceId: d.id, groupTag: "Budget" }));
+            });
+            const steps = await engine.up(false);
+            assert.deepStrictEqual(steps.filter((s) => s.op === "failed"), []);
+            const writes = attempts(h.emu, (r) => r.method === "POST" && r.path.endsWith("/updateDeviceProperties"));
+            assert.strictEqual(writes.length, 5);
+            assert.ok(h.emu.faultStats().injected["budget appWrites"] >= 1, JSON.stringify(h.emu.faultStats()));
+            for (const tries of writes) {
+                for (let i = 1; i < tries.length; i++) {
+                    if (tries[i - 1].status === 429) {
+                        assert.ok(tries[i].time - tries[i - 1].time >= 1000, "waited the budget's Retry-After");
+                    }
+                }
+                assert.strictEqual(tries[tries.length - 1].status, 204);
+            }
+            for (const d of devices) assert.strictEqual(h.emu.tenant.devices.get(d.id)!.groupTag, "Budget");
+            assert.strictEqual(h.emu.faultStats().earlyRetries, 0);
+        } finally {
+            h.emu.setFaultModes({});
+        }
+    });
+});
+
+describe("faults through the real host: a create of unknown outcome is looked for, never blindly sent again", function () {
+    let h: HostHarness;
+    before(async () => {
+        h = await startHarness({ profile: "live", importPendingReads: 1, writeVisibilityDelayMs: 300 }, undefined, {});
+    });
+    after(async () => h.close());
+    beforeEach(() => {
+        h.emu.clearRequests();
+        h.emu.clearFaults();
+    });
+    // One config for the whole host: the dynamic-provider host configures a provider once (PULUMI-HOST.md).
+    const config = { "autopilot:consistencyTimeoutSeconds": "2", "autopilot:timeoutSeconds": "1" };
+
+    it("import: reset after Graph made the record -> one POST, the record is found by serial and adopted", async () => {
+        h.emu.injectFault({ method: "POST", path: IMPORTS, reset: "after" });
+        const engine = h.engine(importer("imp", { serialNumber: "8CG6FLT001", hardwareIdentifier: hash() }), config);
+        const step = stepOf(await engine.up(false), "imp");
+        assert.strictEqual(step.op, "create", step.error);
+        assert.strictEqual(posts(h.emu, IMPORTS).length, 1, "no second POST");
+        const records = importsOf(h.emu, "8CG6FLT001");
+        assert.strictEqual(records.length, 1);
+        assert.strictEqual(engine.entries()[0].id, records[0].id, "the state holds the record the POST made");
+        const lines = requestLines(h.emu);
+        const postAt = lines.indexOf(`POST ${IMPORTS}`);
+        assert.deepStrictEqual(lines.slice(0, postAt), [`GET ${IMPORTS}`], "looked before the first POST");
+        assert.ok(lines.slice(postAt + 1).filter((l) => l === `GET ${IMPORTS}`).length >= 1, "looked again after the reset");
+        assert.strictEqual(h.emu.requests[postAt].fault, "scripted reset after processing");
+        assert.strictEqual(engine.outputsOf(IMPORT_TYPE, "imp")!.importStatus, "complete");
+    });
+
+    it("import: timeout after Graph made the record (slow answer) -> found and adopted, one POST", async () => {
+        h.emu.injectFault({ method: "POST", path: IMPORTS, delayMs: 2500, processed: true });
+        const engine = h.engine(importer("imp", { serialNumber: "8CG6FLT002", hardwareIdentifier: hash() }), config);
+        const step = stepOf(await engine.up(false), "imp");
+        assert.strictEqual(step.op, "create", step.error);
+        assert.strictEqual(posts(h.emu, IMPORTS).length, 1);
+        assert.strictEqual(importsOf(h.emu, "8CG6FLT002").length, 1);
+        assert.strictEqual(engine.entries()[0].id, importsOf(h.emu, "8CG6FLT002")[0].id);
+    });
+
+    it("import: reset before Graph saw it -> looked for over consistencyTimeoutSeconds, nothing found, POSTed once more", async () => {
+        h.emu.injectFault({ method: "POST", path: IMPORTS, reset: "before" });
+        const engine = h.engine(importer("imp", { serialNumber: "8CG6FLT003", hardwareIdentifier: hash() }), config);
+        const step = stepOf(await engine.up(false), "imp");
+        assert.strictEqual(step.op, "create", step.error);
+        const sent = posts(h.emu, IMPORTS);
+        assert.deepStrictEqual(sent.map((r) => r.fault ?? r.status), ["scripted reset before processing", 201]);
+        assert.notStrictEqual(sent[0].headers["client-request-id"], sent[1].headers["client-request-id"], "a new create, not a retry");
+        const between = h.emu.requests.filter((r) => r.seq > sent[0].seq && r.seq < sent[1].seq);
+        assert.ok(between.length >= 2 && between.every((r) => `${r.method} ${r.path}` === `GET ${IMPORTS}`), "only looks in between");
+        assert.ok(sent[1].time - sent[0].time >= 1500, `looked for ${sent[1].time - sent[0].time} ms before sending again`);
+        assert.strictEqual(importsOf(h.emu, "8CG6FLT003").length, 1);
+    });
+
+    it("assignment: 504 after Graph made it -> the device's assignments are listed, the one with the target adopted, one POST", async () => {
+        h.emu.setFaultModes({ routes: [{ method: "POST", path: /deploymentProfile\/assignments$/, random: { rate: 1, statuses: [504], processedRate: 1 } }] });
+        try {
+            const engine = h.engine(() => {
+                new WindowsAutopilotDeploymentProfileAssignment("assign", { deviceId: KIOSK.id, target: { kind: "group", groupId: GROUP } });
+            }, config);
+            const step = stepOf(await engine.up(false), "assign");
+            assert.strictEqual(step.op, "create", step.error);
+            const sent = posts(h.emu, ASSIGNMENTS(KIOSK.id));
+            assert.deepStrictEqual(sent.map((r) => [r.status, r.fault]), [[504, "random 504 (processed)"]], "one POST");
+            const made = [...(h.emu.tenant.assignments.get(KIOSK.id)?.values() ?? [])].filter((a) => (a.target as { groupId?: string })?.groupId === GROUP);
+            assert.strictEqual(made.length, 1);
+            assert.strictEqual(engine.entries()[0].id, made[0].id);
+            assert.ok(requestLines(h.emu).filter((l) => l === `GET ${ASSIGNMENTS(KIOSK.id)}`).length >= 2, "listed before and after the POST");
+        } finally {
+            h.emu.setFaultModes({});
+        }
+    });
+});
+
+describe("faults through the real host: what an interrupted run made is adopted, not duplicated", function () {
+    let h: HostHarness;
+    before(async () => {
+        h = await startHarness({ profile: "live", importPendingReads: 1 });
+    });
+    after(async () => h.close());
+    beforeEach(() => h.emu.clearRequests());
+
+    it("a pending import record of the same serial and hash is adopted: no POST, the wait resumes", async () => {
+        const hardwareIdentifier = hash();
+        const id = crypto.randomUUID();
+        h.emu.tenant.importedIdentities.set(id, {
+            id,
+            serialNumber: "8CG6ADP001",
+            hardwareIdentifier,
+            state: { deviceImportStatus: "pending", deviceRegistrationId: "", deviceErrorCode: 0, deviceErrorName: "" },
+        });
+        h.emu.tenant.pendingImports.set(id, 0);
+        const engine = h.engine(importer("imp", { serialNumber: "8cg6adp001", hardwareIdentifier }));
+        const step = stepOf(await engine.up(false), "imp");
+        assert.strictEqual(step.op, "create", step.error);
+        assert.strictEqual(posts(h.emu, IMPORTS).length, 0);
+        assert.strictEqual(engine.entries()[0].id, id);
+        assert.strictEqual(engine.outputsOf(IMPORT_TYPE, "imp")!.importStatus, "complete");
+        assert.strictEqual(importsOf(h.emu, "8CG6ADP001").length, 1);
+    });
+
+    it("an error record of the same capture is adopted and fails with its error (no POST); another capture's record is left alone", async () => {
+        const hardwareIdentifier = hash();
+        const id = crypto.randomUUID();
+        h.emu.tenant.importedIdentities.set(id, {
+            id,
+            serialNumber: "8CG6ADP002",
+            hardwareIdentifier,
+            state: { deviceImportStatus: "error", deviceRegistrationId: "", deviceErrorCode: 808, deviceErrorName: "ZtdDeviceAssignedToOtherTenant" },
+        });
+        const same = h.engine(importer("imp", { serialNumber: "8CG6ADP002", hardwareIdentifier }));
+        const failed = stepOf(await same.up(false), "imp");
+        assert.strictEqual(failed.op, "failed");
+        assert.match(failed.error!, /808 ZtdDeviceAssignedToOtherTenant/);
+        assert.strictEqual(same.entries()[0].id, id, "the record is in the state");
+        assert.strictEqual(posts(h.emu, IMPORTS).length, 0);
+
+        h.emu.clearRequests();
+        const other = h.engine(importer("imp", { serialNumber: "8CG6ADP002", hardwareIdentifier: hash() }));
+        const created = stepOf(await other.up(false), "imp");
+        assert.strictEqual(created.op, "create", created.error);
+        assert.strictEqual(posts(h.emu, IMPORTS).length, 1, "a new capture is imported");
+        assert.ok(h.emu.tenant.importedIdentities.has(id), "the other capture's record is left alone");
+    });
+
+    it("an import interrupted by the host's death after its POST: the next run adopts the record (one record, one POST)", async () => {
+        const hardwareIdentifier = hash();
+        // Hold the import pending so the first run is still waiting when its host dies.
+        const before = new Set(h.emu.tenant.importedIdentities.keys());
+        const hold = setInterval(() => {
+            for (const k of h.emu.tenant.importedIdentities.keys()) if (!before.has(k)) h.emu.tenant.pendingImports.set(k, 0);
+        }, 5);
+        const dying = await startHarness({}, undefined, {});
+        await dying.emu.close(); // only its host is used, against this emulator
+        const first = new (require("../runner/engine").Engine)({
+            host: dying.host,
+            project: "autopilot-test",
+            stack: "test",
+            config: { "autopilot:graphEndpoint": h.emu.url, "autopilot:accessToken": "emulator-token" },
+            secretConfigKeys: ["autopilot:accessToken"],
+            stateFile: `${require("os").tmpdir()}/autopilot-interrupted-${process.pid}.json`,
+            program: importer("imp", { serialNumber: "8CG6INT001", hardwareIdentifier }),
+        });
+        const run = first.up(false);
+        while (posts(h.emu, IMPORTS).length === 0) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 100));
+        (dying.host as unknown as { child: { kill(s: string): void } }).child.kill("SIGKILL");
+        const steps = await run;
+        assert.strictEqual(stepOf(steps, "imp").op, "failed");
+        assert.strictEqual(first.entries().length, 0, "the dead run saved nothing");
+        clearInterval(hold);
+        await dying.close().catch(() => undefined);
+
+        const second = h.engine(importer("imp", { serialNumber: "8CG6INT001", hardwareIdentifier }));
+        const step = stepOf(await second.up(false), "imp");
+        assert.strictEqual(step.op, "create", step.error);
+        assert.strictEqual(posts(h.emu, IMPORTS).length, 1, "the second run POSTed nothing");
+        assert.strictEqual(importsOf(h.emu, "8CG6INT001").length, 1);
+        assert.strictEqual(second.entries()[0].id, importsOf(h.emu, "8CG6INT001")[0].id);
+    });
+
+    it("an assignment with the same target already on the device is adopted: no POST", async () => {
+        const id = crypto.randomUUID();
+        const map = h.emu.tenant.assignments.get(NONE_1.id) ?? new Map();
+        map.set(id, { id, source: "direct", target: { "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: GROUP.toUpperCase(), deviceAndAppManagementAssignmentFilterType: "none" } });
+        h.emu.tenant.assignments.set(NONE_1.id, map);
+        const engine = h.engine(() => {
+            new WindowsAutopilotDeploymentProfileAssignment("assign", { deviceId: NONE_1.id, target: { kind: "group", groupId: GROUP } });
+        });
+        const step = stepOf(await engine.up(false), "assign");
+        assert.strictEqual(step.op, "create", step.error);
+        assert.deepStrictEqual(requestLines(h.emu), [`GET ${ASSIGNMENTS(NONE_1.id)}`]);
+        assert.strictEqual(engine.entries()[0].id, id);
+    });
+
+    it("806 with removeRecordWhenComplete: the registered device is adopted and the error record removed; without it, refused", async () => {
+        const engine = h.engine(importer("imp", { serialNumber: SALES_1.serial, hardwareIdentifier: hash(), removeRecordWhenComplete: true }));
+        const step = stepOf(await engine.up(false), "imp");
+        assert.strictEqual(step.op, "create", step.error);
+        const outs = engine.outputsOf(IMPORT_TYPE, "imp")!;
+        assert.strictEqual(outs.autopilotDeviceId, SALES_1.id);
+        assert.strictEqual(outs.recordRemoved, true);
+        assert.strictEqual(importsOf(h.emu, SALES_1.serial).length, 0, "the error record was removed");
+        const lines = requestLines(h.emu);
+        assert.ok(lines.includes(`GET ${DEVICES}`), "looked the serial up among devices");
+        assert.ok(lines.some((l) => l.startsWith(`DELETE ${IMPORTS}/`)));
+
+        const refused = h.engine(importer("imp", { serialNumber: SALES_1.serial, hardwareIdentifier: hash() }));
+        const failed = stepOf(await refused.up(false), "imp");
+        assert.strictEqual(failed.op, "failed");
+        assert.match(failed.error!, /806 ZtdDeviceAlreadyAssigned/);
+        assert.strictEqual(importsOf(h.emu, SALES_1.serial).length, 1, "the error record is kept, in the state");
+        // Tidy up so other tests importing this serial start clean.
+        h.emu.tenant.importedIdentities.delete(refused.entries()[0].id);
+    });
+});
