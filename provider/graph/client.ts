@@ -1,10 +1,12 @@
 import { Agent, type Dispatcher } from "undici";
+import { AdaptiveLimiter, adaptiveConcurrencyPolicy } from "./adaptiveConcurrency";
+import { batchPolicy } from "./batchPolicy";
 import { bearerTokenPolicy } from "./bearerTokenPolicy";
 import { concurrencyPolicy } from "./concurrencyPolicy";
 import { realDelay } from "./delay";
 import { GraphError } from "./errors";
 import { graphErrorFromResponse } from "./httpError";
-import { composePipeline, type PipelineRequest, type SendRequest } from "./pipeline";
+import { composePipeline, type PipelinePolicy, type PipelineRequest, type SendRequest } from "./pipeline";
 import { requestIdPolicy } from "./requestIdPolicy";
 import { exponentialRetryStrategy, retryPolicy, throttlingRetryStrategy } from "./retry";
 import { Semaphore } from "./semaphore";
@@ -20,7 +22,8 @@ export const DEFAULT_TIMEOUT_SECONDS = 100;
  * bearer token only to the Graph origin, retries for throttling and transient failures,
  * at most `maxConcurrency` requests on the wire. Non-2xx answers reject with a GraphError.
  *
- * Pipeline, outermost first: request id -> retry -> bearer token -> concurrency -> undici.
+ * Pipeline, outermost first: request id -> retry -> [$batch coalescing] -> bearer token ->
+ * concurrency (fixed, or adaptive) -> undici.
  */
 export class GraphClient {
   private readonly origin: string;
@@ -28,7 +31,8 @@ export class GraphClient {
   private readonly timeoutMs: number;
   private readonly pipeline: SendRequest;
   private readonly ownedAgent?: Agent;
-  private readonly counters = { requests: 0, byRoute: new Map<string, number>(), retries: 0, throttled: 0 };
+  private readonly counters = { requests: 0, byRoute: new Map<string, number>(), retries: 0, throttled: 0, batches: 0, batchedRequests: 0 };
+  private readonly limiter?: AdaptiveLimiter;
   private closed = false;
 
   constructor(options: GraphClientOptions) {
@@ -59,6 +63,32 @@ export class GraphClient {
 
     const logger = options.logger;
     const retry = options.retry ?? {};
+    const clock = options.clock ?? { now: () => Date.now() };
+    const delay = options.delay ?? realDelay;
+    if (options.adaptive) {
+      this.limiter = new AdaptiveLimiter({ max: maxConcurrency, clock, delay });
+    }
+    const limiter = this.limiter;
+    const batching: PipelinePolicy[] = [];
+    if (options.batch) {
+      const batch = typeof options.batch === "object" ? options.batch : {};
+      batching.push(
+        batchPolicy({
+          graphOrigin: this.origin,
+          basePath: this.basePath,
+          windowMs: batch.windowMs,
+          maxItems: batch.maxItems,
+          now: () => clock.now(),
+          // While every connection permit is taken, GETs keep gathering into fuller batches.
+          capacity: () => (limiter ? limiter.limit : maxConcurrency),
+          onBatch: (items) => {
+            this.counters.batches++;
+            this.counters.batchedRequests += items;
+          },
+          onItemsThrottled: (_count, longestMs, sentAtMs) => limiter?.throttled("all", longestMs, sentAtMs),
+        }),
+      );
+    }
     this.pipeline = composePipeline(
       [
         requestIdPolicy(),
@@ -73,19 +103,20 @@ export class GraphClient {
               random: options.random,
             }),
           ],
-          delay: options.delay ?? realDelay,
-          clock: options.clock ?? { now: () => Date.now() },
+          delay,
+          clock,
           logger,
           onRetry: () => this.counters.retries++,
           onThrottled: () => this.counters.throttled++,
         }),
+        ...batching,
         bearerTokenPolicy({
           tokenSource: options.tokenSource,
           graphOrigin: this.origin,
           logger,
           onResend: () => this.counters.retries++,
         }),
-        concurrencyPolicy(new Semaphore(maxConcurrency)),
+        limiter ? adaptiveConcurrencyPolicy(limiter, clock) : concurrencyPolicy(new Semaphore(maxConcurrency)),
       ],
       createUndiciTransport({
         dispatcher,
@@ -147,6 +178,9 @@ export class GraphClient {
       byRoute: Object.fromEntries(this.counters.byRoute),
       retries: this.counters.retries,
       throttled: this.counters.throttled,
+      batches: this.counters.batches,
+      batchedRequests: this.counters.batchedRequests,
+      ...(this.limiter ? { concurrency: { limit: this.limiter.limit, ...this.limiter.counters } } : {}),
     };
   }
 

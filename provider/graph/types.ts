@@ -78,8 +78,11 @@ export type Delay = (ms: number, signal?: AbortSignal) => Promise<void>;
 /** Supplies bearer tokens for the Graph origin. */
 export interface TokenSource {
   getToken(signal?: AbortSignal): Promise<string>;
-  /** Forget the cached token so the next `getToken` fetches a new one (after a 401). */
-  invalidate?(): void;
+  /**
+   * Forget the cached token so the next `getToken` fetches a new one (after a 401). `rejected` is
+   * the token Graph refused: a source may ignore the call when it already holds a newer one.
+   */
+  invalidate?(rejected?: string): void;
 }
 
 /** Retry tuning; the defaults fit Graph. */
@@ -111,6 +114,17 @@ export interface GraphClientOptions {
   logger?: (line: string) => void;
   /** Use this dispatcher instead of an own keep-alive Agent (not closed by `close()`). */
   dispatcher?: Dispatcher;
+  /**
+   * Coalesce GETs issued within a short window into JSON `$batch` requests (up to 20 items each);
+   * transparent to callers. Default off here; the provider's runtime turns it on.
+   */
+  batch?: boolean | { windowMs?: number; maxItems?: number };
+  /**
+   * Adaptive concurrency: fewer requests in flight after throttling answers, slowly more when
+   * none come, and a shared hold on Retry-After (see AdaptiveLimiter). Default off here (a fixed
+   * limit of `maxConcurrency`); the provider's runtime turns it on.
+   */
+  adaptive?: boolean;
 }
 
 /** Counters since the client was made. */
@@ -123,4 +137,9 @@ export interface GraphClientStats {
   retries: number;
   /** Answers that were throttling: 429, or 503 with a retry-after header. */
   throttled: number;
+  /** `$batch` requests sent and the GETs they carried (when batching is on). */
+  batches?: number;
+  batchedRequests?: number;
+  /** Adaptive concurrency (when on): the limit now, the lowest it reached, how often it was lowered. */
+  concurrency?: { limit: number; lowest: number; decreases: number; gateWaits: number };
 }

@@ -142,7 +142,7 @@ describe("GraphClient: requests and answers", () => {
     const c = makeClient(server.origin);
     await c.send({ method: "GET", apiVersion: "beta", path: "/items/1", route: "GET /items/{id}" });
     await c.send({ method: "GET", apiVersion: "beta", path: "/other" });
-    assert.deepEqual(c.stats(), { requests: 5, byRoute: { "GET /items/{id}": 4, "GET /other": 1 }, retries: 3, throttled: 2 });
+    assert.deepEqual(c.stats(), { requests: 5, byRoute: { "GET /items/{id}": 4, "GET /other": 1 }, retries: 3, throttled: 2, batches: 0, batchedRequests: 0 });
   });
 
   it("reuses keep-alive connections for sequential requests", async () => {

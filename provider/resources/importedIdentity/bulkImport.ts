@@ -1,0 +1,189 @@
+import { GraphClient, GraphError } from "../../graph";
+import type { LifecycleContext } from "../../lifecycle/spec";
+import type { Props } from "../../lifecycle/values";
+
+const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+export const BULK_IMPORT_ROUTE = `POST ${COLLECTION}/import`;
+const SINGLE_ROUTE = `POST ${COLLECTION}`;
+
+/** Records per `import` call, by default. */
+export const DEFAULT_BULK_CHUNK = 100;
+/** How long the first create of a chunk waits for company, by default. */
+export const DEFAULT_BULK_WINDOW_MS = 25;
+
+export interface BulkImportOptions {
+    /** Records per `import` call; default 100. */
+    chunkSize?: number;
+    /** How long the first record of a chunk waits for others; default 25 ms. */
+    windowMs?: number;
+}
+
+interface Pending {
+    body: Props;
+    serialKey: string;
+    resolve(record: Props): void;
+    reject(error: unknown): void;
+}
+
+const serialKeyOf = (body: Props): string => String(body.serialNumber ?? "").trim().toLowerCase();
+
+/** Hardware hashes and product keys: never in an error message. */
+function secretsOf(bodies: Props[]): string[] {
+    const out: string[] = [];
+    for (const b of bodies) {
+        for (const k of ["hardwareIdentifier", "productKey"]) {
+            if (typeof b[k] === "string" && b[k] !== "") out.push(b[k] as string);
+        }
+    }
+    return out;
+}
+
+/**
+ * Coalesces concurrent import creates (the engine creates many resources at once) into the bulk
+ * action `POST /deviceManagement/importedWindowsAutopilotDeviceIdentities/import`, in chunks, and
+ * hands each caller the record made for its serial number, as a single POST would.
+ *
+ * - A chunk goes when it is full or `windowMs` after its first record arrived.
+ * - Two creates of one serial never share a chunk (the answer maps records back by serial).
+ * - Graph refuses the whole call when one record is bad (400): the chunk is then sent again as
+ *   single POSTs, so each caller gets its own answer and the good records are imported.
+ * - A call whose outcome is unknown (a reset or timeout after sending) is not sent again: every
+ *   caller gets the ambiguous error, as from a single POST, and looks before writing again.
+ */
+export class BulkImporter {
+    private readonly chunkSize: number;
+    private readonly windowMs: number;
+    private queue: Pending[] = [];
+    private timer?: NodeJS.Timeout;
+    /** Counters for reports and tests. */
+    readonly counters = { calls: 0, records: 0, fallbacks: 0 };
+
+    constructor(private readonly graph: GraphClient, options: BulkImportOptions = {}) {
+        this.chunkSize = Math.max(1, Math.floor(options.chunkSize ?? DEFAULT_BULK_CHUNK));
+        this.windowMs = Math.max(0, options.windowMs ?? DEFAULT_BULK_WINDOW_MS);
+    }
+
+    /** Imports one record (a POST body for the collection); resolves with the record Graph made. */
+    import(body: Props): Promise<Props> {
+        return new Promise<Props>((resolve, reject) => {
+            this.queue.push({ body, serialKey: serialKeyOf(body), resolve, reject });
+            if (this.queue.length >= this.chunkSize) {
+                this.flush();
+            } else if (!this.timer) {
+                this.timer = setTimeout(() => this.flush(), this.windowMs);
+            }
+        });
+    }
+
+    private flush(): void {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = undefined;
+        while (this.queue.length > 0) {
+            const chunk: Pending[] = [];
+            const serials = new Set<string>();
+            const rest: Pending[] = [];
+            for (const p of this.queue) {
+                if (chunk.length < this.chunkSize && !serials.has(p.serialKey)) {
+                    chunk.push(p);
+                    serials.add(p.serialKey);
+                } else {
+                    rest.push(p);
+                }
+            }
+            this.queue = rest;
+            void this.send(chunk);
+            // A partial chunk left over (duplicates, or more than one chunk's worth) waits for company.
+            if (this.queue.length > 0 && this.queue.length < this.chunkSize) {
+                this.timer = setTimeout(() => this.flush(), this.windowMs);
+                return;
+            }
+        }
+    }
+
+    private async send(chunk: Pending[]): Promise<void> {
+        if (chunk.length === 1) {
+            await this.single(chunk[0]);
+            return;
+        }
+        this.counters.calls++;
+        this.counters.records += chunk.length;
+        const bodies = chunk.map((p) => p.body);
+        let answer: { value?: Props[] };
+        try {
+            const res = await this.graph.send<{ value?: Props[] }>({
+                method: "POST",
+                apiVersion: "v1.0",
+                path: `${COLLECTION}/import`,
+                route: BULK_IMPORT_ROUTE,
+                body: { importedWindowsAutopilotDeviceIdentities: bodies },
+                redact: secretsOf(bodies),
+            });
+            answer = res.body ?? {};
+        } catch (e) {
+            if (GraphError.isGraphError(e) && e.status === 400) {
+                // One bad record refuses the call: send each on its own so only the bad one fails.
+                this.counters.fallbacks++;
+                await Promise.all(chunk.map((p) => this.single(p)));
+                return;
+            }
+            for (const p of chunk) p.reject(e);
+            return;
+        }
+        const bySerial = new Map<string, Props>();
+        for (const record of answer.value ?? []) {
+            bySerial.set(serialKeyOf(record), record);
+        }
+        for (const p of chunk) {
+            const record = bySerial.get(p.serialKey);
+            if (record && typeof record.id === "string") {
+                p.resolve(record);
+            } else {
+                // Graph may have made it without saying so: the caller must look before writing again.
+                p.reject(
+                    new GraphError({
+                        code: "GRAPH_AMBIGUOUS_WRITE",
+                        method: "POST",
+                        route: BULK_IMPORT_ROUTE,
+                        attempts: 1,
+                        ambiguous: true,
+                        detail: `the import answer has no record for serial ${String(p.body.serialNumber)}`,
+                    }),
+                );
+            }
+        }
+    }
+
+    private async single(p: Pending): Promise<void> {
+        try {
+            p.resolve(await postSingle(this.graph, p.body));
+        } catch (e) {
+            p.reject(e);
+        }
+    }
+}
+
+async function postSingle(graph: GraphClient, body: Props): Promise<Props> {
+    const res = await graph.send<Props>({ method: "POST", apiVersion: "v1.0", path: COLLECTION, route: SINGLE_ROUTE, body, redact: secretsOf([body]) });
+    return res.body;
+}
+
+const importers = new WeakMap<GraphClient, BulkImporter>();
+
+/** Whether creates go through the bulk action (AUTOPILOT_BULK_IMPORT=0 switches it off). */
+export function bulkImportEnabled(): boolean {
+    return process.env.AUTOPILOT_BULK_IMPORT !== "0";
+}
+
+/**
+ * Creates one top-level import record: through the process's bulk importer (one per Graph
+ * client), or as a single POST when bulk import is off. Resolves with the record Graph made.
+ */
+export function postImport(ctx: LifecycleContext, body: Props): Promise<Props> {
+    if (!bulkImportEnabled()) return postSingle(ctx.graph, body);
+    let importer = importers.get(ctx.graph);
+    if (!importer) {
+        importer = new BulkImporter(ctx.graph, { chunkSize: Number(process.env.AUTOPILOT_BULK_IMPORT_CHUNK) || undefined });
+        importers.set(ctx.graph, importer);
+    }
+    return importer.import(body);
+}

@@ -1,0 +1,359 @@
+/**
+ * The bench's stand-in for `pulumi up` / `preview` / `refresh` / `destroy` at fleet scale. Same
+ * path as test/runner/engine.ts (the program under `setMocks`, each resource checked, diffed,
+ * created, updated, read or deleted by Pulumi's real dynamic-provider host over gRPC, secrets
+ * stripped and sealed as the engine does), built for 20,000 resources: every operation runs as
+ * soon as its inputs are known (Pulumi's default, unbounded parallelism), the state is written
+ * once per run, and destroy deletes dependents first but everything else in parallel.
+ */
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import { Host, HostCallError } from "../runner/host";
+import { SecretBox } from "../runner/secrets";
+import { Bag, SECRET_SIG, SECRET_SIG_KEY, stripSecrets, unknownsToWire } from "../runner/wire";
+
+export interface BenchEntry {
+    type: string;
+    name: string;
+    urn: string;
+    id: string;
+    inputs: Bag;
+    outputs: Bag;
+    secretOutputs: string[];
+    /** Names of the resources this one depends on. */
+    deps: string[];
+}
+
+export interface RunSummary {
+    created: number;
+    updated: number;
+    same: number;
+    deleted: number;
+    refreshed: number;
+    failed: number;
+    /** The first few failure messages. */
+    errors: string[];
+    /** `__provider` size in bytes, by resource type. */
+    providerBytes: Record<string, number>;
+}
+
+export interface BenchEngineOptions {
+    /**
+     * Resource operations (create, update, read, delete) at once, as `pulumi up --parallel`;
+     * 0 = unbounded. (Pulumi's default is 4 x CPUs since 3.100; a fleet this size needs more.)
+     */
+    parallel?: number;
+    host: Host;
+    project: string;
+    stack: string;
+    config: Record<string, string>;
+    secretConfigKeys?: string[];
+    program: () => unknown;
+}
+
+function emptySummary(): RunSummary {
+    return { created: 0, updated: 0, same: 0, deleted: 0, refreshed: 0, failed: 0, errors: [], providerBytes: {} };
+}
+
+function isDynamic(type: string): boolean {
+    return type.startsWith("pulumi-nodejs:dynamic/");
+}
+
+const shortType = (type: string): string => type.replace(/^pulumi-nodejs:dynamic\//, "");
+
+function looseEqual(a: unknown, b: unknown): boolean {
+    const norm = (v: unknown) => (v === undefined || v === "" ? null : v);
+    return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+}
+
+export class BenchEngine {
+    readonly box = new SecretBox();
+    state = new Map<string, BenchEntry>();
+    /** The state's inputs and outputs with secrets open, kept so each step need not decrypt them. */
+    private readonly plain = new Map<string, { inputs: Bag; outputs: Bag }>();
+    private host: Host;
+    private configuredHost?: Host;
+
+    private program: () => unknown;
+    private readonly slots: { free: number; queue: Array<() => void> };
+
+    constructor(private readonly opts: BenchEngineOptions) {
+        this.host = opts.host;
+        this.program = opts.program;
+        this.slots = { free: opts.parallel && opts.parallel > 0 ? opts.parallel : Infinity, queue: [] };
+    }
+
+    /** Runs one resource operation within the parallelism limit (FIFO, as the engine's step executor). */
+    private async step<T>(op: () => Promise<T>): Promise<T> {
+        if (this.slots.free > 0) this.slots.free--;
+        else await new Promise<void>((resolve) => this.slots.queue.push(resolve));
+        try {
+            return await op();
+        } finally {
+            const next = this.slots.queue.shift();
+            if (next) next();
+            else this.slots.free++;
+        }
+    }
+
+    /** The program the next `up` runs. */
+    setProgram(program: () => unknown): void {
+        this.program = program;
+    }
+
+    /** Each command runs in a host of its own, as each `pulumi` command starts its own. */
+    useHost(host: Host): void {
+        this.host = host;
+    }
+
+    private async configure(): Promise<void> {
+        if (this.configuredHost !== this.host) {
+            await this.host.configure(this.opts.config);
+            this.configuredHost = this.host;
+        }
+    }
+
+    private fail(summary: RunSummary, what: string, e: unknown): void {
+        summary.failed++;
+        if (summary.errors.length < 5) summary.errors.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+
+    private noteProvider(summary: RunSummary, type: string, text: unknown): void {
+        if (typeof text === "string") summary.providerBytes[shortType(type)] = Buffer.byteLength(text);
+    }
+
+    /** `pulumi up` (or `preview` when `preview`): runs the program and applies (or plans) each step. */
+    async up(preview: boolean): Promise<RunSummary> {
+        const summary = emptySummary();
+        await this.configure();
+        const seen = new Set<string>();
+        const regOptions = new Map<string, { secrets: string[]; deps: string[] }>();
+        const pending: Promise<unknown>[] = [];
+        await pulumi.runtime.setMocks(
+            {
+                call: () => ({}),
+                newResource: async (args) => {
+                    if (!isDynamic(args.type)) return { id: undefined, state: args.inputs };
+                    seen.add(args.name);
+                    const reg = regOptions.get(args.name) ?? { secrets: [], deps: [] };
+                    const p = this.register(args.type, args.name, args.inputs, reg, preview, summary);
+                    pending.push(p.catch(() => undefined));
+                    return p;
+                },
+            },
+            this.opts.project,
+            this.opts.stack,
+            preview,
+        );
+        const monitor: any = pulumi.runtime.getMonitor();
+        const original = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req: any, cb: any) => {
+            const deps = new Set<string>(req.getDependenciesList().map((urn: string) => urn.split("::").pop()));
+            regOptions.set(req.getName(), { secrets: req.getAdditionalsecretoutputsList(), deps: [...deps] });
+            return original(req, cb);
+        };
+        pulumi.runtime.setAllConfig(this.opts.config, this.opts.secretConfigKeys ?? []);
+        // The SDK takes a stack trace for every promise it makes (its leak detector), and under
+        // ts-node each one is source-mapped: most of this process's CPU at fleet scale. Real
+        // `pulumi up` runs the program in a process of its own; here it shares one with the engine,
+        // the emulator and the front, so while the program registers, stacks are not taken.
+        const stackTraceLimit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        // A failed step rejects that resource's registration inside the SDK, where nothing awaits
+        // it (the engine reports the failure instead): count it, do not crash the bench.
+        const onUnhandled = (e: unknown): void => {
+            if (!/failed to register new resource|error serializing property/.test(String((e as Error)?.message ?? e))) {
+                this.fail(summary, "program", e);
+            }
+        };
+        process.on("unhandledRejection", onUnhandled);
+        try {
+            await this.program();
+            await pulumi.runtime.disconnect().catch(() => undefined);
+            await Promise.all(pending);
+        } finally {
+            Error.stackTraceLimit = stackTraceLimit;
+            // Rejections of this run surface on a later tick.
+            setTimeout(() => process.off("unhandledRejection", onUnhandled), 1000);
+        }
+
+        // Whatever the state has that the program no longer declares is deleted.
+        const gone = [...this.state.keys()].filter((k) => !seen.has(k));
+        if (gone.length > 0) {
+            if (preview) summary.deleted += gone.length;
+            else await this.deleteInOrder(gone, summary);
+        }
+        return summary;
+    }
+
+    private async register(type: string, name: string, rawInputs: Bag, reg: { secrets: string[]; deps: string[] }, preview: boolean, summary: RunSummary): Promise<{ id: string | undefined; state: Bag }> {
+        const urn = `urn:pulumi:${this.opts.stack}::${this.opts.project}::${type}::${name}`;
+        const { plain: news, secretKeys } = stripSecrets(unknownsToWire(rawInputs) as Bag);
+        const secretOutputs = [...new Set([...secretKeys, ...reg.secrets])];
+        this.noteProvider(summary, type, news.__provider);
+        const old = this.state.get(name);
+        const wrap = (outs: Bag): Bag => {
+            const st: Bag = { ...outs };
+            for (const k of secretOutputs) if (st[k] !== undefined) st[k] = { [SECRET_SIG_KEY]: SECRET_SIG, value: st[k] };
+            return st;
+        };
+        const failWith = (e: unknown): never => {
+            this.fail(summary, `${shortType(type)} ${name}`, e);
+            throw e;
+        };
+        const oldInputs = old ? this.opened(old).inputs : {};
+        const oldOutputs = old ? this.opened(old).outputs : {};
+        const checked = await this.host.check(urn, oldInputs, news).catch(failWith);
+        if (checked.failures.length > 0) failWith(new Error(checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")));
+        const inputs = checked.inputs;
+        const store = (id: string, outputs: Bag): void => {
+            this.state.set(name, {
+                type,
+                name,
+                urn,
+                id,
+                inputs: this.box.seal(inputs, secretKeys),
+                outputs: this.box.seal(outputs, secretOutputs),
+                secretOutputs,
+                deps: reg.deps,
+            });
+            this.plain.set(name, { inputs, outputs });
+        };
+        const create = async (): Promise<{ id: string; state: Bag }> => {
+            try {
+                const res = await this.step(() => this.host.create(urn, inputs));
+                store(res.id, res.properties);
+                summary.created++;
+                return { id: res.id, state: wrap(res.properties) };
+            } catch (e) {
+                if (e instanceof HostCallError && e.initFailed) store(e.initFailed.id, { ...e.initFailed.properties, __provider: inputs.__provider });
+                return failWith(e);
+            }
+        };
+        if (!old) {
+            if (preview) {
+                summary.created++;
+                return { id: undefined, state: wrap({ ...inputs, __provider: undefined }) };
+            }
+            return create();
+        }
+        const diff = await this.host.diff(old.id, urn, oldOutputs, inputs).catch(failWith);
+        if (diff.changes === "none") {
+            summary.same++;
+            return { id: old.id, state: wrap(oldOutputs) };
+        }
+        if (preview) {
+            summary.updated++;
+            return { id: old.id, state: wrap({ ...oldOutputs, ...inputs }) };
+        }
+        if (diff.replaces.length > 0) {
+            await this.step(() => this.host.delete(old.id, urn, oldOutputs)).catch(failWith);
+            this.state.delete(name);
+            this.plain.delete(name);
+            return create();
+        }
+        try {
+            const res = await this.step(() => this.host.update(old.id, urn, oldOutputs, inputs));
+            store(old.id, res.properties);
+            summary.updated++;
+            return { id: old.id, state: wrap(res.properties) };
+        } catch (e) {
+            return failWith(e);
+        }
+    }
+
+    /** `pulumi refresh`: reads every resource back at once; drops what Graph no longer has. */
+    async refresh(): Promise<RunSummary> {
+        const summary = emptySummary();
+        await this.configure();
+        await Promise.all(
+            [...this.state.values()].map(async (entry) => {
+                try {
+                    const { inputs, outputs } = this.opened(entry);
+                    this.noteProvider(summary, entry.type, outputs.__provider);
+                    const res = await this.step(() => this.host.read(entry.id, entry.urn, outputs));
+                    if (!res.id) {
+                        this.state.delete(entry.name);
+                        this.plain.delete(entry.name);
+                        summary.deleted++;
+                        return;
+                    }
+                    const changed = Object.keys(res.properties).some((k) => !looseEqual(res.properties[k], outputs[k]));
+                    const newInputs = { ...inputs, ...res.inputs };
+                    entry.outputs = this.box.seal(res.properties, entry.secretOutputs);
+                    entry.inputs = this.box.seal(newInputs, entry.secretOutputs);
+                    this.plain.set(entry.name, { inputs: newInputs, outputs: res.properties });
+                    if (changed) summary.updated++;
+                    summary.refreshed++;
+                } catch (e) {
+                    this.fail(summary, `refresh ${entry.name}`, e);
+                }
+            }),
+        );
+        return summary;
+    }
+
+    /** `pulumi destroy`: deletes everything, dependents before what they depend on. */
+    async destroy(): Promise<RunSummary> {
+        const summary = emptySummary();
+        await this.configure();
+        await this.deleteInOrder([...this.state.keys()], summary);
+        return summary;
+    }
+
+    private async deleteInOrder(names: string[], summary: RunSummary): Promise<void> {
+        const doomed = new Set(names);
+        // How many doomed resources still depend on each one.
+        const dependents = new Map<string, number>();
+        for (const name of names) {
+            for (const dep of this.state.get(name)!.deps) {
+                if (doomed.has(dep)) dependents.set(dep, (dependents.get(dep) ?? 0) + 1);
+            }
+        }
+        await new Promise<void>((resolve) => {
+            let left = names.length;
+            if (left === 0) resolve();
+            const start = (name: string): void => {
+                const entry = this.state.get(name)!;
+                const { outputs } = this.opened(entry);
+                this.noteProvider(summary, entry.type, outputs.__provider);
+                this.step(() => this.host.delete(entry.id, entry.urn, outputs))
+                    .then(
+                        () => {
+                            this.state.delete(name);
+                            this.plain.delete(name);
+                            summary.deleted++;
+                        },
+                        (e) => this.fail(summary, `delete ${name}`, e),
+                    )
+                    .finally(() => {
+                        // A failed delete still releases what it depends on: the run reports it.
+                        for (const dep of entry.deps) {
+                            if (!dependents.has(dep)) continue;
+                            const n = dependents.get(dep)! - 1;
+                            dependents.set(dep, n);
+                            if (n === 0) start(dep);
+                        }
+                        if (--left === 0) resolve();
+                    });
+            };
+            for (const name of names) if (!dependents.get(name)) start(name);
+        });
+    }
+
+    private opened(entry: BenchEntry): { inputs: Bag; outputs: Bag } {
+        let p = this.plain.get(entry.name);
+        if (!p) {
+            p = { inputs: this.box.open(entry.inputs), outputs: this.box.open(entry.outputs) };
+            this.plain.set(entry.name, p);
+        }
+        return p;
+    }
+
+    /** Writes the state (as the engine keeps it, secrets sealed); returns its size in bytes. */
+    saveState(file: string): number {
+        const text = JSON.stringify({ resources: Object.fromEntries(this.state) });
+        fs.writeFileSync(file, text);
+        return Buffer.byteLength(text);
+    }
+}

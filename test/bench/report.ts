@@ -1,0 +1,139 @@
+/** The bench's table and its targets (issue 7), from a {@link BenchResult}. */
+import type { BenchResult, Scenario, ScenarioResult, SideResult } from "./bench";
+import { SCENARIOS } from "./bench";
+
+export interface TargetCheck {
+    target: string;
+    reached: string;
+    met: boolean | null;
+}
+
+const fmtS = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const fmtRatio = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? "-" : `${x.toFixed(2)}x`);
+
+function routes(r: ScenarioResult): string {
+    return Object.entries(r.byRoute)
+        .sort((a, b) => b[1] - a[1])
+        .map(([route, count]) => `${count} ${route.replace(/\/deviceManagement\//, "/dM/")}`)
+        .join("; ");
+}
+
+/** One table per scenario: a row per metric, a column per side, and (a)/(b). */
+export function formatTable(result: BenchResult): string {
+    const out: string[] = [];
+    const { options, machine } = result;
+    out.push(
+        `Fleet bench: ${options.devices} devices, latency ${options.latencyMs} ms, budgets ${options.limits.writes} writes and ` +
+            `${options.limits.requests} requests per ${options.limits.windowMs / 1000} s (Intune's per 20 s, scale ${options.budgetScale}), ` +
+            `emulator profile ${options.profile}, --parallel ${options.parallel || "unbounded"}`,
+    );
+    out.push(`Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, @pulumi/pulumi ${machine.pulumi}`);
+    const a = result.sides.find((s) => s.side === "a");
+    const b = result.sides.find((s) => s.side === "b");
+    for (const scenario of SCENARIOS) {
+        const cols = result.sides.filter((s) => s.scenarios[scenario]);
+        if (cols.length === 0) continue;
+        const ra = a?.scenarios[scenario];
+        const rb = b?.scenarios[scenario];
+        const header = ["", ...cols.map((s) => s.side), ...(ra && rb ? ["(a)/(b)"] : [])];
+        const rows: string[][] = [];
+        const row = (name: string, get: (r: ScenarioResult) => string, ratio?: (x: ScenarioResult, y: ScenarioResult) => string) => {
+            rows.push([name, ...cols.map((s) => get(s.scenarios[scenario]!)), ...(ra && rb ? [ratio ? ratio(ra, rb) : ""] : [])]);
+        };
+        const div = (x: number, y: number) => (y === 0 ? (x === 0 ? "-" : "inf") : fmtRatio(x / y));
+        row("wall time", (r) => fmtS(r.wallMs), (x, y) => div(x.wallMs, y.wallMs));
+        row("throttling floor", (r) => (r.floorMs > 0 ? fmtS(r.floorMs) : "0"));
+        row("wall / floor", (r) => fmtRatio(r.floorRatio), (x, y) => div(x.floorRatio ?? 0, y.floorRatio ?? 0));
+        row("time to first request", (r) => (r.firstRequestMs >= 0 ? fmtS(r.firstRequestMs) : "-"));
+        row("wall / floor after it", (r) => fmtRatio(r.floorRatioFromFirstRequest));
+        row("resources ok", (r) => String(r.okResources));
+        row("failed resources", (r) => String(r.failedResources));
+        row("throughput (res/s)", (r) => r.throughput.toFixed(1), (x, y) => div(x.throughput, y.throughput));
+        row("HTTP round trips", (r) => String(r.roundTrips), (x, y) => div(x.roundTrips, y.roundTrips));
+        row("requests (batch items each)", (r) => String(r.requests), (x, y) => div(x.requests, y.requests));
+        row("$batch round trips", (r) => String(r.batches));
+        row("429s", (r) => String(r.throttled));
+        row("token requests", (r) => String(r.tokenRequests));
+        row("sockets opened", (r) => String(r.sockets), (x, y) => div(x.sockets, y.sockets));
+        row("__provider bytes", (r) => String(r.providerBytes), (x, y) => div(x.providerBytes, y.providerBytes));
+        row("state bytes / device", (r) => String(r.stateBytesPerDevice), (x, y) => div(x.stateBytesPerDevice, y.stateBytesPerDevice));
+        row("host peak RSS (MB)", (r) => r.hostPeakRssMB.toFixed(0), (x, y) => div(x.hostPeakRssMB, y.hostPeakRssMB));
+        row("CPU s: host / program+engine / Graph", (r) => `${r.hostCpuS.toFixed(1)} / ${r.benchCpuS.toFixed(1)} / ${r.graphCpuS.toFixed(1)}`);
+        out.push("", `-- ${scenario} --`, ...grid(header, rows));
+        for (const s of cols) {
+            const r = s.scenarios[scenario]!;
+            if (r.requests > 0) out.push(`   requests by route, ${s.side}: ${routes(r)}`);
+            if (r.sampleErrors.length > 0) out.push(`   first error, ${s.side}: ${r.sampleErrors[0].slice(0, 300)}`);
+        }
+    }
+    const targets = checkTargets(result);
+    if (targets.length > 0) {
+        out.push("", "-- targets (side a) --");
+        for (const t of targets) out.push(`${t.met === null ? "  ?" : t.met ? " ok" : "NOT"}  ${t.target}: ${t.reached}`);
+    }
+    return out.join("\n");
+}
+
+function grid(header: string[], rows: string[][]): string[] {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+    return [line(header), ...rows.map(line)];
+}
+
+function get(side: SideResult | undefined, s: Scenario): ScenarioResult | undefined {
+    return side?.scenarios[s];
+}
+
+/** Issue 7's targets, as far as this run measured them. */
+export function checkTargets(result: BenchResult): TargetCheck[] {
+    const a = result.sides.find((s) => s.side === "a");
+    const b = result.sides.find((s) => s.side === "b");
+    const n = result.options.devices;
+    const checks: TargetCheck[] = [];
+    if (!a) return checks;
+    const plan = get(a, "plan");
+    if (plan) {
+        checks.push({ target: "no-change plan: 0 requests, < 30 s", reached: `${plan.requests} requests in ${fmtS(plan.wallMs)}`, met: plan.requests === 0 && plan.wallMs < 30_000 });
+    }
+    const apply = get(a, "apply");
+    if (apply) {
+        checks.push({
+            target: "apply within 1.10x of the throttling floor",
+            reached:
+                `${fmtS(apply.wallMs)} for a floor of ${fmtS(apply.floorMs)} (${fmtRatio(apply.floorRatio)}); ` +
+                `${fmtS(apply.firstRequestMs)} of it before the first Graph request (the program registering under Pulumi's SDK, check through the host), ` +
+                `${fmtRatio(apply.floorRatioFromFirstRequest)} of the floor from then on`,
+            met: (apply.floorRatio ?? Infinity) <= 1.1,
+        });
+    }
+    const refresh = get(a, "refresh");
+    if (refresh) {
+        const objects = refresh.requests;
+        checks.push({
+            target: `refresh in <= N/20 = ${Math.ceil(n / 20)} round trips`,
+            reached: `${refresh.roundTrips} round trips for ${objects} objects read (${(objects / Math.max(1, refresh.roundTrips)).toFixed(1)} per round trip; ${Math.ceil(objects / 20)} is the least for ${objects} reads at 20 per batch)`,
+            met: refresh.roundTrips <= Math.ceil(n / 20),
+        });
+    }
+    if (b) {
+        const total = (side: SideResult) =>
+            Object.values(side.scenarios).reduce((acc, r) => ({ ok: acc.ok + r!.okResources, ms: acc.ms + r!.wallMs, failed: acc.failed + r!.failedResources }), { ok: 0, ms: 0, failed: 0 });
+        const ta = total(a);
+        const tb = total(b);
+        const thA = ta.ok / (ta.ms / 1000);
+        const thB = tb.ok / (tb.ms / 1000);
+        const applyB = get(b, "apply");
+        checks.push({
+            target: ">= 3x the baseline's throughput, 0 failed resources",
+            reached:
+                `all scenarios: ${thA.toFixed(1)} vs ${thB.toFixed(1)} resources/s (${fmtRatio(thA / thB)}), failed ${ta.failed} vs ${tb.failed}` +
+                (apply && applyB ? `; apply: ${apply.throughput.toFixed(1)} vs ${applyB.throughput.toFixed(1)} (${fmtRatio(apply.throughput / applyB.throughput)})` : ""),
+            met: thA >= 3 * thB && ta.failed === 0,
+        });
+    }
+    const rss = Math.max(...Object.values(a.scenarios).map((r) => r!.hostPeakRssMB));
+    checks.push({ target: "host peak RSS < 300 MB", reached: `${rss.toFixed(0)} MB (largest over the scenarios)`, met: rss < 300 });
+    const provider = Math.max(...Object.values(a.scenarios).map((r) => r!.providerBytes));
+    checks.push({ target: "__provider <= 2 KB", reached: `${provider} bytes`, met: provider <= 2048 });
+    return checks;
+}
