@@ -40,7 +40,9 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
         // Concurrent creates share import calls of up to 100 records: no single POST per device.
         const importCalls = apply.byRoute[IMPORT_ACTION] ?? 0;
         assert.ok(importCalls >= Math.ceil(N / 100) && importCalls <= N / 10, `${importCalls} import calls`);
-        assert.ok((apply.byRoute[SINGLE_IMPORT] ?? 0) <= 2, `${apply.byRoute[SINGLE_IMPORT]} single POSTs`);
+        // A record that arrives alone after its window closed goes as a single POST; on a loaded
+        // machine a few do. Without coalescing every one of the N would.
+        assert.ok((apply.byRoute[SINGLE_IMPORT] ?? 0) <= N / 20, `${apply.byRoute[SINGLE_IMPORT]} single POSTs`);
         // One updateDeviceProperties per device, and a retry only for a write refused with 429.
         assert.ok(apply.byRoute[TAG_WRITE] >= N && apply.byRoute[TAG_WRITE] <= N + apply.throttled, `${apply.byRoute[TAG_WRITE]} tag writes, ${apply.throttled} 429s`);
         // Reads went in batches: far fewer round trips than requests.
