@@ -78,7 +78,14 @@ async function main(): Promise<void> {
 }
 
 main().then(
-    () => process.exit(0),
+    () => {
+        // Pulumi's SDK sets exit code 1 at exit when registrations were left unanswered (the
+        // baseline's failed resources): the bench itself succeeded.
+        process.on("exit", () => {
+            process.exitCode = 0;
+        });
+        process.exit(0);
+    },
     (e) => {
         console.error(e instanceof Error ? e.stack : e);
         process.exit(1);
