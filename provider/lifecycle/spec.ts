@@ -31,6 +31,13 @@ export interface WriteTarget {
     bodyExtras?: Props;
 }
 
+/** How an adopt-or-create step came out (imports, assignments): the object, how, and POSTs sent. */
+export interface CreationOutcome {
+    graph: Props;
+    how: "posted" | "adopted" | "adopted after an ambiguous POST";
+    posts: number;
+}
+
 /** What `create` found or made before the generic writes run. */
 export interface CreatedObject {
     id: string;

@@ -9,17 +9,12 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { Host, HostCallError } from "../runner/host";
+import type { StateEntry } from "../runner/engine";
 import { SecretBox } from "../runner/secrets";
 import { Bag, SECRET_SIG, SECRET_SIG_KEY, stripSecrets, unknownsToWire } from "../runner/wire";
 
-export interface BenchEntry {
-    type: string;
-    name: string;
-    urn: string;
-    id: string;
-    inputs: Bag;
-    outputs: Bag;
-    secretOutputs: string[];
+/** A state entry as the runner keeps it, plus what the bench needs to order deletes. */
+export interface BenchEntry extends Omit<StateEntry, "initFailed"> {
     /** Names of the resources this one depends on. */
     deps: string[];
 }

@@ -13,7 +13,7 @@
 import { DEFAULT_LIMITS } from "../../lifecycle/bounds";
 import { lookFor } from "../../lifecycle/consistency";
 import { AutopilotError } from "../../lifecycle/errors";
-import type { LifecycleContext } from "../../lifecycle/spec";
+import type { CreationOutcome, LifecycleContext } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
 import { isAmbiguousCreate } from "../importedIdentity/adopt";
 import { targetFromGraph } from "./target";
@@ -51,11 +51,7 @@ export function sameAssignment(record: Props, inputs: Props): boolean {
 }
 
 /** What creating the assignment came to. */
-export interface AssignmentCreation {
-    graph: Props;
-    how: "posted" | "adopted" | "adopted after an ambiguous POST";
-    posts: number;
-}
+export type AssignmentCreation = CreationOutcome;
 
 /** Adopts the device's assignment with this target, or POSTs one; after a POST of unknown outcome, looks before sending it again. */
 export async function createOrAdoptAssignment(ctx: LifecycleContext, inputs: Props, post: () => Promise<Props>): Promise<AssignmentCreation> {

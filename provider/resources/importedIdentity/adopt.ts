@@ -16,7 +16,7 @@ import { GraphError } from "../../graph";
 import { DEFAULT_LIMITS } from "../../lifecycle/bounds";
 import { lookFor, readBack } from "../../lifecycle/consistency";
 import { AutopilotError } from "../../lifecycle/errors";
-import type { LifecycleContext } from "../../lifecycle/spec";
+import type { CreationOutcome, LifecycleContext } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
 import { findDevicesBySerial, odataString } from "../deviceIdentity/lookup";
 
@@ -85,13 +85,7 @@ export function isAmbiguousCreate(e: unknown, ctx?: LifecycleContext): e is Grap
 }
 
 /** What creating the import came to. */
-export interface ImportCreation {
-    graph: Props;
-    /** How: "posted", "adopted" (found before posting), "adopted after an ambiguous POST". */
-    how: "posted" | "adopted" | "adopted after an ambiguous POST";
-    /** POSTs sent. */
-    posts: number;
-}
+export type ImportCreation = CreationOutcome;
 
 /**
  * Adopts the import record an earlier run made, or POSTs one; after a POST of unknown outcome,
