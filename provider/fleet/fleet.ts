@@ -45,6 +45,15 @@ export interface AutopilotFleetArgs {
     deleteBehavior?: "release" | "deregister";
     /** Child resource names; default `<fleet>-<import|device|profile>-<SERIAL>`. Must depend on the serial only. */
     naming?: FleetNaming;
+    /**
+     * Which outputs the child resources expose in the program (`fleet.devices[serial].device.…`):
+     * `"fleet"` (default) only those the fleet itself reads and the inputs it gave (import:
+     * `autopilotDeviceId`, `importStatus`; device: `deviceId`; assignment: `assignmentId`), or
+     * `"all"` every property. Reading a property not exposed throws and says so. Each exposed output
+     * costs Pulumi's SDK a few promises per resource: with `"fleet"` a 10,000-device fleet registers
+     * in a fraction of the time and memory. The state holds every property either way.
+     */
+    childOutputs?: "fleet" | "all";
 }
 
 /** One device of the fleet as the program resolved it (after defaults and overrides). */
@@ -121,8 +130,13 @@ export class AutopilotFleet extends pulumi.ComponentResource {
         }
         const naming = args.naming ?? defaultNaming;
         const parent = { parent: this };
+        if (args.childOutputs !== undefined && args.childOutputs !== "fleet" && args.childOutputs !== "all") {
+            throw new Error(`AutopilotFleet ${name}: childOutputs must be "fleet" or "all", got ${JSON.stringify(args.childOutputs)}`);
+        }
+        const all = args.childOutputs === "all";
+        const rowsByLine = new Map(parsed.rows.map((r) => [r.line, r]));
         for (const planned of planFleetDevices(parsed.rows, args)) {
-            const row = parsed.rows.find((r) => r.line === planned.line)!;
+            const row = rowsByLine.get(planned.line)!;
             const key = serialKey(planned.serialNumber);
             const imported = new ImportedWindowsAutopilotDeviceIdentity(
                 naming(name, "import", key),
@@ -134,7 +148,7 @@ export class AutopilotFleet extends pulumi.ComponentResource {
                     removeRecordWhenComplete: args.importRecord === "remove" ? true : undefined,
                 },
                 // A new hash for the same serial is a new capture: re-import rather than PATCH.
-                { ...parent, replaceOnChanges: ["hardwareIdentifier", "productKey"] },
+                { ...parent, replaceOnChanges: ["hardwareIdentifier", "productKey"], outputs: all ? "all" : ["autopilotDeviceId", "importStatus"] },
             );
             const device = new WindowsAutopilotDeviceIdentity(
                 naming(name, "device", key),
@@ -143,14 +157,14 @@ export class AutopilotFleet extends pulumi.ComponentResource {
                     ...planned.settings,
                     deleteBehavior: args.deleteBehavior,
                 },
-                parent,
+                { ...parent, outputs: all ? "all" : [] },
             );
             const entry: (typeof this.devices)[string] = { import: imported, device };
             if (args.profileAssignment) {
                 entry.profile = new WindowsAutopilotDeploymentProfileAssignment(
                     naming(name, "profile", key),
                     { deviceId: device.deviceId, ...args.profileAssignment },
-                    parent,
+                    { ...parent, outputs: all ? "all" : [] },
                 );
             }
             this.devices[key] = entry;

@@ -12,31 +12,69 @@ export function secretFields(spec: ResourceSpec): string[] {
         .map(([n]) => n);
 }
 
+/** Resource options of every Autopilot resource class. */
+export interface AutopilotResourceOptions extends pulumi.CustomResourceOptions {
+    /**
+     * Which outputs the object exposes in the program. `"all"` (default): every property. A list:
+     * the inputs given, the object's id and the names listed; reading any other property throws.
+     * Each exposed output costs Pulumi's SDK a few promises per resource, so a program declaring
+     * thousands of devices registers faster and in less memory with only what it reads (the
+     * state still holds every property Graph returned).
+     */
+    outputs?: "all" | readonly string[];
+}
+
+/** The property names a resource registers (and so exposes as outputs) for the given inputs. */
+export function registeredNames(spec: ResourceSpec, args: Record<string, unknown>, outputs: "all" | readonly string[] = "all"): string[] {
+    const given = Object.keys(args).filter((k) => args[k] !== undefined);
+    if (outputs === "all") {
+        return [...new Set([...Object.keys(spec.fields), spec.idOutput, ...given])];
+    }
+    for (const name of outputs) {
+        if (!(name in spec.fields) && name !== spec.idOutput) {
+            throw new Error(`${spec.typeName}: outputs names "${name}", which is not a property of ${spec.typeName} (allowed: ${[spec.idOutput, ...Object.keys(spec.fields)].join(", ")})`);
+        }
+    }
+    return [...new Set([...given, spec.idOutput, ...outputs])];
+}
+
 /**
  * Base class of every Autopilot resource: registers a dynamic resource whose provider is the
  * small by-name delegate, with secret inputs wrapped in pulumi.secret (the state stores
  * registered inputs as given) and listed in additionalSecretOutputs.
  */
 export abstract class AutopilotResource extends pulumi.dynamic.Resource {
-    protected constructor(spec: ResourceSpec, name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
+    protected constructor(spec: ResourceSpec, name: string, args: Record<string, unknown>, opts?: AutopilotResourceOptions) {
         const secrets = secretFields(spec);
+        const { outputs, ...resourceOptions } = opts ?? {};
+        const names = registeredNames(spec, args, outputs);
         const props: Record<string, unknown> = {};
-        // Every field is registered, so each is readable as an output; absent inputs stay undefined
-        // (not sent) and the provider fills the output from Graph.
-        for (const name of Object.keys(spec.fields)) {
-            props[name] = undefined;
-        }
-        props[spec.idOutput] = undefined;
-        for (const [key, value] of Object.entries(args)) {
+        // Registered names absent from the inputs stay undefined (not sent); the provider fills
+        // the output from Graph.
+        for (const key of names) {
+            const value = args[key];
             props[key] = value !== undefined && secrets.includes(key) ? pulumi.secret(value as pulumi.Input<unknown>) : value;
         }
         super(
             dynamicProviderFor(spec.typeName),
             name,
             props,
-            { ...opts, additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), ...secrets])] },
+            { ...resourceOptions, additionalSecretOutputs: [...new Set([...(resourceOptions.additionalSecretOutputs ?? []), ...secrets])] },
             PULUMI_MODULE,
             spec.typeName,
         );
+        if (outputs !== undefined && outputs !== "all") {
+            // A property left out must fail loudly where it is read, not turn into `undefined`
+            // deep inside an apply. Not enumerable, so Pulumi's own walks over the object skip it.
+            for (const field of [...Object.keys(spec.fields), spec.idOutput]) {
+                if (names.includes(field)) continue;
+                Object.defineProperty(this, field, {
+                    enumerable: false,
+                    get: () => {
+                        throw new Error(`${spec.typeName} ${name}: output "${field}" is not exposed: this resource was declared with outputs [${outputs.join(", ")}]; add "${field}" to its outputs option (or use "all")`);
+                    },
+                });
+            }
+        }
     }
 }

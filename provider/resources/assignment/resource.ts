@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AutopilotResource } from "../../lifecycle/resource";
+import { AutopilotResource, AutopilotResourceOptions } from "../../lifecycle/resource";
 import { assignmentSpec } from "./spec";
 
 type In<T> = pulumi.Input<T>;
@@ -38,7 +38,7 @@ export class WindowsAutopilotDeploymentProfileAssignment extends AutopilotResour
     declare readonly source: pulumi.Output<string>;
     declare readonly sourceId: pulumi.Output<string | null>;
 
-    constructor(name: string, args: WindowsAutopilotDeploymentProfileAssignmentArgs, opts?: pulumi.CustomResourceOptions) {
+    constructor(name: string, args: WindowsAutopilotDeploymentProfileAssignmentArgs, opts?: AutopilotResourceOptions) {
         super(assignmentSpec, name, args as unknown as Record<string, unknown>, opts);
     }
 }

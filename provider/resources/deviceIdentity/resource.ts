@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AutopilotResource } from "../../lifecycle/resource";
+import { AutopilotResource, AutopilotResourceOptions } from "../../lifecycle/resource";
 import { deviceIdentitySpec } from "./spec";
 
 type In<T> = pulumi.Input<T>;
@@ -71,7 +71,7 @@ export class WindowsAutopilotDeviceIdentity extends AutopilotResource {
     declare readonly skuNumber: pulumi.Output<string | null>;
     declare readonly systemFamily: pulumi.Output<string | null>;
 
-    constructor(name: string, args: WindowsAutopilotDeviceIdentityArgs, opts?: pulumi.CustomResourceOptions) {
+    constructor(name: string, args: WindowsAutopilotDeviceIdentityArgs, opts?: AutopilotResourceOptions) {
         super(deviceIdentitySpec, name, args as Record<string, unknown>, opts);
     }
 }

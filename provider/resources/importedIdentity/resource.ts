@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AutopilotResource } from "../../lifecycle/resource";
+import { AutopilotResource, AutopilotResourceOptions } from "../../lifecycle/resource";
 import { importedIdentitySpec } from "./spec";
 
 type In<T> = pulumi.Input<T>;
@@ -65,7 +65,7 @@ export class ImportedWindowsAutopilotDeviceIdentity extends AutopilotResource {
     declare readonly waitForImport: pulumi.Output<boolean>;
     declare readonly importTimeoutSeconds: pulumi.Output<number>;
 
-    constructor(name: string, args: ImportedWindowsAutopilotDeviceIdentityArgs, opts?: pulumi.CustomResourceOptions) {
+    constructor(name: string, args: ImportedWindowsAutopilotDeviceIdentityArgs, opts?: AutopilotResourceOptions) {
         super(importedIdentitySpec, name, args as Record<string, unknown>, opts);
     }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AutopilotResource } from "../../lifecycle/resource";
+import { AutopilotResource, AutopilotResourceOptions } from "../../lifecycle/resource";
 import { uploadSpec } from "./spec";
 
 /** Inputs of {@link ImportedWindowsAutopilotDeviceIdentityUpload}. */
@@ -18,7 +18,7 @@ export class ImportedWindowsAutopilotDeviceIdentityUpload extends AutopilotResou
     declare readonly status: pulumi.Output<string>;
     declare readonly createdDateTimeUtc: pulumi.Output<string>;
 
-    constructor(name: string, args: ImportedWindowsAutopilotDeviceIdentityUploadArgs, opts?: pulumi.CustomResourceOptions) {
+    constructor(name: string, args: ImportedWindowsAutopilotDeviceIdentityUploadArgs, opts?: AutopilotResourceOptions) {
         super(uploadSpec, name, args as unknown as Record<string, unknown>, opts);
     }
 }
