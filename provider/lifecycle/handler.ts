@@ -7,6 +7,7 @@ import type { LifecycleContext, ResourceSpec } from "./spec";
 import { ResourceInitError } from "./errors";
 import { beginStep, explainFailure, StepScope } from "./bounds";
 import { readBack } from "./consistency";
+import { collectionReads } from "./collectionReads";
 import { planWrites, sendWrites } from "./writes";
 import { Props } from "./values";
 
@@ -154,7 +155,8 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                 return { id, props: state, inputs: readInputs(spec, state) };
             }
             return step("read", id, 0, async (ctx) => {
-                const graph = await fetchObject(ctx, spec, id, state);
+                // A burst of reads (refresh) is answered from a listing of the collection; else one GET.
+                const graph = (await collectionReads.read(ctx, spec, id, state)) ?? (await fetchObject(ctx, spec, id, state));
                 if (!graph) {
                     return { id: "", props: {} };
                 }

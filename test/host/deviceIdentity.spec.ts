@@ -1,6 +1,7 @@
 import * as assert from "assert";
+import * as crypto from "crypto";
 import * as fs from "fs";
-import { WindowsAutopilotDeviceIdentity, WindowsAutopilotDeviceIdentityArgs } from "../../provider";
+import { ImportedWindowsAutopilotDeviceIdentity, WindowsAutopilotDeviceIdentity, WindowsAutopilotDeviceIdentityArgs } from "../../provider";
 import { HostHarness, requestLines, startHarness, stepOf, TOKEN } from "./harness";
 
 const SALES_1 = { id: "4b77edd2-0549-4e37-960f-5dcd781c6560", serial: "5CG1234ABC" };
@@ -43,6 +44,22 @@ describe("WindowsAutopilotDeviceIdentity through the real host (documented profi
         assert.deepStrictEqual(reqs[1].body, { displayName: "FIN-042" });
         assert.strictEqual(engine.outputsOf("autopilot:WindowsAutopilotDeviceIdentity", "dev")!.deviceId, FINANCE_1.id);
         assert.strictEqual(h.emu.tenant.devices.get(FINANCE_1.id)!.displayName, "FIN-042");
+    });
+
+    it("a device chained on an import's output: read once before its write (the import step's read) and once after, not three times", async () => {
+        const engine = h.engine(() => {
+            const imp = new ImportedWindowsAutopilotDeviceIdentity("imp", { serialNumber: "8CG1CHN001", hardwareIdentifier: crypto.randomBytes(3000).toString("base64") });
+            new WindowsAutopilotDeviceIdentity("dev", { deviceId: imp.autopilotDeviceId.apply((id) => id ?? ""), groupTag: "Chained", displayName: "CHN-001" });
+        });
+        const steps = await engine.up(false);
+        assert.deepStrictEqual(steps.map((s) => [s.name, s.op, s.error]).sort(), [["dev", "create", undefined], ["imp", "create", undefined]]);
+        const id = String(engine.outputsOf("autopilot:WindowsAutopilotDeviceIdentity", "dev")!.deviceId);
+        const lines = requestLines(h.emu).filter((l) => l.includes(`${DEVICES}/${id}`));
+        // The import's read until Graph shows the device, the write, the read-back of the write.
+        assert.deepStrictEqual(lines, [`GET ${DEVICES}/${id}`, `POST ${DEVICES}/${id}/updateDeviceProperties`, `GET ${DEVICES}/${id}`]);
+        assert.deepStrictEqual(h.emu.requests.find((r) => r.method === "POST" && r.path.endsWith("/updateDeviceProperties"))!.body, { groupTag: "Chained", displayName: "CHN-001" });
+        const outs = engine.outputsOf("autopilot:WindowsAutopilotDeviceIdentity", "dev")!;
+        assert.deepStrictEqual([outs.groupTag, outs.displayName, outs.serialNumber], ["Chained", "CHN-001", "8CG1CHN001"]);
     });
 
     it("fails clearly when no device or several devices have the serial", async () => {

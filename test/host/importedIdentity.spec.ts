@@ -52,6 +52,26 @@ for (const profile of ["documented", "live"] as const) {
             assert.strictEqual(device.groupTag, "Sales");
         });
 
+        it("N imports in one program: one shared listing of ids and serials says they have no record, no $filter GET each", async () => {
+            const N = 12;
+            const serials = Array.from({ length: N }, (_, i) => `8CG1${profile === "live" ? "L" : "D"}00N${String(i).padStart(2, "0")}`);
+            const engine = h.engine(() => {
+                serials.forEach((serialNumber, i) => new ImportedWindowsAutopilotDeviceIdentity(`imp${i}`, { serialNumber, hardwareIdentifier: hash() }));
+            });
+            const steps = await engine.up(false);
+            assert.deepStrictEqual(steps.filter((s) => s.op !== "create").map((s) => s.error), []);
+            const looks = h.emu.requests.filter((r) => r.method === "GET" && r.path === IMPORTS);
+            assert.deepStrictEqual(looks.filter((r) => r.query.$filter !== undefined), [], "no per-serial lookup");
+            assert.ok(looks.length >= 1 && looks.length <= 3, `${looks.length} listings for ${N} creates`);
+            assert.ok(looks.every((r) => r.query.$select === "id,serialNumber" && r.query.$top === "1000"));
+            // Released together, the creates share bulk import calls too.
+            const posts = h.emu.requests.filter((r) => r.method === "POST" && r.path.startsWith(IMPORTS));
+            assert.ok(posts.length <= 3, `${posts.length} import POSTs for ${N} creates`);
+            for (const serial of serials) {
+                assert.strictEqual([...h.emu.tenant.importedIdentities.values()].filter((r) => r.serialNumber === serial).length, 1, serial);
+            }
+        });
+
         it("an import that ends in 806 fails with the code and its meaning, and keeps the record in the state", async () => {
             const engine = h.engine(imported({ serialNumber: "5CG1234ABC", hardwareIdentifier: hash() }));
             const step = stepOf(await engine.up(false), "imp");

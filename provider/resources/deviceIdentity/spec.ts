@@ -4,6 +4,7 @@ import type { FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
 import { findDevicesBySerial } from "./lookup";
+import { takeRecentDeviceRead } from "./recentReads";
 
 const COLLECTION = "/deviceManagement/windowsAutopilotDeviceIdentities";
 const ITEM_ROUTE = `${COLLECTION}/{id}`;
@@ -54,7 +55,16 @@ export const deviceIdentityFields: Record<string, FieldSpec> = {
     systemFamily: computed("system family"),
 };
 
+/**
+ * The device, to adopt it: the read the import step that registered it made moments ago in this
+ * process when there is one (recentReads.ts), else a GET.
+ */
 async function getDevice(ctx: LifecycleContext, id: string): Promise<Props> {
+    const recent = takeRecentDeviceRead(ctx.graph, id, ctx.now());
+    if (recent) {
+        ctx.log(`WindowsAutopilotDeviceIdentity ${id}: adopting it as its import step read it (no second GET)`);
+        return recent;
+    }
     try {
         const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "beta", path: `${COLLECTION}/${encodeURIComponent(id)}`, route: `GET ${ITEM_ROUTE}` });
         return res.body;

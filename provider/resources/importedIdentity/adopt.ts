@@ -7,9 +7,14 @@
  *   preferred over a pending one over one in error. An error record of the same capture is adopted
  *   too, and the step fails with its error as a fresh import would (re-POSTing the same hash would
  *   only fail the same way). Records of the serial with another hash are left alone.
+ *   At fleet scale one listing of the collection, shared by the creates waiting for it, says which
+ *   serials have no record at all; only a serial it shows a record of is looked up on its own
+ *   (recordIndex.ts says why such an answer is as fresh as a per-serial GET). Creates of one
+ *   serial in one process take turns, so the second finds the first's record.
  * - A POST whose outcome is unknown (reset or timeout after sending, 500/502/504: the client's
- *   GRAPH_AMBIGUOUS_WRITE) is never sent again blindly: the provider looks for the record, reading
- *   for up to `autopilot:consistencyTimeoutSeconds` since Graph may show it late, and adopts it.
+ *   GRAPH_AMBIGUOUS_WRITE) is never sent again blindly: the provider looks for the record with
+ *   fresh per-serial lookups (never the shared listing), reading for up to
+ *   `autopilot:consistencyTimeoutSeconds` since Graph may show it late, and adopts it.
  *   Only when nothing shows up in that time is the POST sent again (at most `autopilot:maxRetries` times).
  */
 import { GraphError } from "../../graph";
@@ -19,6 +24,8 @@ import { AutopilotError } from "../../lifecycle/errors";
 import type { CreationOutcome, LifecycleContext } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
 import { findDevicesBySerial, odataString } from "../deviceIdentity/lookup";
+import { rememberDeviceRead } from "../deviceIdentity/recentReads";
+import { hashDigest, ImportRecordIndex, indexed, IndexedRecord, recordIndexFor } from "./recordIndex";
 
 const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
@@ -32,6 +39,21 @@ function collectionOf(inputs: Props): { path: string; route: string } {
         };
     }
     return { path: COLLECTION, route: `GET ${COLLECTION}?$filter=contains(serialNumber,...)` };
+}
+
+/** The process's index of the collection this resource's import records live in (recordIndex.ts). */
+function indexOf(ctx: LifecycleContext, inputs: Props): ImportRecordIndex {
+    const { path } = collectionOf(inputs);
+    const route = inputs.uploadId !== undefined && inputs.uploadId !== null ? `GET ${UPLOADS}/{uploadId}/deviceIdentities` : `GET ${COLLECTION}`;
+    return recordIndexFor(ctx.graph, { path, route });
+}
+
+/**
+ * An import record this step deleted: later creates of this process no longer count it, though
+ * Graph may list it for a while.
+ */
+export function forgetImportRecord(ctx: LifecycleContext, props: Props, id: string): void {
+    indexOf(ctx, props).forget(id);
 }
 
 /** Import records whose serial equals the input's (case-insensitive), every page. */
@@ -63,15 +85,30 @@ function statusOf(record: Props): string {
     return typeof state?.deviceImportStatus === "string" ? state.deviceImportStatus : "unknown";
 }
 
-const hashOf = (v: unknown): string => String(v ?? "").replace(/\s+/g, "");
+function rankOf(record: Props): number {
+    return RANK[statusOf(record)] ?? 3;
+}
+
+/** The candidate this resource would have made (same serial, same hash when Graph shows one), best status first. */
+function pick(candidates: IndexedRecord[], inputs: Props): IndexedRecord | undefined {
+    const wanted = hashDigest(inputs.hardwareIdentifier);
+    const ours = candidates.filter((c) => c.hashDigest === undefined || wanted === undefined || c.hashDigest === wanted);
+    return ours.sort((a, b) => rankOf(a.record) - rankOf(b.record))[0];
+}
+
+/**
+ * The record as Graph showed it: the hash the index kept only as a digest is the input's (the
+ * digests matched), so the lifecycle does not take it for a field to write.
+ */
+function asShown(chosen: IndexedRecord, inputs: Props): Props {
+    const same = chosen.hashDigest !== undefined && chosen.hashDigest === hashDigest(inputs.hardwareIdentifier);
+    return same ? { ...chosen.record, hardwareIdentifier: inputs.hardwareIdentifier } : chosen.record;
+}
 
 /** The record this resource would have made (same serial, same hash when Graph shows one), best status first. */
 export function adoptableRecord(records: Props[], inputs: Props): Props | undefined {
-    const ours = records.filter((r) => {
-        const theirs = r.hardwareIdentifier;
-        return theirs === undefined || theirs === null || theirs === "" || inputs.hardwareIdentifier === undefined || hashOf(theirs) === hashOf(inputs.hardwareIdentifier);
-    });
-    return ours.sort((a, b) => (RANK[statusOf(a)] ?? 3) - (RANK[statusOf(b)] ?? 3))[0];
+    const chosen = pick(records.map(indexed), inputs);
+    return chosen && asShown(chosen, inputs);
 }
 
 /**
@@ -93,33 +130,45 @@ export type ImportCreation = CreationOutcome;
  */
 export async function createOrAdoptImport(ctx: LifecycleContext, inputs: Props, post: () => Promise<Props>): Promise<ImportCreation> {
     const serial = String(inputs.serialNumber);
-    const existing = adoptableRecord(await findImportRecords(ctx, inputs), inputs);
-    if (existing) {
-        ctx.log(`import of serial ${serial}: adopting import record ${existing.id} (${statusOf(existing)}) an earlier run made`);
-        return { graph: existing, how: "adopted", posts: 0 };
-    }
-    const maxPosts = 1 + (ctx.limits ?? DEFAULT_LIMITS).maxRetries;
-    for (let posts = 1; ; posts++) {
-        try {
-            return { graph: await post(), how: "posted", posts };
-        } catch (e) {
-            if (!isAmbiguousCreate(e, ctx)) throw e;
-            ctx.log(`import of serial ${serial}: the POST's outcome is unknown (${e.message}); looking for the record before sending it again`);
-            const found = await lookFor(ctx, async () => adoptableRecord(await findImportRecords(ctx, inputs), inputs));
-            if (found) {
-                ctx.log(`import of serial ${serial}: the POST had been applied; adopting import record ${found.id}`);
-                return { graph: found, how: "adopted after an ambiguous POST", posts };
-            }
-            if (posts >= maxPosts) {
-                throw new AutopilotError(
-                    "AUTOPILOT_CREATE_UNKNOWN",
-                    `import of serial ${serial}: ${posts} POSTs ended without an answer and no import record of the serial showed up ` +
-                        `[bound hit: autopilot:maxRetries=${maxPosts - 1}]. Last: ${e.message}`,
-                );
-            }
-            ctx.log(`import of serial ${serial}: no record showed up within autopilot:consistencyTimeoutSeconds: sending the POST again`);
+    const index = indexOf(ctx, inputs);
+    // A fresh lookup of the serial, with what this process made or deleted since (Graph shows both late).
+    const lateMs = (ctx.limits ?? DEFAULT_LIMITS).consistencyTimeoutMs;
+    const lookUp = async (): Promise<IndexedRecord | undefined> => pick(index.withKnown(serial, await findImportRecords(ctx, inputs), ctx.now(), lateMs), inputs);
+    return index.exclusive(serial, ctx.signal, async () => {
+        // The shared listing proves most serials of a fleet have no record; the others are looked up.
+        const existing = (await index.mayHaveRecords(serial, ctx.signal)) ? await lookUp() : undefined;
+        if (existing) {
+            index.keep(existing, ctx.now());
+            ctx.log(`import of serial ${serial}: adopting import record ${existing.record.id} (${statusOf(existing.record)}) an earlier run made`);
+            return { graph: asShown(existing, inputs), how: "adopted", posts: 0 };
         }
-    }
+        const maxPosts = 1 + (ctx.limits ?? DEFAULT_LIMITS).maxRetries;
+        for (let posts = 1; ; posts++) {
+            try {
+                const made = await post();
+                // Graph's answer may leave out the serial or the hash: the record is of this capture.
+                index.remember({ ...made, serialNumber: made.serialNumber ?? inputs.serialNumber, hardwareIdentifier: made.hardwareIdentifier ?? inputs.hardwareIdentifier }, ctx.now());
+                return { graph: made, how: "posted", posts };
+            } catch (e) {
+                if (!isAmbiguousCreate(e, ctx)) throw e;
+                ctx.log(`import of serial ${serial}: the POST's outcome is unknown (${e.message}); looking for the record before sending it again`);
+                const found = await lookFor(ctx, lookUp);
+                if (found) {
+                    index.keep(found, ctx.now());
+                    ctx.log(`import of serial ${serial}: the POST had been applied; adopting import record ${found.record.id}`);
+                    return { graph: asShown(found, inputs), how: "adopted after an ambiguous POST", posts };
+                }
+                if (posts >= maxPosts) {
+                    throw new AutopilotError(
+                        "AUTOPILOT_CREATE_UNKNOWN",
+                        `import of serial ${serial}: ${posts} POSTs ended without an answer and no import record of the serial showed up ` +
+                            `[bound hit: autopilot:maxRetries=${maxPosts - 1}]. Last: ${e.message}`,
+                    );
+                }
+                ctx.log(`import of serial ${serial}: no record showed up within autopilot:consistencyTimeoutSeconds: sending the POST again`);
+            }
+        }
+    });
 }
 
 /**
@@ -133,7 +182,9 @@ export async function waitUntilDeviceReadable(ctx: LifecycleContext, done: Props
     const path = `/deviceManagement/windowsAutopilotDeviceIdentities/${encodeURIComponent(deviceId)}`;
     await readBack(ctx, `Autopilot device ${deviceId} (registered by the import of serial ${String(done.serialNumber ?? "")})`, async () => {
         try {
-            await ctx.graph.send({ method: "GET", apiVersion: "beta", path, route: "GET /deviceManagement/windowsAutopilotDeviceIdentities/{id}" });
+            const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "beta", path, route: "GET /deviceManagement/windowsAutopilotDeviceIdentities/{id}" });
+            // The device step that adopts it next takes this read instead of its own GET (recentReads.ts).
+            if (res.body && typeof res.body === "object") rememberDeviceRead(ctx.graph, deviceId, res.body, ctx.now());
             return { done: true, value: undefined };
         } catch (e) {
             if (GraphError.isGraphError(e) && e.status === 404) return { done: false, why: "no such device (404)", seen: done };

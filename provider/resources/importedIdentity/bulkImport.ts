@@ -8,14 +8,18 @@ const SINGLE_ROUTE = `POST ${COLLECTION}`;
 
 /** Records per `import` call, by default. */
 export const DEFAULT_BULK_CHUNK = 100;
-/** How long the first create of a chunk waits for company, by default. */
-export const DEFAULT_BULK_WINDOW_MS = 25;
+/** How long a chunk waits for the next record before it goes, by default. */
+export const DEFAULT_BULK_WINDOW_MS = 300;
+/** How long the first record of a chunk waits at most, by default. */
+export const DEFAULT_BULK_MAX_WAIT_MS = 2000;
 
 export interface BulkImportOptions {
     /** Records per `import` call; default 100. */
     chunkSize?: number;
-    /** How long the first record of a chunk waits for others; default 25 ms. */
+    /** How long a chunk waits for the next record before it goes; default 100 ms. */
     windowMs?: number;
+    /** How long the first record of a chunk waits at most; default 1 s (never less than windowMs). */
+    maxWaitMs?: number;
 }
 
 interface Pending {
@@ -43,7 +47,10 @@ function secretsOf(bodies: Props[]): string[] {
  * action `POST /deviceManagement/importedWindowsAutopilotDeviceIdentities/import`, in chunks, and
  * hands each caller the record made for its serial number, as a single POST would.
  *
- * - A chunk goes when it is full or `windowMs` after its first record arrived.
+ * - A chunk goes when it is full, or when no record joined it for `windowMs`, at the latest
+ *   `maxWaitMs` after its first record. Creates come in waves (each wave answered by one listing
+ *   of the records, recordIndex.ts), a listing's round trip apart: a chunk spans several waves,
+ *   since each import call is a write and writes are Intune's scarcest budget.
  * - Two creates of one serial never share a chunk (the answer maps records back by serial).
  * - Graph refuses the whole call when one record is bad (400): the chunk is then sent again as
  *   single POSTs, so each caller gets its own answer and the good records are imported.
@@ -53,26 +60,38 @@ function secretsOf(bodies: Props[]): string[] {
 export class BulkImporter {
     private readonly chunkSize: number;
     private readonly windowMs: number;
+    private readonly maxWaitMs: number;
     private queue: Pending[] = [];
     private timer?: NodeJS.Timeout;
+    /** When the oldest record waiting arrived. */
+    private firstAt = 0;
     /** Counters for reports and tests. */
     readonly counters = { calls: 0, records: 0, fallbacks: 0 };
 
     constructor(private readonly graph: GraphClient, options: BulkImportOptions = {}) {
         this.chunkSize = Math.max(1, Math.floor(options.chunkSize ?? DEFAULT_BULK_CHUNK));
         this.windowMs = Math.max(0, options.windowMs ?? DEFAULT_BULK_WINDOW_MS);
+        this.maxWaitMs = Math.max(this.windowMs, options.maxWaitMs ?? DEFAULT_BULK_MAX_WAIT_MS);
     }
 
     /** Imports one record (a POST body for the collection); resolves with the record Graph made. */
     import(body: Props): Promise<Props> {
         return new Promise<Props>((resolve, reject) => {
             this.queue.push({ body, serialKey: serialKeyOf(body), resolve, reject });
+            if (this.queue.length === 1) this.firstAt = Date.now();
             if (this.queue.length >= this.chunkSize) {
                 this.flush();
-            } else if (!this.timer) {
-                this.timer = setTimeout(() => this.flush(), this.windowMs);
+            } else {
+                this.arm();
             }
         });
+    }
+
+    // The chunk goes `windowMs` after the last record joined, but no later than `maxWaitMs` after the first.
+    private arm(): void {
+        if (this.timer) clearTimeout(this.timer);
+        const wait = Math.min(this.windowMs, this.firstAt + this.maxWaitMs - Date.now());
+        this.timer = setTimeout(() => this.flush(), Math.max(0, wait));
     }
 
     private flush(): void {
@@ -94,7 +113,8 @@ export class BulkImporter {
             void this.send(chunk);
             // A partial chunk left over (duplicates, or more than one chunk's worth) waits for company.
             if (this.queue.length > 0 && this.queue.length < this.chunkSize) {
-                this.timer = setTimeout(() => this.flush(), this.windowMs);
+                this.firstAt = Date.now();
+                this.arm();
                 return;
             }
         }

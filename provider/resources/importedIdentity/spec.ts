@@ -4,7 +4,7 @@ import type { FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isEmpty, Props } from "../../lifecycle/values";
 import { readBack } from "../../lifecycle/consistency";
-import { adoptRegisteredDevice, createOrAdoptImport, waitUntilDeviceReadable } from "./adopt";
+import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, waitUntilDeviceReadable } from "./adopt";
 import { postImport } from "./bulkImport";
 import { describeImportError } from "./importErrors";
 
@@ -132,9 +132,14 @@ async function deleteRecord(ctx: LifecycleContext, id: string, props: Props): Pr
     try {
         await ctx.graph.send({ method: "DELETE", apiVersion: "v1.0", path: item.path, route: `DELETE ${item.route}` });
     } catch (e) {
-        if (GraphError.isGraphError(e) && e.status === 404) return;
+        if (GraphError.isGraphError(e) && e.status === 404) {
+            forgetImportRecord(ctx, props, id);
+            return;
+        }
         throw e;
     }
+    // Gone for this process's later creates at once, however long Graph still lists it.
+    forgetImportRecord(ctx, props, id);
     await readBack(ctx, `import record ${id} (deleted)`, async () => {
         try {
             await ctx.graph.send({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });

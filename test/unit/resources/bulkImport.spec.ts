@@ -72,6 +72,29 @@ describe("bulk import coalescing", () => {
     assert.equal(new Set(records.map((r) => r.id)).size, 250);
   });
 
+  it("a chunk spans waves of creates that come a listing's round trip apart, up to maxWaitMs", async () => {
+    const importer = new BulkImporter(await start(importServer()), { chunkSize: 100, windowMs: 60, maxWaitMs: 400 });
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const waves: Promise<unknown>[] = [];
+    for (let w = 0; w < 3; w++) {
+      waves.push(...[0, 1, 2].map((i) => importer.import(body(`W${w}-${i}`))));
+      await pause(25); // the next wave comes before the chunk has been quiet for windowMs
+    }
+    await Promise.all(waves);
+    assert.deepEqual(server!.requests.map((r) => recordsOf(r).length), [9], "one call for the three waves");
+
+    // Waves that never stop still go at maxWaitMs after the first record.
+    server!.requests.length = 0;
+    const steady: Promise<unknown>[] = [];
+    const t0 = Date.now();
+    for (let w = 0; Date.now() - t0 < 700; w++) {
+      steady.push(importer.import(body(`S${w}-a`)), importer.import(body(`S${w}-b`)));
+      await pause(20);
+    }
+    await Promise.all(steady);
+    assert.ok(server!.requests.length >= 2, `${server!.requests.length} calls: a chunk never waits past maxWaitMs`);
+  });
+
   it("never puts two creates of one serial into one call", async () => {
     const importer = new BulkImporter(await start(importServer()), { chunkSize: 100, windowMs: 5 });
     await Promise.all([importer.import(body("DUP-1")), importer.import(body("dup-1")), importer.import(body("OTHER"))]);

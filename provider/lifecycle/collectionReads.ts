@@ -1,0 +1,375 @@
+/**
+ * Refresh at fleet scale (issue 7): many concurrent `read`s of one collection are answered from
+ * one listing of that collection (`$top=1000`, every `@odata.nextLink` page) instead of one GET
+ * each. A stack of a few resources never lists: only a burst of reads (`threshold` within
+ * `windowMs`, per collection) does. Anything the listing cannot vouch for goes to the per-item GET:
+ * an id the listing lacks (lists can lag; only the GET's 404 says "gone"), an id this process
+ * wrote to, a listing that failed or grew too long for the reads it serves.
+ *
+ * Only `read` (refresh, import) asks here; the read-backs after writes always GET the item.
+ * Writes are seen by wrapping the process client's `send` at the first read (so from then on, from
+ * any module). A listing holds whole objects until read (an import record carries its hardware
+ * hash, KBs): each answer lets its object go, and an idle listing is dropped after `idleMs`.
+ * `AUTOPILOT_LIST_READS=0` switches it off (read per call, see {@link listReadsEnabled}).
+ */
+import { GraphClient, GraphError } from "../graph";
+import type { ApiVersion, GraphRequest } from "../graph";
+import type { LifecycleContext, ResourceSpec } from "./spec";
+import type { Props } from "./values";
+
+/** A collection whose listing answers the item reads of a resource type. */
+export interface ListedCollection {
+    apiVersion: ApiVersion;
+    /** Collection path without the version, e.g. `/deviceManagement/windowsAutopilotDeviceIdentities`. */
+    path: string;
+}
+
+/**
+ * Which resource type reads from which collection (undefined: that object is never listed).
+ * Kept here, not in the specs: a row only applies while the spec's item path is `path/{id}` in the
+ * same API version (checked at each read), so a spec that moves its reads elsewhere is not misanswered.
+ */
+export const LISTED_COLLECTIONS: Record<string, (props: Props) => ListedCollection | undefined> = {
+    WindowsAutopilotDeviceIdentity: () => ({ apiVersion: "beta", path: "/deviceManagement/windowsAutopilotDeviceIdentities" }),
+    // An identity inside an upload is read through the upload's route: not this listing.
+    ImportedWindowsAutopilotDeviceIdentity: (props) =>
+        props.uploadId === undefined || props.uploadId === null
+            ? { apiVersion: "v1.0", path: "/deviceManagement/importedWindowsAutopilotDeviceIdentities" }
+            : undefined,
+};
+
+/** Tuning of {@link CollectionReads}; the defaults fit Graph. */
+export interface CollectionReadOptions {
+    /** Reads of one collection within `windowMs` that start a listing. Default 100. */
+    threshold?: number;
+    /** Default 2000 ms. */
+    windowMs?: number;
+    /** A listing is dropped this long after the last read it answered. Default 5000 ms. */
+    idleMs?: number;
+    /** ... and this long after it started, whatever. Default 60000 ms. */
+    maxAgeMs?: number;
+    /** `$top` of each page (Graph's most for these collections). Default 1000. */
+    pageSize?: number;
+    /** Pages any listing may take. Default 10. */
+    minPages?: number;
+    /**
+     * Beyond `minPages`, a listing may take one page per this many reads of the collection seen
+     * so far (one `$batch` carries 20 GETs: more pages than that would cost more round trips than
+     * it saves). Default 20.
+     */
+    readsPerPage?: number;
+    now?: () => number;
+    log?: (line: string) => void;
+}
+
+/** Whether listings answer reads: on unless `AUTOPILOT_LIST_READS=0` (read at each call). */
+export function listReadsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+    return env.AUTOPILOT_LIST_READS !== "0";
+}
+
+interface Snapshot {
+    startedAt: number;
+    lastUsed: number;
+    /** Ids reads are waiting for (the shape check GETs one of them). */
+    waiting: string[];
+    /** The listing by id; undefined when it failed or was given up (reads GET the item). */
+    done: Promise<Map<string, Props> | undefined>;
+    settled: boolean;
+}
+
+interface CollectionState {
+    arrivals: number[];
+    /** Reads of the collection seen by this process. */
+    reads: number;
+    /**
+     * Ids read in this round (a refresh reads each object once): a second read of one starts a
+     * new round, which a listing of the last round must not answer.
+     */
+    seen: Set<string>;
+    snapshot?: Snapshot;
+    /** No listing before this time (after a failed one). */
+    retryAt: number;
+    /** No listing before this many reads (after one given up as too long). */
+    retryAtReads: number;
+    /** The list answer carries what the item GET does (checked once). */
+    verified: boolean;
+    /** The list answer lacks properties the item GET has: never list this collection. */
+    unlistable: boolean;
+}
+
+/** What this process does through one Graph client. */
+interface ClientState {
+    /** Path segments of every write sent (ids among them): such ids are never answered from a listing. */
+    written: Set<string>;
+    collections: Map<string, CollectionState>;
+}
+
+/**
+ * The process's client behind a step's client: bounds.ts gives each step an object whose
+ * prototype is the process's client and whose own `send` adds the step's signal.
+ */
+function baseClient(graph: GraphClient): GraphClient {
+    const proto: unknown = Object.getPrototypeOf(graph);
+    return proto instanceof GraphClient ? proto : graph;
+}
+
+class Stopped extends Error {}
+
+/** Resolves with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (!signal) return promise;
+    if (signal.aborted) return Promise.reject(signal.reason ?? new Stopped("aborted"));
+    return new Promise<T>((resolve, reject) => {
+        const onAbort = (): void => reject(signal.reason ?? new Stopped("aborted"));
+        signal.addEventListener("abort", onAbort, { once: true });
+        promise.then(
+            (v) => {
+                signal.removeEventListener("abort", onAbort);
+                resolve(v);
+            },
+            (e) => {
+                signal.removeEventListener("abort", onAbort);
+                reject(e);
+            },
+        );
+    });
+}
+
+/** Answers bursts of item reads from listings; see the module comment. One per process. */
+export class CollectionReads {
+    private readonly clients = new WeakMap<GraphClient, ClientState>();
+    private readonly threshold: number;
+    private readonly windowMs: number;
+    private readonly idleMs: number;
+    private readonly maxAgeMs: number;
+    private readonly pageSize: number;
+    private readonly minPages: number;
+    private readonly readsPerPage: number;
+    private readonly now: () => number;
+    private readonly log: (line: string) => void;
+    /** Counters since construction (for tests). */
+    readonly stats = { listings: 0, pages: 0, answered: 0, failed: 0, givenUp: 0 };
+
+    constructor(options: CollectionReadOptions = {}) {
+        this.threshold = options.threshold ?? 100;
+        this.windowMs = options.windowMs ?? 2000;
+        this.idleMs = options.idleMs ?? 5000;
+        this.maxAgeMs = options.maxAgeMs ?? 60000;
+        this.pageSize = options.pageSize ?? 1000;
+        this.minPages = options.minPages ?? 10;
+        this.readsPerPage = options.readsPerPage ?? 20;
+        this.now = options.now ?? Date.now;
+        this.log = options.log ?? (() => undefined);
+    }
+
+    /**
+     * The object as a listing of its collection shows it, or undefined: then the caller GETs the
+     * item (not in a burst, not listed, written by this process, listing failed). Never says
+     * "gone": an id missing from a listing is the GET's to judge.
+     */
+    async read(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props): Promise<Props | undefined> {
+        const collection = Object.hasOwn(LISTED_COLLECTIONS, spec.typeName) ? LISTED_COLLECTIONS[spec.typeName](props) : undefined;
+        if (!collection || !listReadsEnabled()) return undefined;
+        // The table only holds while the spec reads the item at `path/{id}` in that version.
+        if (spec.apiVersion !== collection.apiVersion || spec.item(id, props).path !== `${collection.path}/${encodeURIComponent(id)}`) return undefined;
+        const base = baseClient(ctx.graph);
+        const client = this.clientState(base);
+        if (client.written.has(id)) return undefined;
+        const key = `${collection.apiVersion} ${collection.path}`;
+        let state = client.collections.get(key);
+        if (!state) {
+            state = { arrivals: [], reads: 0, seen: new Set(), retryAt: 0, retryAtReads: 0, verified: false, unlistable: false };
+            client.collections.set(key, state);
+        }
+        const now = this.now();
+        this.arrive(state, now);
+        let snap = state.snapshot;
+        // A second read of an object: a new round of reads (another refresh), listed afresh.
+        const newRound = state.seen.has(id);
+        if (newRound) state.seen.clear();
+        state.seen.add(id);
+        if (snap && (this.expired(snap, now) || (newRound && snap.settled))) {
+            state.snapshot = snap = undefined;
+        }
+        if (!snap) {
+            if (state.unlistable || now < state.retryAt || state.reads < state.retryAtReads || state.arrivals.length < this.threshold) return undefined;
+            snap = this.startListing(base, client, state, collection, spec, props);
+        }
+        snap.lastUsed = now;
+        if (!snap.settled) snap.waiting.push(id);
+        const listed = await untilAborted(snap.done, ctx.signal);
+        // Written while the listing ran (or since): the listing may show it as it was.
+        if (!listed || client.written.has(id)) return undefined;
+        const graph = listed.get(id);
+        if (!graph) return undefined;
+        // Each object is read once per refresh: let the memory go as the reads come.
+        listed.delete(id);
+        snap.lastUsed = this.now();
+        this.stats.answered++;
+        return graph;
+    }
+
+    /** Counts a read; keeps the arrivals of the last `windowMs` only. */
+    private arrive(state: CollectionState, now: number): void {
+        state.reads++;
+        const arrivals = state.arrivals;
+        arrivals.push(now);
+        let old = 0;
+        while (old < arrivals.length && arrivals[old] <= now - this.windowMs) old++;
+        if (old > 0) arrivals.splice(0, old);
+    }
+
+    private expired(snap: Snapshot, now: number): boolean {
+        return now - snap.startedAt > this.maxAgeMs || (snap.settled && now - snap.lastUsed > this.idleMs);
+    }
+
+    /** The state of one client, with its writes observed from the first read on. */
+    private clientState(base: GraphClient): ClientState {
+        let client = this.clients.get(base);
+        if (!client) {
+            const created: ClientState = { written: new Set(), collections: new Map() };
+            client = created;
+            this.clients.set(base, client);
+            // Every write through this client, from any module (handler, specs, bulk import), marks
+            // the ids in its path. Step clients call the base's `send`, so wrapping it sees them all.
+            const send = base.send;
+            Object.defineProperty(base, "send", {
+                configurable: true,
+                writable: true,
+                value: (request: GraphRequest) => {
+                    if (request.method !== "GET") noteWrite(created.written, request);
+                    return send.call(base, request);
+                },
+            });
+        }
+        return client;
+    }
+
+    private startListing(base: GraphClient, client: ClientState, state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props): Snapshot {
+        const startedAt = this.now();
+        const snap: Snapshot = { startedAt, lastUsed: startedAt, waiting: [], settled: false, done: Promise.resolve(undefined) };
+        state.snapshot = snap;
+        this.stats.listings++;
+        snap.done = this.list(base, client, state, collection, spec, props, snap).then(
+            (listed) => {
+                snap.settled = true;
+                snap.waiting = [];
+                if (listed) this.dropWhenIdle(state, snap);
+                else if (state.snapshot === snap) state.snapshot = undefined;
+                return listed;
+            },
+            (e: unknown) => {
+                snap.settled = true;
+                snap.waiting = [];
+                this.stats.failed++;
+                if (state.snapshot === snap) state.snapshot = undefined;
+                // Reads go one by one for a while; a later burst lists again.
+                state.retryAt = this.now() + 30000;
+                this.log(`listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`);
+                return undefined;
+            },
+        );
+        return snap;
+    }
+
+    /** All pages of the collection by id; undefined when given up or not shaped as the item GET. */
+    private async list(base: GraphClient, client: ClientState, state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props, snap: Snapshot): Promise<Map<string, Props> | undefined> {
+        const route = `GET ${collection.path}`;
+        const byId = new Map<string, Props>();
+        let pages = 0;
+        let next: string | undefined;
+        do {
+            // A tenant far larger than the burst of reads: per-item reads cost fewer round trips.
+            if (pages >= Math.max(this.minPages, Math.ceil(state.reads / this.readsPerPage))) {
+                this.stats.givenUp++;
+                state.retryAtReads = Math.max(2 * state.reads, (pages + 1) * this.readsPerPage);
+                this.log(`listing ${collection.path}: more than ${pages} pages for ${state.reads} reads; reading items one by one`);
+                return undefined;
+            }
+            // The process's client, not the step's: one step ending must not stop a listing others wait for.
+            const request: GraphRequest = next
+                ? { method: "GET", apiVersion: collection.apiVersion, path: collection.path, absoluteUrl: next, route }
+                : { method: "GET", apiVersion: collection.apiVersion, path: collection.path, query: { $top: String(this.pageSize) }, route };
+            const res = await base.send<{ value?: Props[]; "@odata.nextLink"?: string }>(request);
+            pages++;
+            this.stats.pages++;
+            if (!Array.isArray(res.body?.value)) throw new Error(`${route} answered without a 'value' array`);
+            for (const item of res.body.value) {
+                if (item && typeof item.id === "string") byId.set(item.id, item);
+            }
+            next = res.body["@odata.nextLink"];
+        } while (next);
+        if (!state.verified && !(await this.sameShape(base, client, state, spec, props, snap, byId))) return undefined;
+        return byId;
+    }
+
+    /**
+     * Once per collection: GETs one listed object and checks the listing shows every property the
+     * GET does (Graph leaves some out of lists on some collections; such a listing would read as drift).
+     */
+    private async sameShape(base: GraphClient, client: ClientState, state: CollectionState, spec: ResourceSpec, props: Props, snap: Snapshot, byId: Map<string, Props>): Promise<boolean> {
+        const candidates = [...new Set(snap.waiting)].filter((id) => byId.has(id) && !client.written.has(id)).slice(0, 3);
+        for (const id of candidates) {
+            const item = spec.item(id, props);
+            let got: Props;
+            try {
+                got = (await base.send<Props>({ method: "GET", apiVersion: spec.apiVersion, path: item.path, route: item.route })).body;
+            } catch (e) {
+                if (GraphError.isGraphError(e) && e.status === 404) continue;
+                throw e;
+            }
+            const listed = byId.get(id)!;
+            const missing = Object.keys(got ?? {}).filter((k) => k !== "@odata.context" && !(k in listed));
+            if (missing.length > 0) {
+                state.unlistable = true;
+                this.log(`listing ${spec.typeName}: the list leaves out ${missing.join(", ")}; reading items one by one`);
+                return false;
+            }
+            state.verified = true;
+            return true;
+        }
+        // Nothing to compare with (every candidate gone): no answers from this listing.
+        return false;
+    }
+
+    /** Drops the listing once no read used it for `idleMs` (its memory: hardware hashes are KBs each). */
+    private dropWhenIdle(state: CollectionState, snap: Snapshot): void {
+        const check = (): void => {
+            if (state.snapshot !== snap) return;
+            const now = this.now();
+            if (this.expired(snap, now)) {
+                state.snapshot = undefined;
+                return;
+            }
+            setTimeout(check, Math.max(10, Math.min(snap.lastUsed + this.idleMs, snap.startedAt + this.maxAgeMs) - now + 1)).unref?.();
+        };
+        check();
+    }
+}
+
+/** Adds the decoded path segments of a write (the ids it touched among them). */
+function noteWrite(written: Set<string>, request: GraphRequest): void {
+    let path = request.path ?? "";
+    if (request.absoluteUrl !== undefined) {
+        try {
+            path = new URL(request.absoluteUrl).pathname;
+        } catch {
+            return;
+        }
+    }
+    for (const segment of path.split("/")) {
+        if (segment === "") continue;
+        try {
+            written.add(decodeURIComponent(segment));
+        } catch {
+            written.add(segment);
+        }
+    }
+}
+
+/** The process's coalescer (the host runs one process per engine run). */
+export const collectionReads = new CollectionReads({
+    log: (line) => {
+        if (process.env.AUTOPILOT_LOG) process.stderr.write(`[pulumi-autopilot] ${line}\n`);
+    },
+});

@@ -1,0 +1,285 @@
+/**
+ * The import records of one collection (the tenant's, or an upload's) as this process knows them,
+ * for the look before each import's POST (adopt.ts). At fleet scale one listing of the collection
+ * (ids and serials only) answers "has this serial no record?" for every create waiting for it,
+ * instead of one `$filter` GET per create. A serial the listing shows a record of is still looked
+ * up on its own (with hashes), so what is adopted is decided as before.
+ *
+ * Why an answer from a shared listing is as safe as the per-serial GET it replaces:
+ * - A create is answered only by a listing that started after the create asked. Creates that
+ *   arrive while a listing runs wait for the next one, and share it. So no answer is older than
+ *   the per-create GET's would have been: what another process made before the create began (an
+ *   interrupted run's record, an upload from the portal) is seen, as far as Graph lists it.
+ * - Records this process made or adopted make the serial be looked up from then on, and count
+ *   for `consistencyTimeoutSeconds` even when the lookup does not show them (Graph may list a new
+ *   record late).
+ * - Records this process deleted do not count from then on, since Graph may list a deleted record
+ *   for a while (a replacement deletes the old record, then imports the serial again).
+ * - Two creates of one serial in this process never look at once: the second waits until the
+ *   first is done (see {@link ImportRecordIndex.exclusive}), then finds its record.
+ *
+ * Cost: a listing is paged only while its pages stay no more than the creates waiting for it. Past
+ * that (a large tenant, few creates) it is abandoned and each waiting create looks its own serial
+ * up, as before; later batches smaller than the pages seen skip the listing. So the looks never
+ * cost more than twice the per-serial GETs, and at fleet scale far fewer.
+ */
+import { createHash } from "crypto";
+import type { GraphClient } from "../../graph";
+import type { Props } from "../../lifecycle/values";
+
+/** Page size asked for (Graph's largest for these collections). */
+export const LISTING_PAGE_SIZE = 1000;
+
+/** A record as kept here: the hardware hash only as a digest (a real hash is 3-4 KB, a fleet has thousands). */
+export interface IndexedRecord {
+    record: Props;
+    /** SHA-256 of the hash without whitespace; undefined when Graph did not show one. */
+    hashDigest?: string;
+}
+
+/** The key records are grouped by: the serial, trimmed, in lower case. */
+export const serialKeyOf = (serial: unknown): string => String(serial ?? "").trim().toLowerCase();
+
+/** SHA-256 of a hardware hash without whitespace; undefined for no hash. */
+export function hashDigest(hash: unknown): string | undefined {
+    if (hash === undefined || hash === null || hash === "") return undefined;
+    return createHash("sha256").update(String(hash).replace(/\s+/g, "")).digest("base64");
+}
+
+/** The record without its hardware hash (when it has one), and the hash's digest. */
+export function indexed(record: Props): IndexedRecord {
+    const digest = hashDigest(record.hardwareIdentifier);
+    if (digest === undefined) return { record };
+    const { hardwareIdentifier: _hash, ...rest } = record;
+    return { record: rest, hashDigest: digest };
+}
+
+/** Where and how to list: the collection path and the route for messages and metrics. */
+export interface Collection {
+    path: string;
+    route: string;
+}
+
+interface Waiter {
+    resolve(listed: Map<string, string[]> | undefined): void;
+    signal?: AbortSignal;
+}
+
+/** A signal that aborts once every given signal has (never, when one of them is missing). */
+function whenAllAbort(signals: (AbortSignal | undefined)[]): AbortSignal {
+    const controller = new AbortController();
+    if (signals.length === 0 || signals.some((s) => s === undefined)) return controller.signal;
+    let left = signals.length;
+    for (const s of signals as AbortSignal[]) {
+        const onAbort = (): void => {
+            if (--left === 0) controller.abort(s.reason);
+        };
+        if (s.aborted) onAbort();
+        else s.addEventListener("abort", onAbort, { once: true });
+    }
+    return controller.signal;
+}
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (!signal) return promise;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+        const onAbort = (): void => reject(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+        promise.then(
+            (v) => {
+                signal.removeEventListener("abort", onAbort);
+                resolve(v);
+            },
+            (e) => {
+                signal.removeEventListener("abort", onAbort);
+                reject(e);
+            },
+        );
+    });
+}
+
+/** One collection's records as this process knows them (see the module comment). */
+export class ImportRecordIndex {
+    private waiting: Waiter[] = [];
+    private listing = false;
+    /** Pages a full listing takes, at least (from the last listing, finished or abandoned). */
+    private pagesAtLeast = 1;
+    /** Records this process made or adopted, by serial key, then id. */
+    private readonly made = new Map<string, Map<string, { entry: IndexedRecord; at: number }>>();
+    private readonly madeKeys = new Map<string, string>();
+    private readonly deleted = new Set<string>();
+    private readonly tails = new Map<string, Promise<void>>();
+    /** Counters for reports and tests. */
+    readonly counters = { listings: 0, pages: 0, abandoned: 0, failed: 0, answered: 0, skipped: 0 };
+
+    constructor(
+        private readonly graph: GraphClient,
+        private readonly collection: Collection,
+    ) {}
+
+    /**
+     * False only when a listing that started after this call shows no record of `serial` (other
+     * than those this process deleted) and this process made none: the serial is free to import.
+     * True when a record may exist: the caller looks the serial up on its own to see which.
+     */
+    async mayHaveRecords(serial: string, signal?: AbortSignal): Promise<boolean> {
+        const key = serialKeyOf(serial);
+        if ((this.made.get(key)?.size ?? 0) > 0) return true;
+        const listed = await untilAborted(
+            new Promise<Map<string, string[]> | undefined>((resolve) => {
+                this.waiting.push({ resolve, signal });
+                if (!this.listing) void this.pump();
+            }),
+            signal,
+        );
+        if (!listed) return true;
+        return (listed.get(key) ?? []).some((id) => !this.deleted.has(id));
+    }
+
+    /**
+     * `found` (a fresh lookup's answer) plus the records of the serial this process made or adopted
+     * less than `lateMs` ago (Graph may not show them yet; past that, Graph's answer stands, so a
+     * record someone else deleted since is not adopted), minus those this process deleted.
+     */
+    withKnown(serial: string, found: Props[], now: number, lateMs: number): IndexedRecord[] {
+        const key = serialKeyOf(serial);
+        const byId = new Map<string, IndexedRecord>();
+        for (const r of found) byId.set(String(r.id), indexed(r));
+        for (const [id, r] of this.made.get(key) ?? []) {
+            if (!byId.has(id) && now - r.at <= lateMs) byId.set(id, r.entry);
+        }
+        return [...byId.values()].filter((r) => !this.deleted.has(String(r.record.id)));
+    }
+
+    /** A record this process made (Graph's answer) at `now`. */
+    remember(record: Props, now: number): void {
+        this.keep(indexed(record), now);
+    }
+
+    /** A record this process made or adopted at `now`, as indexed. */
+    keep(entry: IndexedRecord, now: number): void {
+        const { id, serialNumber } = entry.record;
+        if (id === undefined || id === null) return;
+        const key = serialKeyOf(serialNumber);
+        const bySerial = this.made.get(key) ?? new Map<string, { entry: IndexedRecord; at: number }>();
+        bySerial.set(String(id), { entry, at: now });
+        this.made.set(key, bySerial);
+        this.madeKeys.set(String(id), key);
+    }
+
+    /** A record this process deleted: left out of every answer from now on. */
+    forget(id: string): void {
+        this.deleted.add(id);
+        const key = this.madeKeys.get(id);
+        if (key === undefined) return;
+        this.madeKeys.delete(id);
+        this.made.get(key)?.delete(id);
+    }
+
+    /** Runs `body` once no other call for `serial` runs (creates of one serial take turns). */
+    async exclusive<T>(serial: string, signal: AbortSignal | undefined, body: () => Promise<T>): Promise<T> {
+        const key = serialKeyOf(serial);
+        const before = this.tails.get(key) ?? Promise.resolve();
+        let release!: () => void;
+        const mine = new Promise<void>((r) => (release = r));
+        const tail = before.then(() => mine);
+        this.tails.set(key, tail);
+        try {
+            await untilAborted(before, signal);
+            return await body();
+        } finally {
+            release();
+            if (this.tails.get(key) === tail) this.tails.delete(key);
+        }
+    }
+
+    // Answers the creates waiting now with one listing; those that arrive meanwhile get the next.
+    private async pump(): Promise<void> {
+        this.listing = true;
+        try {
+            // Creates the engine started together ask within one turn of the event loop: one listing.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            while (this.waiting.length > 0) {
+                const batch = this.waiting.splice(0);
+                const live = batch.filter((w) => !w.signal?.aborted);
+                if (live.length === 0) continue;
+                if (live.length < this.pagesAtLeast) {
+                    // A listing would cost more requests than the creates' own lookups.
+                    this.counters.skipped += live.length;
+                    for (const w of live) w.resolve(undefined);
+                    continue;
+                }
+                let listed: Map<string, string[]> | undefined;
+                try {
+                    listed = await this.list(live.length, whenAllAbort(live.map((w) => w.signal)));
+                } catch {
+                    // A listing that failed (past the client's retries) fails no create: each
+                    // looks its serial up on its own, with its own retries, as before.
+                    this.counters.failed++;
+                    listed = undefined;
+                }
+                if (listed) this.counters.answered += live.length;
+                for (const w of live) w.resolve(listed);
+            }
+        } finally {
+            this.listing = false;
+        }
+    }
+
+    /**
+     * Every page: the ids of each serial's records; undefined when it would take more pages than
+     * `worth` (abandoned, so the looks never cost more than the lookups they replace, plus as many).
+     */
+    private async list(worth: number, signal: AbortSignal): Promise<Map<string, string[]> | undefined> {
+        this.counters.listings++;
+        const bySerial = new Map<string, string[]>();
+        const { path, route } = this.collection;
+        // Only ids and serials: a listing proves a serial has no record; which record to adopt is
+        // decided on a lookup of the serial (with hashes, a few KB each).
+        let res = await this.graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>({
+            method: "GET",
+            apiVersion: "v1.0",
+            path,
+            query: { $select: "id,serialNumber", $top: String(LISTING_PAGE_SIZE) },
+            route,
+            signal,
+        });
+        for (let pages = 1; ; pages++) {
+            this.counters.pages++;
+            for (const r of res.body?.value ?? []) {
+                const key = serialKeyOf(r.serialNumber);
+                bySerial.set(key, [...(bySerial.get(key) ?? []), String(r.id)]);
+            }
+            const next = res.body?.["@odata.nextLink"];
+            if (!next) {
+                this.pagesAtLeast = pages;
+                return bySerial;
+            }
+            if (pages + 1 > worth) {
+                this.pagesAtLeast = Math.max(this.pagesAtLeast, pages + 1);
+                this.counters.abandoned++;
+                return undefined;
+            }
+            res = await this.graph.send({ method: "GET", apiVersion: "v1.0", path, absoluteUrl: next, route, signal });
+        }
+    }
+}
+
+const indexes = new WeakMap<GraphClient, Map<string, ImportRecordIndex>>();
+
+/** The process's index of one collection (one per Graph client and collection path). */
+export function recordIndexFor(graph: GraphClient, collection: Collection): ImportRecordIndex {
+    let byPath = indexes.get(graph);
+    if (!byPath) {
+        byPath = new Map();
+        indexes.set(graph, byPath);
+    }
+    let index = byPath.get(collection.path);
+    if (!index) {
+        index = new ImportRecordIndex(graph, collection);
+        byPath.set(collection.path, index);
+    }
+    return index;
+}
