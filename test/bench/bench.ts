@@ -24,11 +24,12 @@ export const SCENARIOS = ["apply", "plan", "refresh", "update", "destroy"] as co
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const SIDES = {
-    a: { label: "pulumi-autopilot", kind: "autopilot", env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "1" } },
+    a: { label: "pulumi-autopilot", kind: "autopilot", env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "1", AUTOPILOT_LIST_READS: "1" } },
     b: { label: "Graph JS SDK baseline", kind: "sdk", env: {} },
-    "a-no-batch": { label: "(a) AUTOPILOT_BATCH=0", kind: "autopilot", env: { AUTOPILOT_BATCH: "0", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "1" } },
-    "a-no-bulk": { label: "(a) AUTOPILOT_BULK_IMPORT=0", kind: "autopilot", env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "0", AUTOPILOT_ADAPTIVE: "1" } },
-    "a-no-adaptive": { label: "(a) AUTOPILOT_ADAPTIVE=0", kind: "autopilot", env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "0" } },
+    "a-no-batch": { label: "(a) AUTOPILOT_BATCH=0", kind: "autopilot", env: { AUTOPILOT_BATCH: "0", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "1", AUTOPILOT_LIST_READS: "1" } },
+    "a-no-bulk": { label: "(a) AUTOPILOT_BULK_IMPORT=0", kind: "autopilot", env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "0", AUTOPILOT_ADAPTIVE: "1", AUTOPILOT_LIST_READS: "1" } },
+    "a-no-adaptive": { label: "(a) AUTOPILOT_ADAPTIVE=0", kind: "autopilot", env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "0", AUTOPILOT_LIST_READS: "1" } },
+    "a-no-list": { label: "(a) AUTOPILOT_LIST_READS=0", kind: "autopilot", env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "1", AUTOPILOT_LIST_READS: "0" } },
 } as const;
 export type SideName = keyof typeof SIDES;
 

@@ -38,12 +38,35 @@ export interface BenchEngineOptions {
      * 0 = unbounded. (Pulumi's default is 4 x CPUs since 3.100; a fleet this size needs more.)
      */
     parallel?: number;
+    /**
+     * Check and diff calls at once (default 64). Pulumi's engine generates steps one registration
+     * at a time unless asked for parallel diffs; unbounded, 40,000 calls would sit in the host at once.
+     */
+    planParallel?: number;
     host: Host;
     project: string;
     stack: string;
     config: Record<string, string>;
     secretConfigKeys?: string[];
     program: () => unknown;
+}
+
+interface Slots {
+    free: number;
+    queue: Array<() => void>;
+}
+
+/** Runs `op` once a slot is free (FIFO). */
+async function within<T>(slots: Slots, op: () => Promise<T>): Promise<T> {
+    if (slots.free > 0) slots.free--;
+    else await new Promise<void>((resolve) => slots.queue.push(resolve));
+    try {
+        return await op();
+    } finally {
+        const next = slots.queue.shift();
+        if (next) next();
+        else slots.free++;
+    }
 }
 
 function emptySummary(): RunSummary {
@@ -70,25 +93,36 @@ export class BenchEngine {
     private configuredHost?: Host;
 
     private program: () => unknown;
-    private readonly slots: { free: number; queue: Array<() => void> };
+    private readonly slots: Slots;
+    private readonly planSlots: Slots;
+    /** One copy of each distinct `__provider` text (20,000 resources share two or three). */
+    private readonly providerTexts = new Map<string, string>();
 
     constructor(private readonly opts: BenchEngineOptions) {
         this.host = opts.host;
         this.program = opts.program;
         this.slots = { free: opts.parallel && opts.parallel > 0 ? opts.parallel : Infinity, queue: [] };
+        this.planSlots = { free: opts.planParallel && opts.planParallel > 0 ? opts.planParallel : 64, queue: [] };
     }
 
     /** Runs one resource operation within the parallelism limit (FIFO, as the engine's step executor). */
-    private async step<T>(op: () => Promise<T>): Promise<T> {
-        if (this.slots.free > 0) this.slots.free--;
-        else await new Promise<void>((resolve) => this.slots.queue.push(resolve));
-        try {
-            return await op();
-        } finally {
-            const next = this.slots.queue.shift();
-            if (next) next();
-            else this.slots.free++;
-        }
+    private step<T>(op: () => Promise<T>): Promise<T> {
+        return within(this.slots, op);
+    }
+
+    /** Runs one check or diff within the plan's limit. */
+    private planStep<T>(op: () => Promise<T>): Promise<T> {
+        return within(this.planSlots, op);
+    }
+
+    /** The bag with its `__provider` text shared with every other bag holding the same text. */
+    private interned(bag: Bag): Bag {
+        const text = bag.__provider;
+        if (typeof text !== "string") return bag;
+        const shared = this.providerTexts.get(text);
+        if (shared === undefined) this.providerTexts.set(text, text);
+        else bag.__provider = shared;
+        return bag;
     }
 
     /** The program the next `up` runs. */
@@ -198,10 +232,11 @@ export class BenchEngine {
         };
         const oldInputs = old ? this.opened(old).inputs : {};
         const oldOutputs = old ? this.opened(old).outputs : {};
-        const checked = await this.host.check(urn, oldInputs, news).catch(failWith);
+        const checked = await this.planStep(() => this.host.check(urn, oldInputs, news)).catch(failWith);
         if (checked.failures.length > 0) failWith(new Error(checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")));
-        const inputs = checked.inputs;
+        const inputs = this.interned(checked.inputs);
         const store = (id: string, outputs: Bag): void => {
+            this.interned(outputs);
             this.state.set(name, {
                 type,
                 name,
@@ -232,7 +267,7 @@ export class BenchEngine {
             }
             return create();
         }
-        const diff = await this.host.diff(old.id, urn, oldOutputs, inputs).catch(failWith);
+        const diff = await this.planStep(() => this.host.diff(old.id, urn, oldOutputs, inputs)).catch(failWith);
         if (diff.changes === "none") {
             summary.same++;
             return { id: old.id, state: wrap(oldOutputs) };
@@ -274,7 +309,8 @@ export class BenchEngine {
                         return;
                     }
                     const changed = Object.keys(res.properties).some((k) => !looseEqual(res.properties[k], outputs[k]));
-                    const newInputs = { ...inputs, ...res.inputs };
+                    const newInputs = this.interned({ ...inputs, ...res.inputs });
+                    this.interned(res.properties);
                     entry.outputs = this.box.seal(res.properties, entry.secretOutputs);
                     entry.inputs = this.box.seal(newInputs, entry.secretOutputs);
                     this.plain.set(entry.name, { inputs: newInputs, outputs: res.properties });
@@ -339,7 +375,7 @@ export class BenchEngine {
     private opened(entry: BenchEntry): { inputs: Bag; outputs: Bag } {
         let p = this.plain.get(entry.name);
         if (!p) {
-            p = { inputs: this.box.open(entry.inputs), outputs: this.box.open(entry.outputs) };
+            p = { inputs: this.interned(this.box.open(entry.inputs)), outputs: this.interned(this.box.open(entry.outputs)) };
             this.plain.set(entry.name, p);
         }
         return p;

@@ -5,7 +5,8 @@
  * tenth device.
  */
 import * as crypto from "crypto";
-import { AutopilotFleet } from "../../provider";
+// As a user's program does: the installed package (compiled JS), not this repo's TS sources.
+import { AutopilotFleet } from "pulumi-autopilot";
 import { SdkDevice, SdkImportedDevice } from "./baseline/resources";
 
 export interface BenchDevice {

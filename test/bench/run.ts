@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --devices N [--latency 20] [--budget-scale 10] [--profile documented|live]
- *                  [--sides a,b,a-no-batch,a-no-bulk,a-no-adaptive] [--no-variants] [--parallel P]
+ *                  [--sides a,b,a-no-batch,a-no-bulk,a-no-adaptive,a-no-list] [--no-variants] [--parallel P]
  *                  [--import-record keep|remove] [--out bench-results]`
  *
  * --parallel is `pulumi up --parallel` (0, the default here, = unbounded; Pulumi's own default is
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
         sides = args.sides.split(",").map((s) => s.trim()) as SideName[];
         for (const s of sides) if (!(s in SIDES)) throw new Error(`--sides: unknown side ${s} (${Object.keys(SIDES).join(", ")})`);
     } else {
-        sides = args["no-variants"] ? ["a", "b"] : ["a", "b", "a-no-batch", "a-no-bulk", "a-no-adaptive"];
+        sides = args["no-variants"] ? ["a", "b"] : ["a", "b", "a-no-batch", "a-no-bulk", "a-no-adaptive", "a-no-list"];
     }
     const profile = (args.profile as string) ?? "documented";
     if (profile !== "documented" && profile !== "live") throw new Error("--profile must be documented or live");
