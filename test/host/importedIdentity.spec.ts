@@ -62,7 +62,8 @@ for (const profile of ["documented", "live"] as const) {
             assert.deepStrictEqual(steps.filter((s) => s.op !== "create").map((s) => s.error), []);
             const looks = h.emu.requests.filter((r) => r.method === "GET" && r.path === IMPORTS);
             assert.deepStrictEqual(looks.filter((r) => r.query.$filter !== undefined), [], "no per-serial lookup");
-            assert.ok(looks.length >= 1 && looks.length <= 3, `${looks.length} listings for ${N} creates`);
+            // At most a few listings (none when this host listed less than a minute ago: LISTING_REUSE_MS).
+            assert.ok(looks.length <= 3, `${looks.length} listings for ${N} creates`);
             assert.ok(looks.every((r) => r.query.$select === "id,serialNumber" && r.query.$top === "1000"));
             // Released together, the creates share bulk import calls too.
             const posts = h.emu.requests.filter((r) => r.method === "POST" && r.path.startsWith(IMPORTS));

@@ -6,10 +6,12 @@
  * up on its own (with hashes), so what is adopted is decided as before.
  *
  * Why an answer from a shared listing is as safe as the per-serial GET it replaces:
- * - A create is answered only by a listing that started after the create asked. Creates that
- *   arrive while a listing runs wait for the next one, and share it. So no answer is older than
- *   the per-create GET's would have been: what another process made before the create began (an
- *   interrupted run's record, an upload from the portal) is seen, as far as Graph lists it.
+ * - A create is answered by a listing that started after this process began (so what an
+ *   interrupted earlier run made is seen, as far as Graph lists it) and at most
+ *   {@link LISTING_REUSE_MS} before the create asked; otherwise it waits for the next listing,
+ *   which the creates arriving meanwhile share. What another actor imports for the same serial in
+ *   that last minute is not seen before the POST: Graph then fails the import as a duplicate
+ *   (ZtdDeviceDuplicated / 806), which the step reports; nothing is imported twice silently.
  * - Records this process made or adopted make the serial be looked up from then on, and count
  *   for `consistencyTimeoutSeconds` even when the lookup does not show them (Graph may list a new
  *   record late).
@@ -29,6 +31,13 @@ import type { Props } from "../../lifecycle/values";
 
 /** Page size asked for (Graph's largest for these collections). */
 export const LISTING_PAGE_SIZE = 1000;
+
+/**
+ * How long a finished listing answers new creates. A fleet's creates arrive in waves over minutes
+ * (as imports finish and the engine starts more); a listing per wave cost 121 listings and, once
+ * waves got smaller than a listing's pages, a lookup per create (956 of 2,000 devices).
+ */
+export const LISTING_REUSE_MS = 60_000;
 
 /** A record as kept here: the hardware hash only as a digest (a real hash is 3-4 KB, a fleet has thousands). */
 export interface IndexedRecord {
@@ -104,6 +113,8 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
 export class ImportRecordIndex {
     private waiting: Waiter[] = [];
     private listing = false;
+    /** The last finished listing and when it started (Date.now()). */
+    private recent?: { startedAt: number; bySerial: Map<string, string[]> };
     /** Pages a full listing takes, at least (from the last listing, finished or abandoned). */
     private pagesAtLeast = 1;
     /** Records this process made or adopted, by serial key, then id. */
@@ -127,6 +138,11 @@ export class ImportRecordIndex {
     async mayHaveRecords(serial: string, signal?: AbortSignal): Promise<boolean> {
         const key = serialKeyOf(serial);
         if ((this.made.get(key)?.size ?? 0) > 0) return true;
+        const recent = this.recent && Date.now() - this.recent.startedAt <= LISTING_REUSE_MS ? this.recent.bySerial : undefined;
+        if (recent) {
+            this.counters.answered++;
+            return (recent.get(key) ?? []).some((id) => !this.deleted.has(id));
+        }
         const listed = await untilAborted(
             new Promise<Map<string, string[]> | undefined>((resolve) => {
                 this.waiting.push({ resolve, signal });
@@ -212,8 +228,10 @@ export class ImportRecordIndex {
                     continue;
                 }
                 let listed: Map<string, string[]> | undefined;
+                const startedAt = Date.now();
                 try {
                     listed = await this.list(live.length, whenAllAbort(live.map((w) => w.signal)));
+                    if (listed) this.recent = { startedAt, bySerial: listed };
                 } catch {
                     // A listing that failed (past the client's retries) fails no create: each
                     // looks its serial up on its own, with its own retries, as before.

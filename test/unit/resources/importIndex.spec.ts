@@ -131,6 +131,31 @@ describe("the look before an import's POST, at fleet scale (recordIndex.ts)", ()
         assert.equal(t.listings(), 2);
     });
 
+    it("a finished listing answers creates for a minute (waves of creates share it); after that a new one is made", async () => {
+        const t = fakeTenant();
+        const realNow = Date.now;
+        let now = realNow();
+        Date.now = () => now;
+        try {
+            await createOrAdoptImport(t.ctx(), inputs("W1"), poster(t, inputs("W1")));
+            assert.equal(t.listings(), 1);
+            now += 59_000;
+            // A later wave: answered by the listing of 59 s ago, no new listing and no lookup.
+            const second = await createOrAdoptImport(t.ctx(), inputs("W2"), poster(t, inputs("W2")));
+            assert.equal(second.how, "posted");
+            assert.equal(t.listings(), 1);
+            assert.equal(t.sent.filter((r) => r.query?.$filter !== undefined).length, 0);
+            // Past a minute, a record made by someone else meanwhile is seen by a fresh listing and adopted.
+            t.records.push({ id: "portal", serialNumber: "W3", hardwareIdentifier: "HASH-W3", state: { deviceImportStatus: "complete" } });
+            now += 2_000;
+            let posted = 0;
+            const third = await createOrAdoptImport(t.ctx(), inputs("W3"), async () => ({ id: String(++posted) }));
+            assert.deepEqual([third.how, third.graph.id, posted, t.listings()], ["adopted", "portal", 0, 2]);
+        } finally {
+            Date.now = realNow;
+        }
+    });
+
     it("a record this process deleted is never adopted, though Graph still lists it", async () => {
         const t = fakeTenant();
         t.records.push({ id: "old", serialNumber: "RPL1", hardwareIdentifier: "HASH-RPL1", state: { deviceImportStatus: "complete" } });
