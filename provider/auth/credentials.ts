@@ -1,15 +1,13 @@
-import {
-  AzurePipelinesCredential,
-  ClientAssertionCredential,
-  ClientCertificateCredential,
-  ClientSecretCredential,
-  DefaultAzureCredential,
-  WorkloadIdentityCredential,
-  type TokenCredential,
-  type TokenCredentialOptions,
-} from "@azure/identity";
+import type { TokenCredential, TokenCredentialOptions } from "@azure/identity";
 import type { AuthConfig } from "./config";
 import { fetchGitHubIdToken } from "./githubOidc";
+
+/**
+ * @azure/identity (about 200 modules with MSAL, some 3.5 MB of heap) loads when the first
+ * credential is made, not with the package: a no-change plan only checks and diffs, sends no
+ * request and needs no token, so the provider host never loads it then.
+ */
+const identity = (): typeof import("@azure/identity") => require("@azure/identity");
 
 /** Options every credential gets; `httpClient` lets tests watch the credential's requests. */
 export interface CredentialOptions {
@@ -53,7 +51,7 @@ export function chooseCredential(cfg: AuthConfig, options: CredentialOptions = {
   switch (cfg.credential) {
     case "clientSecret": {
       const secret = cfg.clientSecret ?? "";
-      return { name: "ClientSecretCredential", description: `ClientSecretCredential (${where})`, secrets, make: () => new ClientSecretCredential(tenantId, clientId, secret, common) };
+      return { name: "ClientSecretCredential", description: `ClientSecretCredential (${where})`, secrets, make: () => new (identity().ClientSecretCredential)(tenantId, clientId, secret, common) };
     }
     case "clientCertificate": {
       const pem = { certificatePath: cfg.clientCertificatePath ?? "", ...(cfg.clientCertificatePassword ? { certificatePassword: cfg.clientCertificatePassword } : {}) };
@@ -61,7 +59,7 @@ export function chooseCredential(cfg: AuthConfig, options: CredentialOptions = {
         name: "ClientCertificateCredential",
         description: `ClientCertificateCredential (${where}, certificate ${cfg.clientCertificatePath})`,
         secrets,
-        make: () => new ClientCertificateCredential(tenantId, clientId, pem, { ...common, ...(cfg.sendCertificateChain ? { sendCertificateChain: true } : {}) }),
+        make: () => new (identity().ClientCertificateCredential)(tenantId, clientId, pem, { ...common, ...(cfg.sendCertificateChain ? { sendCertificateChain: true } : {}) }),
       };
     }
     case "oidc": {
@@ -72,7 +70,7 @@ export function chooseCredential(cfg: AuthConfig, options: CredentialOptions = {
             name: "WorkloadIdentityCredential",
             description: `WorkloadIdentityCredential (${where}, federated token file ${oidc.path})`,
             secrets,
-            make: () => new WorkloadIdentityCredential({ ...common, tenantId, clientId, tokenFilePath: oidc.path }),
+            make: () => new (identity().WorkloadIdentityCredential)({ ...common, tenantId, clientId, tokenFilePath: oidc.path }),
           };
         case "githubActions": {
           const { requestUrl, requestToken, audience } = oidc;
@@ -80,7 +78,7 @@ export function chooseCredential(cfg: AuthConfig, options: CredentialOptions = {
             name: "ClientAssertionCredential",
             description: `ClientAssertionCredential (${where}, GitHub Actions ID token for ${audience})`,
             secrets: [...secrets, requestToken],
-            make: () => new ClientAssertionCredential(tenantId, clientId, () => fetchGitHubIdToken(requestUrl, requestToken, audience), common),
+            make: () => new (identity().ClientAssertionCredential)(tenantId, clientId, () => fetchGitHubIdToken(requestUrl, requestToken, audience), common),
           };
         }
         case "azurePipelines": {
@@ -89,7 +87,7 @@ export function chooseCredential(cfg: AuthConfig, options: CredentialOptions = {
             name: "AzurePipelinesCredential",
             description: `AzurePipelinesCredential (${where}, service connection ${serviceConnectionId})`,
             secrets: [...secrets, systemAccessToken],
-            make: () => new AzurePipelinesCredential(tenantId, clientId, serviceConnectionId, systemAccessToken, common),
+            make: () => new (identity().AzurePipelinesCredential)(tenantId, clientId, serviceConnectionId, systemAccessToken, common),
           };
         }
       }
@@ -102,7 +100,7 @@ export function chooseCredential(cfg: AuthConfig, options: CredentialOptions = {
         description: `DefaultAzureCredential${ids ? ` (${ids})` : ""}`,
         secrets,
         make: () =>
-          new DefaultAzureCredential({
+          new (identity().DefaultAzureCredential)({
             ...common,
             ...(cfg.tenantId ? { tenantId: cfg.tenantId } : {}),
             ...(cfg.clientId ? { managedIdentityClientId: cfg.clientId, workloadIdentityClientId: cfg.clientId } : {}),

@@ -1,4 +1,4 @@
-import { request } from "undici";
+import type * as Undici from "undici";
 
 /**
  * Asks GitHub Actions' ID-token endpoint for an OIDC token (a JWT signed by
@@ -16,6 +16,8 @@ export async function fetchGitHubIdToken(requestUrl: string, requestToken: strin
   let status: number;
   let text: string;
   try {
+    // Required here, not at the top: most runs never ask GitHub for a token (see graph/client.ts).
+    const { request } = require("undici") as typeof Undici;
     const res = await request(url, {
       method: "GET",
       headers: {

@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
 import { AdaptiveLimiter, adaptiveConcurrencyPolicy } from "./adaptiveConcurrency";
 import { batchPolicy } from "./batchPolicy";
 import { bearerTokenPolicy } from "./bearerTokenPolicy";
@@ -57,7 +57,10 @@ export class GraphClient {
       // One Agent keeps one keep-alive pool per origin and reuses its sockets. Its idle
       // timeout stays at undici's short default (4 s, or the server's Keep-Alive hint):
       // a socket the server closed first turns a POST into an ambiguous write.
-      this.ownedAgent = new Agent({ connections: maxConcurrency });
+      // undici (about 110 modules) loads with the first client that needs a pool, not with the
+      // package: a no-change plan only checks and diffs and never makes a client.
+      const undici = require("undici") as typeof import("undici");
+      this.ownedAgent = new undici.Agent({ connections: maxConcurrency });
       dispatcher = this.ownedAgent;
     }
 

@@ -21,13 +21,20 @@ export function createUndiciTransport(options: TransportOptions): SendRequest {
     onSend?.(request);
     // One limit for the whole attempt (connect, headers, body). undici's own
     // headersTimeout/bodyTimeout only measure silence, so a slow drip would never end.
-    const timeout = new AbortController();
+    const attempt = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      timeout.abort(new Error("attempt timed out"));
+      attempt.abort(new Error("attempt timed out"));
     }, request.timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal;
+    // The caller's signal ends the attempt too. A listener, not AbortSignal.any: in Node 20 a
+    // composite signal leaves a WeakRef in its sources that is never removed, one per attempt
+    // on a signal that may live as long as the process.
+    const { signal: callerSignal } = request;
+    const onCallerAbort = (): void => attempt.abort(callerSignal?.reason);
+    if (callerSignal?.aborted) onCallerAbort();
+    else callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
+    const signal = attempt.signal;
     try {
       const answer = await dispatcher.request({
         origin: request.url.origin,
@@ -46,6 +53,7 @@ export function createUndiciTransport(options: TransportOptions): SendRequest {
       throw toGraphError(err, request, { timedOut, aborted: request.signal?.aborted === true });
     } finally {
       clearTimeout(timer);
+      callerSignal?.removeEventListener("abort", onCallerAbort);
     }
   };
 }

@@ -111,6 +111,39 @@ export function graphForSteps(graph: GraphClient): GraphClient {
     return bound;
 }
 
+/** The running steps that follow each cancel signal: one listener per signal, not one per step. */
+const followers = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * Makes `step` abort when `cancel` does, until the returned function is called (at the step's
+ * end). Not `AbortSignal.any`: in Node 20 each composite signal leaves a WeakRef in the
+ * dependants of its sources that nothing removes, and the process's cancel signal lives as long
+ * as the host, so every step (and every request made under it) would leave one behind.
+ */
+function followCancel(cancel: AbortSignal, step: AbortController): () => void {
+    if (cancel.aborted) {
+        step.abort(cancel.reason);
+        return () => undefined;
+    }
+    const steps = followers.get(cancel) ?? startFollowing(cancel);
+    steps.add(step);
+    return () => void steps.delete(step);
+}
+
+function startFollowing(cancel: AbortSignal): Set<AbortController> {
+    const steps = new Set<AbortController>();
+    followers.set(cancel, steps);
+    cancel.addEventListener(
+        "abort",
+        () => {
+            for (const step of steps) step.abort(cancel.reason);
+            steps.clear();
+        },
+        { once: true },
+    );
+    return steps;
+}
+
 /** One step's context and how it ended. */
 export interface StepScope {
     ctx: LifecycleContext;
@@ -137,7 +170,8 @@ export function beginStep(base: LifecycleContext, what: string, extraSeconds = 0
         boundMs,
     );
     timer.unref?.();
-    const signal = base.signal ? AbortSignal.any([base.signal, bound.signal]) : bound.signal;
+    const unfollow = base.signal ? followCancel(base.signal, bound) : () => undefined;
+    const signal = bound.signal;
     running++;
     let ended = false;
     return {
@@ -155,6 +189,7 @@ export function beginStep(base: LifecycleContext, what: string, extraSeconds = 0
             ended = true;
             running--;
             clearTimeout(timer);
+            unfollow();
         },
     };
 }

@@ -53,6 +53,11 @@ export class Host {
         const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
         const env = { ...process.env, ...opts.env };
         env.PULUMI_NODEJS_PROJECT = opts.project ?? env.PULUMI_NODEJS_PROJECT ?? "autopilot-test";
+        // Diagnostics only (opt-in): node flags for the host alone, e.g. `--heap-prof` or
+        // `--max-old-space-size=256`, without passing them to the test or bench process itself.
+        if (process.env.BENCH_HOST_NODE_OPTIONS) {
+            env.NODE_OPTIONS = [env.NODE_OPTIONS, process.env.BENCH_HOST_NODE_OPTIONS].filter(Boolean).join(" ");
+        }
         const child = spawn(process.execPath, [entry, "127.0.0.1:1"], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
         const stderr: string[] = [];
         let partial = "";

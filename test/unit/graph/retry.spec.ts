@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { getEventListeners } from "node:events";
 import { Agent } from "undici";
 import { GraphClient, GraphError, realDelay, type Delay, type GraphClientOptions } from "../../../provider/graph";
 import { countingTokenSource, fakeClock, graphError, recordingDelay, rejectionOf, startServer, type Answer, type ScriptedServer } from "./helpers";
@@ -286,6 +287,18 @@ describe("GraphClient: retries", () => {
       const err = await rejectionOf(pending);
       assert.equal(err.code, "GRAPH_ABORTED");
       assert.equal(err.ambiguous, true, "a POST already sent may have been applied");
+    });
+
+    it("leaves nothing on a long-lived caller signal once the attempts are over", async () => {
+      const t = await setup([{ status: 200, body: {} }, { status: 200, body: {} }, { status: 200, body: {} }]);
+      const process = new AbortController();
+      for (let i = 0; i < 3; i++) await t.client.send({ ...create, signal: process.signal });
+      assert.equal(getEventListeners(process.signal, "abort").length, 0);
+      // A signal aborted before the request: nothing is sent.
+      process.abort(new Error("stopping"));
+      const err = await rejectionOf(t.client.send({ ...create, signal: process.signal }));
+      assert.equal(err.code, "GRAPH_ABORTED");
+      assert.equal(t.server.requests.length, 3);
     });
 
     it("realDelay waits and rejects at once on abort", async () => {

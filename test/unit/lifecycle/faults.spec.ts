@@ -1,5 +1,6 @@
 // Unit tests of the issue-6 lifecycle pieces: read-back, step bounds, adoption rules.
 import * as assert from "assert";
+import { getEventListeners } from "events";
 import { GraphError, type GraphClient, type GraphRequest } from "../../../provider/graph";
 import { beginStep, cancelledBy, DEFAULT_LIMITS, explainFailure, StepLimits, StepStoppedError } from "../../../provider/lifecycle/bounds";
 import { lookFor, nextReadBackDelay, readBack } from "../../../provider/lifecycle/consistency";
@@ -126,6 +127,26 @@ describe("step bounds and cancellation (bounds.ts)", () => {
         } finally {
             scope.end();
         }
+    });
+
+    it("an ended step stops following the cancel signal: nothing per step stays on it", async () => {
+        const cancel = new AbortController();
+        const ended = Array.from({ length: 50 }, (_, i) => beginStep(base({}, cancel.signal), `E${i} read`));
+        ended.forEach((s) => s.end());
+        const running = beginStep(base({}, cancel.signal), "R read");
+        try {
+            // One listener for all steps (not one each), and no AbortSignal.any composite left in its sources.
+            assert.ok(getEventListeners(cancel.signal, "abort").length <= 1);
+            cancel.abort(cancelledBy("SIGINT"));
+            assert.strictEqual(running.stopped()?.code, "AUTOPILOT_CANCELLED");
+            assert.ok(ended.every((s) => s.stopped() === undefined), "a step that already answered is not stopped");
+        } finally {
+            running.end();
+        }
+        // A step begun after the cancel is stopped from the start.
+        const late = beginStep(base({}, cancel.signal), "L read");
+        assert.strictEqual(late.stopped()?.code, "AUTOPILOT_CANCELLED");
+        late.end();
     });
 
     it("names the bounds a Graph error hit: retries, per-request timeout, both, or none", () => {

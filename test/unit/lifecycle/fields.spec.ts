@@ -1,0 +1,55 @@
+// Unit tests of field validation and comparison (fields.ts): the one-pass base64 check must give
+// the answers the regex, whitespace strip and decode gave, and only be faster.
+import * as assert from "assert";
+import * as crypto from "crypto";
+import { canonicalBase64Bytes, FieldKind, sameValue, validateValue } from "../../../provider/lifecycle/fields";
+
+const HASH: FieldKind = { type: "base64", minBytes: 256, maxBytes: 32768 };
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** What the regex path says: the decoded size of canonical base64, else undefined. */
+function byRegex(text: string): number | undefined {
+    return text.length > 0 && text.length % 4 === 0 && BASE64.test(text) ? Buffer.from(text, "base64").length : undefined;
+}
+
+describe("fields: base64 (hardware hashes)", () => {
+    it("canonicalBase64Bytes agrees with the regex and Buffer's decode, including padding and bad characters", () => {
+        const cases = ["", "A", "AB", "ABC", "ABCD", "AB==", "ABC=", "A===", "====", "AB=C", "=ABC", "ABCD====", "AB==ABCD", "AB CD", "AB\nCD", "AB-_", "ABCé", "ABC\u0100"];
+        for (let n = 1; n <= 40; n++) {
+            const bytes = crypto.randomBytes(n);
+            const text = bytes.toString("base64");
+            cases.push(text, text.replace(/=+$/, ""), text.slice(1), `${text.slice(0, 2)}*${text.slice(3)}`);
+        }
+        for (const text of cases) {
+            assert.strictEqual(canonicalBase64Bytes(text), byRegex(text), JSON.stringify(text));
+        }
+    });
+
+    it("accepts a real-sized hash and keeps every rejection reason", () => {
+        const hash = crypto.randomBytes(4000).toString("base64");
+        assert.strictEqual(validateValue(HASH, hash, true), undefined);
+        // Whitespace (a hash pasted over several lines) is still accepted through the slow path.
+        assert.strictEqual(validateValue(HASH, hash.replace(/(.{76})/g, "$1\n"), true), undefined);
+        assert.strictEqual(validateValue(HASH, ""), "must not be empty");
+        assert.strictEqual(validateValue(HASH, hash.slice(1)), "is not base64: its length is not a multiple of 4 (missing = padding?)");
+        assert.strictEqual(validateValue(HASH, `*${hash.slice(1)}`), "is not base64: it holds characters outside A-Z a-z 0-9 + / and = padding");
+        assert.strictEqual(validateValue(HASH, crypto.randomBytes(30).toString("base64")), "decodes to 30 bytes; a hardware hash is 256 to 32768 bytes");
+        assert.strictEqual(validateValue(HASH, crypto.randomBytes(40_000).toString("base64")), "decodes to 40000 bytes; a hardware hash is 256 to 32768 bytes");
+        assert.strictEqual(validateValue(HASH, 42), "must be a base64 string, got number");
+    });
+
+    it("compares equal text, text that differs only in whitespace, and different hashes", () => {
+        const hash = crypto.randomBytes(300).toString("base64");
+        assert.ok(sameValue(HASH, hash, hash));
+        assert.ok(sameValue(HASH, hash, `${hash.slice(0, 100)}\r\n${hash.slice(100)}`));
+        assert.ok(!sameValue(HASH, hash, crypto.randomBytes(300).toString("base64")));
+        assert.ok(!sameValue(HASH, hash, null));
+    });
+
+    it("serials, GUIDs and UPNs still compare without regard to case", () => {
+        assert.ok(sameValue({ type: "serial" }, "bn0001", "BN0001"));
+        assert.ok(sameValue({ type: "guid" }, "A1B2C3D4-0000-0000-0000-000000000000", "a1b2c3d4-0000-0000-0000-000000000000"));
+        assert.ok(sameValue({ type: "upn" }, "Ann@Contoso.com", "ann@contoso.com"));
+        assert.ok(!sameValue({ type: "serial" }, "BN0001", "BN0002"));
+    });
+});
