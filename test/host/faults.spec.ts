@@ -223,6 +223,7 @@ describe("faults through the real host: what an interrupted run made is adopted,
             state: { deviceImportStatus: "pending", deviceRegistrationId: "", deviceErrorCode: 0, deviceErrorName: "" },
         });
         h.emu.tenant.pendingImports.set(id, 0);
+        await h.newRun();
         const engine = h.engine(importer("imp", { serialNumber: "8cg6adp001", hardwareIdentifier }));
         const step = stepOf(await engine.up(false), "imp");
         assert.strictEqual(step.op, "create", step.error);
@@ -241,6 +242,7 @@ describe("faults through the real host: what an interrupted run made is adopted,
             hardwareIdentifier,
             state: { deviceImportStatus: "error", deviceRegistrationId: "", deviceErrorCode: 808, deviceErrorName: "ZtdDeviceAssignedToOtherTenant" },
         });
+        await h.newRun();
         const same = h.engine(importer("imp", { serialNumber: "8CG6ADP002", hardwareIdentifier }));
         const failed = stepOf(await same.up(false), "imp");
         assert.strictEqual(failed.op, "failed");
@@ -284,6 +286,7 @@ describe("faults through the real host: what an interrupted run made is adopted,
         clearInterval(hold);
         await dying.close().catch(() => undefined);
 
+        await h.newRun();
         const second = h.engine(importer("imp", { serialNumber: "8CG6INT001", hardwareIdentifier }));
         const step = stepOf(await second.up(false), "imp");
         assert.strictEqual(step.op, "create", step.error);

@@ -13,6 +13,11 @@ export interface HostHarness {
     host: Host;
     /** A fresh engine (fresh state) for a program. */
     engine(program: () => unknown, extraConfig?: Record<string, string>): Engine;
+    /**
+     * A new host process, as the next `pulumi up` starts its own: what the provider learned in
+     * this process (e.g. a recent listing of import records) is gone.
+     */
+    newRun(): Promise<void>;
     close(): Promise<void>;
 }
 
@@ -20,12 +25,19 @@ export interface HostHarness {
 export async function startHarness(options: EmulatorOptions = {}, hostCwd = REPO_ROOT, hostEnv: Record<string, string> = {}): Promise<HostHarness> {
     const emu = await startEmulator(options);
     // Import polling starts at 50 ms here: the host is another process, so its clock is real.
-    const host = await Host.start({ cwd: hostCwd, project: "autopilot-test", env: { AUTOPILOT_IMPORT_POLL_MS: "50", ...hostEnv } });
+    const startHost = () => Host.start({ cwd: hostCwd, project: "autopilot-test", env: { AUTOPILOT_IMPORT_POLL_MS: "50", ...hostEnv } });
+    let host = await startHost();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "autopilot-state-"));
     let n = 0;
     return {
         emu,
-        host,
+        get host() {
+            return host;
+        },
+        async newRun() {
+            await host.close();
+            host = await startHost();
+        },
         engine(program, extraConfig = {}) {
             return new Engine({
                 host,
