@@ -137,15 +137,25 @@ export interface RetryPolicyOptions {
  * A request that is not idempotent goes again only when Graph refused it (429, 503) or it
  * never left; otherwise it fails with `GRAPH_AMBIGUOUS_WRITE`. After `maxRetries` retries it
  * fails with `GRAPH_RETRIES_EXHAUSTED`. An aborted signal ends any wait at once (`GRAPH_ABORTED`).
+ *
+ * A throttling answer does not count as a retry when Graph answered other requests of this
+ * client meanwhile: the budget is being spent on work and this request waits its turn (10,000
+ * queued writes at 50 per second wait minutes each; counted, a few of them ran out of retries
+ * while all the others went through). When Graph admits nothing, throttling counts as before, and
+ * the step's own time bound ends any wait.
  */
 export function retryPolicy(options: RetryPolicyOptions): PipelinePolicy {
   const { maxRetries, strategies, delay, clock, logger, onRetry, onThrottled } = options;
+  // Answers Graph gave this client's requests (not refusals, not server errors).
+  let admitted = 0;
   return {
     name: "retryPolicy",
     async sendRequest(request, next) {
+      let counted = 0;
       for (let retryCount = 0; ; retryCount++) {
         let response: PipelineResponse | undefined;
         let error: GraphError | undefined;
+        const admittedBefore = admitted;
         try {
           response = await next(request);
         } catch (err) {
@@ -154,7 +164,9 @@ export function retryPolicy(options: RetryPolicyOptions): PipelinePolicy {
           error = err;
         }
         const nowMs = clock.now();
-        if (response && isThrottlingResponse(response, nowMs)) onThrottled?.(request);
+        const throttled = response !== undefined && isThrottlingResponse(response, nowMs);
+        if (throttled) onThrottled?.(request);
+        else if (response && response.status < 500) admitted++;
 
         const state: RetryState = { request, retryCount, response, error, nowMs };
         let waitMs: number | undefined;
@@ -173,8 +185,9 @@ export function retryPolicy(options: RetryPolicyOptions): PipelinePolicy {
         if (!request.idempotent && !wasRefusedBeforeProcessing(state)) {
           throw finalError(state, "GRAPH_AMBIGUOUS_WRITE");
         }
-        if (retryCount >= maxRetries) {
-          throw finalError(state, "GRAPH_RETRIES_EXHAUSTED");
+        if (!(throttled && admitted > admittedBefore)) {
+          if (counted >= maxRetries) throw finalError(state, "GRAPH_RETRIES_EXHAUSTED");
+          counted++;
         }
         logger?.(
           `graph: ${request.route} -> ${outcome(state)} (attempt ${request.attempts}); ` +

@@ -195,6 +195,41 @@ describe("GraphClient: retries", () => {
       assert.equal(t.server.requests.length, 3);
     });
 
+    it("does not count throttling while Graph answers the client's other requests; counts it when Graph admits nothing", async () => {
+      // /waiting is refused 6 times, then answered; /other is always answered.
+      let refusals = 0;
+      const answer: Answer = (req, res) => {
+        if (req.url.includes("/waiting") && refusals < 6) {
+          refusals++;
+          res.writeHead(429, { "retry-after": "0.001", "content-type": "application/json" });
+          res.end(JSON.stringify(THROTTLED));
+          return;
+        }
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end("{}");
+      };
+      server = await startServer(Array(5000).fill(answer));
+      // Each wait yields long enough for one of the other requests to be answered meanwhile.
+      const delay: Delay = () => new Promise((r) => setTimeout(r, 15));
+      client = new GraphClient({ baseUrl: server.origin, tokenSource: countingTokenSource(), delay, maxRetries: 2 });
+      const waiting = { method: "GET", apiVersion: "beta", path: "/waiting", route: "GET /waiting" } as const;
+      let busy = true;
+      const others = (async () => {
+        while (busy) await client!.send({ method: "GET", apiVersion: "beta", path: "/other", route: "GET /other" });
+      })();
+      const res = await client.send(waiting);
+      busy = false;
+      await others;
+      assert.equal(res.status, 200);
+      assert.equal(refusals, 6, "refused 6 times, with maxRetries 2, and still answered");
+
+      // Alone, nothing else is admitted: throttling counts, and maxRetries ends it.
+      refusals = 0;
+      const err = await rejectionOf(client.send(waiting));
+      assert.equal(err.code, "GRAPH_RETRIES_EXHAUSTED");
+      assert.match(err.message, /gave up after 3 attempts \(2 retries\)/);
+    });
+
     it("with maxRetries 0 sends once", async () => {
       const t = await setup([{ status: 503 }, { status: 200, body: {} }], { maxRetries: 0 });
       const err = await rejectionOf(t.client.send(get));
