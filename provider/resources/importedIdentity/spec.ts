@@ -6,6 +6,7 @@ import { isEmpty, Props } from "../../lifecycle/values";
 import { readBack } from "../../lifecycle/consistency";
 import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, waitUntilDeviceReadable } from "./adopt";
 import { postImport } from "./bulkImport";
+import { importPollerFor, sharedPollsEnabled } from "./importPoller";
 import { describeImportError } from "./importErrors";
 
 const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
@@ -118,8 +119,14 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
         }
         ctx.log(`import ${id} (serial ${current.serialNumber ?? inputs.serialNumber}): ${status}, checking again in ${delay / 1000}s`);
         await ctx.sleep(delay);
-        const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
-        current = res.body;
+        // Polls due together share a listing of states (importPoller.ts); else one GET.
+        const shared = inputs.uploadId === undefined || inputs.uploadId === null ? (sharedPollsEnabled() ? await importPollerFor(ctx.graph).state(id) : undefined) : undefined;
+        if (shared) {
+            current = { ...current, state: shared };
+        } else {
+            const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
+            current = res.body;
+        }
     }
 }
 
