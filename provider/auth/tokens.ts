@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import type { AccessToken, TokenCredential } from "@azure/identity";
+import { untilAborted } from "../graph/delay";
 import { redactSecrets } from "../graph/errors";
 import type { Clock, TokenSource } from "../graph/types";
 import type { AuthConfig } from "./config";
@@ -269,23 +270,6 @@ export function redactMessage(err: unknown, secrets: readonly string[]): string 
   return redactSecrets(text, secrets).replace(JWT, "***").replace(BEARER, "$1 ***");
 }
 
-function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 function credentialName(credential: TokenCredential): string {
   const name = (credential as { constructor?: { name?: unknown } }).constructor?.name;

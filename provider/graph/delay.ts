@@ -21,3 +21,26 @@ export const realDelay: Delay = (ms, signal) =>
     }, Math.min(Math.max(0, ms), MAX_TIMER_MS));
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+
+/**
+ * `promise`, or a rejection with the signal's reason as soon as it aborts (the promise itself goes
+ * on; only the wait for it stops). The listener is removed once either happens.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason ?? new Error("aborted"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}

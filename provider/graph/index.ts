@@ -21,6 +21,6 @@ export type { RetryState, RetryStrategy, RetryPolicyOptions, ExponentialRetryOpt
 export { permissionsForPath, permissionHint, ROUTE_PERMISSIONS } from "./permissions";
 export { Semaphore } from "./semaphore";
 export type { Release } from "./semaphore";
-export { realDelay } from "./delay";
+export { realDelay, untilAborted } from "./delay";
 export { composePipeline } from "./pipeline";
 export type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from "./pipeline";

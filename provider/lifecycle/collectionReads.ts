@@ -12,7 +12,7 @@
  * hash, KBs): each answer lets its object go, and an idle listing is dropped after `idleMs`.
  * `AUTOPILOT_LIST_READS=0` switches it off (read per call, see {@link listReadsEnabled}).
  */
-import { GraphClient, GraphError } from "../graph";
+import { GraphClient, GraphError, untilAborted } from "../graph";
 import type { ApiVersion, GraphRequest } from "../graph";
 import type { LifecycleContext, ResourceSpec } from "./spec";
 import type { Props } from "./values";
@@ -113,27 +113,7 @@ function baseClient(graph: GraphClient): GraphClient {
     return proto instanceof GraphClient ? proto : graph;
 }
 
-class Stopped extends Error {}
 
-/** Resolves with `promise`, or rejects with the signal's reason as soon as it aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    if (!signal) return promise;
-    if (signal.aborted) return Promise.reject(signal.reason ?? new Stopped("aborted"));
-    return new Promise<T>((resolve, reject) => {
-        const onAbort = (): void => reject(signal.reason ?? new Stopped("aborted"));
-        signal.addEventListener("abort", onAbort, { once: true });
-        promise.then(
-            (v) => {
-                signal.removeEventListener("abort", onAbort);
-                resolve(v);
-            },
-            (e) => {
-                signal.removeEventListener("abort", onAbort);
-                reject(e);
-            },
-        );
-    });
-}
 
 /** Answers bursts of item reads from listings; see the module comment. One per process. */
 export class CollectionReads {

@@ -26,7 +26,7 @@
  * cost more than twice the per-serial GETs, and at fleet scale far fewer.
  */
 import { createHash } from "crypto";
-import type { GraphClient } from "../../graph";
+import { untilAborted, type GraphClient } from "../../graph";
 import type { Props } from "../../lifecycle/values";
 
 /** Page size asked for (Graph's largest for these collections). */
@@ -89,25 +89,6 @@ function whenAllAbort(signals: (AbortSignal | undefined)[]): AbortSignal {
     return controller.signal;
 }
 
-/** `promise`, or the signal's reason as soon as it aborts. */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    if (!signal) return promise;
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<T>((resolve, reject) => {
-        const onAbort = (): void => reject(signal.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
-        promise.then(
-            (v) => {
-                signal.removeEventListener("abort", onAbort);
-                resolve(v);
-            },
-            (e) => {
-                signal.removeEventListener("abort", onAbort);
-                reject(e);
-            },
-        );
-    });
-}
 
 /** One collection's records as this process knows them (see the module comment). */
 export class ImportRecordIndex {
