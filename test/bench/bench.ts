@@ -15,7 +15,7 @@ import { createTestPki, type TestPki } from "../emulator/pki";
 import type { EmulatorProfile } from "../emulator";
 import { Host, REPO_ROOT } from "../runner/host";
 import { BudgetLimits, INTUNE_LIMITS, scaledLimits, throttlingFloorMs } from "./budget";
-import { BenchEngine, RunSummary } from "./engine";
+import { BenchEngine, registrationOnly, RunSummary } from "./engine";
 import type { FrontCounters } from "./front";
 import { startGraphService } from "./graphService";
 import { baselineProgram, BenchDevice, fleetCsv, fleetProgram, isUpdated, makeDevices } from "./program";
@@ -98,6 +98,8 @@ export interface SideResult {
     side: SideName;
     label: string;
     scenarios: Partial<Record<Scenario, ScenarioResult>>;
+    /** The program registering its resources under Pulumi's SDK alone (mock monitor, no engine, host or Graph). */
+    registrationOnly?: { wallMs: number; cpuS: number; resources: number };
 }
 
 export interface BenchResult {
@@ -261,6 +263,9 @@ async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
         program: program(false),
     });
     const out: SideResult = { side, label: def.label, scenarios: {} };
+    // What Pulumi's SDK alone takes to register this program's resources: the plan's lower bound here.
+    out.registrationOnly = await registrationOnly(program(false), project, side);
+    c.log(`         registration alone (Pulumi SDK, mock monitor): ${(out.registrationOnly.wallMs / 1000).toFixed(1)} s for ${out.registrationOnly.resources} resources`);
     const expected = 2 * c.n;
     try {
         const only = process.env.BENCH_SCENARIOS?.split(",");

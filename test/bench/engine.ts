@@ -7,6 +7,7 @@
  * once per run, and destroy deletes dependents first but everything else in parallel.
  */
 import * as fs from "fs";
+import { performance } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { Host, HostCallError } from "../runner/host";
 import type { StateEntry } from "../runner/engine";
@@ -82,6 +83,40 @@ const shortType = (type: string): string => type.replace(/^pulumi-nodejs:dynamic
 function looseEqual(a: unknown, b: unknown): boolean {
     const norm = (v: unknown) => (v === undefined || v === "" ? null : v);
     return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+}
+
+/**
+ * The program registering its resources under Pulumi's SDK with nothing behind it: a mock monitor
+ * that answers each registration at once (inputs back as outputs, every output a string). What a
+ * plan cannot go below in this process, whatever the engine, host and provider do.
+ */
+export async function registrationOnly(program: () => unknown, project: string, stack: string): Promise<{ wallMs: number; cpuS: number; resources: number }> {
+    let resources = 0;
+    await pulumi.runtime.setMocks(
+        {
+            call: () => ({}),
+            newResource: async (args) => {
+                if (isDynamic(args.type)) resources++;
+                // The fleet chains each device on its import's autopilotDeviceId: give one.
+                return { id: `${args.name}-id`, state: { ...args.inputs, autopilotDeviceId: `${args.name}-device` } };
+            },
+        },
+        project,
+        stack,
+        true,
+    );
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    try {
+        await program();
+        await pulumi.runtime.disconnect().catch(() => undefined);
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+    }
+    const cpu = process.cpuUsage(cpu0);
+    return { wallMs: performance.now() - t0, cpuS: (cpu.user + cpu.system) / 1e6, resources };
 }
 
 export class BenchEngine {

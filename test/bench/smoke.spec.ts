@@ -72,6 +72,9 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
             assert.equal(plan.tokenRequests, 0);
         }
         assert.deepEqual([scenario(a, "plan").okResources, scenario(a, "plan").failedResources], [2 * N, 0]);
+        // The plan's lower bound in this process: the same program registered under the SDK alone.
+        assert.equal(a.registrationOnly?.resources, 2 * N);
+        assert.ok(a.registrationOnly!.wallMs > 0);
     });
 
     it("refresh: each collection listed once (one page); only the reads before the burst go by id, in batches", () => {
