@@ -109,6 +109,14 @@ export class GraphFront {
         return front;
     }
 
+    /**
+     * The answer with the emulator's absolute links (`@odata.nextLink`) pointing at this front, as
+     * Graph's own links point at Graph: a client following them stays behind the budgets and latency.
+     */
+    private ownLinks(text: string): string {
+        return text.includes(this.options.target) ? text.split(this.options.target).join(this.url) : text;
+    }
+
     /** New counters and a fresh budget (as if a full window had passed since the last run). */
     reset(): FrontCounters {
         const old = this.counters;
@@ -177,7 +185,7 @@ export class GraphFront {
         }
         if (method !== "GET") this.counters.writes++;
         const upstream = await this.pool.request({ path: url, method: method as "GET", headers: forwardHeaders(req, this.options.upstreamToken), body: raw === "" ? undefined : raw });
-        const text = await upstream.body.text();
+        const text = this.ownLinks(await upstream.body.text());
         if (upstream.statusCode >= 400) this.counters.errors++;
         await answer(upstream.statusCode, pickHeaders(upstream.headers), text);
     }
@@ -222,7 +230,7 @@ export class GraphFront {
                 headers: forwardHeaders(req, this.options.upstreamToken),
                 body: JSON.stringify({ ...payload, requests: admitted }),
             });
-            const text = await upstream.body.text();
+            const text = this.ownLinks(await upstream.body.text());
             if (upstream.statusCode !== 200) {
                 this.counters.errors++;
                 await answer(upstream.statusCode, pickHeaders(upstream.headers), text);
