@@ -23,9 +23,9 @@ export function nextReadBackDelay(previousMs: number): number {
 export type Probe<T> = { done: true; value: T } | { done: false; why: string; seen?: Props };
 
 /**
- * Probes until it says done or the read-back bound passes. `firstNow` probes at once (the
- * default); otherwise the first pause comes first. Throws AUTOPILOT_NOT_CONSISTENT naming the
- * bound, with the last object seen (so the state can keep it).
+ * Probes at once, then after growing pauses, until it says done or the read-back bound
+ * (`timeoutMs`, default autopilot:consistencyTimeoutSeconds) passes. Throws
+ * AUTOPILOT_NOT_CONSISTENT naming the bound, with the last object seen (so the state can keep it).
  */
 export async function readBack<T>(ctx: LifecycleContext, what: string, probe: () => Promise<Probe<T>>, options: { timeoutMs?: number } = {}): Promise<T> {
     const timeoutMs = options.timeoutMs ?? (ctx.limits ?? DEFAULT_LIMITS).consistencyTimeoutMs;
