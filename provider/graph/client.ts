@@ -34,6 +34,8 @@ export class GraphClient {
   private readonly counters = { requests: 0, byRoute: new Map<string, number>(), retries: 0, throttled: 0, batches: 0, batchedRequests: 0 };
   private readonly limiter?: AdaptiveLimiter;
   private closed = false;
+  /** Called with every request that is not a GET, before it is sent (see {@link onWrite}). */
+  private readonly writeListeners = new Set<(request: GraphRequest) => void>();
 
   constructor(options: GraphClientOptions) {
     const base = parseBaseUrl(options.baseUrl);
@@ -132,11 +134,22 @@ export class GraphClient {
   }
 
   /**
+   * Calls `listener` with every write (any request but a GET) sent through this client or a view
+   * of it, before it is sent, from now on: caches of what Graph holds (the read coalescer) learn
+   * which objects this process changed. Returns a function that stops the calls.
+   */
+  onWrite(listener: (request: GraphRequest) => void): () => void {
+    this.writeListeners.add(listener);
+    return () => this.writeListeners.delete(listener);
+  }
+
+  /**
    * Sends one logical request (retrying as needed). Resolves with a 2xx answer, the JSON
    * body parsed (`undefined` for 204 or an empty body); rejects with a GraphError otherwise.
    */
   async send<T = unknown>(request: GraphRequest): Promise<GraphResponse<T>> {
     if (this.closed) throw new Error("GraphClient is closed");
+    if (request.method !== "GET") for (const listener of this.writeListeners) listener(request);
     const pipelineRequest = this.toPipelineRequest(request);
     const response = await this.pipeline(pipelineRequest);
     if (response.status < 200 || response.status >= 300) {

@@ -7,9 +7,9 @@
  * wrote to, a listing that failed or grew too long for the reads it serves.
  *
  * Only `read` (refresh, import) asks here; the read-backs after writes always GET the item.
- * Writes are seen by wrapping the process client's `send` at the first read (so from then on, from
- * any module). A listing holds whole objects until read (an import record carries its hardware
- * hash, KBs): each answer lets its object go, and an idle listing is dropped after `idleMs`.
+ * Writes are seen through the process client's `onWrite` from the first read on (from any
+ * module). A listing holds whole objects until read (an import record carries its hardware hash,
+ * KBs): each answer lets its object go, and an idle listing is dropped after `idleMs`.
  * `AUTOPILOT_LIST_READS=0` switches it off (read per call, see {@link listReadsEnabled}).
  */
 import { GraphClient, GraphError, untilAborted } from "../graph";
@@ -211,16 +211,8 @@ export class CollectionReads {
             client = created;
             this.clients.set(base, client);
             // Every write through this client, from any module (handler, specs, bulk import), marks
-            // the ids in its path. Step clients call the base's `send`, so wrapping it sees them all.
-            const send = base.send;
-            Object.defineProperty(base, "send", {
-                configurable: true,
-                writable: true,
-                value: (request: GraphRequest) => {
-                    if (request.method !== "GET") noteWrite(created.written, request);
-                    return send.call(base, request);
-                },
-            });
+            // the ids in its path; step clients are views of it and report through it too.
+            base.onWrite((request) => noteWrite(created.written, request));
         }
         return client;
     }

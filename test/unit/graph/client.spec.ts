@@ -18,6 +18,21 @@ describe("GraphClient: requests and answers", () => {
     return client;
   }
 
+  it("tells onWrite listeners of every request but GETs, also those sent through a view of the client, until they stop", async () => {
+    server = await startServer(Array(5).fill({ status: 204 }));
+    const c = makeClient(server.origin);
+    const seen: string[] = [];
+    const stop = c.onWrite((r) => seen.push(`${r.method} ${r.path}`));
+    // A step's client is a view of the process's (lifecycle/bounds.ts).
+    const view = Object.create(c) as GraphClient;
+    await c.send({ method: "GET", apiVersion: "beta", path: "/a" });
+    await c.send({ method: "PATCH", apiVersion: "beta", path: "/b/1", body: {} });
+    await view.send({ method: "DELETE", apiVersion: "v1.0", path: "/c/2" });
+    stop();
+    await c.send({ method: "POST", apiVersion: "beta", path: "/d", body: {} });
+    assert.deepEqual(seen, ["PATCH /b/1", "DELETE /c/2"]);
+  });
+
   it("sends JSON with version, encoded query, Accept and Content-Type, and parses the JSON answer", async () => {
     server = await startServer([{ status: 200, headers: { "request-id": "rid-42" }, body: { id: "abc", serialNumber: "SN1" } }]);
     const res = await makeClient(server.origin).send<{ id: string }>({

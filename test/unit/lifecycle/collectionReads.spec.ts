@@ -159,6 +159,7 @@ describe("read coalescer (collectionReads.ts)", function () {
         const reads = new CollectionReads({ threshold: 3 });
         const sent: GraphRequest[] = [];
         const fake = {
+            onWrite: () => () => undefined,
             async send(r: GraphRequest) {
                 sent.push(r);
                 const one = (id: string) => ({ id, serialNumber: "S", ...(r.query ? {} : { productKey: "k" }) });
