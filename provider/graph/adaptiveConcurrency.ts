@@ -1,4 +1,4 @@
-import { GraphError } from "./errors";
+import { abortedError } from "./httpError";
 import type { PipelinePolicy, PipelineRequest } from "./pipeline";
 import { parseRetryAfterMs } from "./retryAfter";
 import type { Clock, Delay } from "./types";
@@ -256,14 +256,7 @@ export function adaptiveConcurrencyPolicy(limiter: AdaptiveLimiter, clock: Clock
         await limiter.passGate(write, request.signal, weight);
         await limiter.acquire(request.signal);
       } catch (err) {
-        throw new GraphError({
-          code: "GRAPH_ABORTED",
-          method: request.method,
-          route: request.route,
-          attempts: request.attempts,
-          clientRequestId: request.headers["client-request-id"],
-          cause: err,
-        });
+        throw abortedError(request, err);
       }
       const sentAt = clock.now();
       sentTimes.set(request, sentAt);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { requestWeights, sentTimes } from "./adaptiveConcurrency";
 import { GraphError } from "./errors";
+import { abortedError } from "./httpError";
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from "./pipeline";
 import { parseRetryAfterMs } from "./retryAfter";
 
@@ -216,14 +217,7 @@ export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
         if (request.signal) {
           w.onAbort = () =>
             settle(w, {
-              error: new GraphError({
-                code: "GRAPH_ABORTED",
-                method: request.method,
-                route: request.route,
-                attempts: request.attempts,
-                clientRequestId: request.headers["client-request-id"],
-                cause: request.signal?.reason,
-              }),
+              error: abortedError(request, request.signal?.reason),
             });
           request.signal.addEventListener("abort", w.onAbort, { once: true });
         }

@@ -1,4 +1,4 @@
-import { GraphError } from "./errors";
+import { abortedError } from "./httpError";
 import type { PipelinePolicy, PipelineRequest } from "./pipeline";
 import type { TokenSource } from "./types";
 
@@ -30,14 +30,7 @@ export function bearerTokenPolicy(options: BearerTokenPolicyOptions): PipelinePo
       token = await tokenSource.getToken(request.signal);
     } catch (err) {
       if (request.signal?.aborted) {
-        throw new GraphError({
-          code: "GRAPH_ABORTED",
-          method: request.method,
-          route: request.route,
-          attempts: request.attempts,
-          clientRequestId: request.headers["client-request-id"],
-          cause: err,
-        });
+        throw abortedError(request, err);
       }
       // The token source's own error already says which credential failed, without secrets.
       throw err;

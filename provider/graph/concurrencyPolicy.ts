@@ -1,4 +1,4 @@
-import { GraphError } from "./errors";
+import { abortedError } from "./httpError";
 import type { PipelinePolicy } from "./pipeline";
 import type { Semaphore } from "./semaphore";
 
@@ -14,14 +14,7 @@ export function concurrencyPolicy(semaphore: Semaphore): PipelinePolicy {
       try {
         release = await semaphore.acquire(request.signal);
       } catch (err) {
-        throw new GraphError({
-          code: "GRAPH_ABORTED",
-          method: request.method,
-          route: request.route,
-          attempts: request.attempts,
-          clientRequestId: request.headers["client-request-id"],
-          cause: err,
-        });
+        throw abortedError(request, err);
       }
       try {
         return await next(request);

@@ -37,3 +37,15 @@ function hintFor(request: PipelineRequest, status: number): string | undefined {
   }
   return undefined;
 }
+
+/** GRAPH_ABORTED for a request whose caller gave up (its signal aborted) while it waited. */
+export function abortedError(request: PipelineRequest, cause: unknown): GraphError {
+  return new GraphError({
+    code: "GRAPH_ABORTED",
+    method: request.method,
+    route: request.route,
+    attempts: request.attempts,
+    clientRequestId: request.headers["client-request-id"],
+    cause,
+  });
+}

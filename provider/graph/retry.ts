@@ -1,5 +1,5 @@
 import { GraphError } from "./errors";
-import { graphErrorFromResponse } from "./httpError";
+import { abortedError, graphErrorFromResponse } from "./httpError";
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "./pipeline";
 import { parseRetryAfterMs } from "./retryAfter";
 import type { Clock, Delay } from "./types";
@@ -221,15 +221,7 @@ function finalError(state: RetryState, code: "GRAPH_AMBIGUOUS_WRITE" | "GRAPH_RE
 }
 
 async function waitOrAbort(delay: Delay, ms: number, request: PipelineRequest): Promise<void> {
-  const aborted = (cause: unknown): GraphError =>
-    new GraphError({
-      code: "GRAPH_ABORTED",
-      method: request.method,
-      route: request.route,
-      attempts: request.attempts,
-      clientRequestId: request.headers["client-request-id"],
-      cause,
-    });
+  const aborted = (cause: unknown): GraphError => abortedError(request, cause);
   const { signal } = request;
   if (signal?.aborted) throw aborted(signal.reason);
   try {

@@ -16,7 +16,7 @@
  * error that carries the id of any object it already made.
  */
 import { AsyncLocalStorage } from "async_hooks";
-import { GraphError, type GraphClient } from "../graph";
+import { GraphClient, GraphError } from "../graph";
 import type { LifecycleContext } from "./spec";
 
 /** The bounds a step runs under. */
@@ -109,6 +109,16 @@ export function graphForSteps(graph: GraphClient): GraphClient {
         stepClients.set(graph, bound);
     }
     return bound;
+}
+
+/**
+ * The process's client behind a step's view of it ({@link graphForSteps}), or the client itself.
+ * Work shared by many steps (a listing others wait for) goes through it, so one step's bound or
+ * cancellation does not stop it for the others.
+ */
+export function processClientOf(graph: GraphClient): GraphClient {
+    const proto: unknown = Object.getPrototypeOf(graph);
+    return proto instanceof GraphClient ? proto : graph;
 }
 
 /** The running steps that follow each cancel signal: one listener per signal, not one per step. */

@@ -14,6 +14,7 @@
  */
 import { GraphClient, GraphError, untilAborted } from "../graph";
 import type { ApiVersion, GraphRequest } from "../graph";
+import { processClientOf } from "./bounds";
 import type { LifecycleContext, ResourceSpec } from "./spec";
 import type { Props } from "./values";
 
@@ -104,17 +105,6 @@ interface ClientState {
     collections: Map<string, CollectionState>;
 }
 
-/**
- * The process's client behind a step's client: bounds.ts gives each step an object whose
- * prototype is the process's client and whose own `send` adds the step's signal.
- */
-function baseClient(graph: GraphClient): GraphClient {
-    const proto: unknown = Object.getPrototypeOf(graph);
-    return proto instanceof GraphClient ? proto : graph;
-}
-
-
-
 /** Answers bursts of item reads from listings; see the module comment. One per process. */
 export class CollectionReads {
     private readonly clients = new WeakMap<GraphClient, ClientState>();
@@ -152,7 +142,7 @@ export class CollectionReads {
         if (!collection || !listReadsEnabled()) return undefined;
         // The table only holds while the spec reads the item at `path/{id}` in that version.
         if (spec.apiVersion !== collection.apiVersion || spec.item(id, props).path !== `${collection.path}/${encodeURIComponent(id)}`) return undefined;
-        const base = baseClient(ctx.graph);
+        const base = processClientOf(ctx.graph);
         const client = this.clientState(base);
         if (client.written.has(id)) return undefined;
         const key = `${collection.apiVersion} ${collection.path}`;

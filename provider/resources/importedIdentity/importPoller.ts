@@ -11,7 +11,8 @@
  * listing: the caller GETs the record as before. A listing that would take more pages than half
  * the polls it answers is abandoned, so sharing never costs more requests than it saves.
  */
-import { GraphClient } from "../../graph";
+import type { GraphClient } from "../../graph";
+import { processClientOf } from "../../lifecycle/bounds";
 import type { Props } from "../../lifecycle/values";
 
 /** Fewest polls in one round that a listing answers (below: a GET each, batched). */
@@ -107,17 +108,11 @@ const pollers = new WeakMap<GraphClient, ImportPoller>();
  * step's bound or cancellation does not stop the listing the others wait for.
  */
 export function importPollerFor(stepGraph: GraphClient): ImportPoller {
-    const proto: unknown = Object.getPrototypeOf(stepGraph);
-    const graph = proto instanceof GraphClient ? proto : stepGraph;
+    const graph = processClientOf(stepGraph);
     let poller = pollers.get(graph);
     if (!poller) {
         poller = new ImportPoller(graph);
         pollers.set(graph, poller);
     }
     return poller;
-}
-
-/** Whether polls may share listings (`AUTOPILOT_LIST_READS=0` turns every listing off). */
-export function sharedPollsEnabled(): boolean {
-    return process.env.AUTOPILOT_LIST_READS !== "0";
 }

@@ -3,10 +3,11 @@ import { AutopilotError } from "../../lifecycle/errors";
 import type { FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isEmpty, Props } from "../../lifecycle/values";
+import { listReadsEnabled } from "../../lifecycle/collectionReads";
 import { readBack } from "../../lifecycle/consistency";
 import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, waitUntilDeviceReadable } from "./adopt";
 import { postImport } from "./bulkImport";
-import { importPollerFor, sharedPollsEnabled } from "./importPoller";
+import { importPollerFor } from "./importPoller";
 import { describeImportError } from "./importErrors";
 
 const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
@@ -120,7 +121,9 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
         ctx.log(`import ${id} (serial ${current.serialNumber ?? inputs.serialNumber}): ${status}, checking again in ${delay / 1000}s`);
         await ctx.sleep(delay);
         // Polls due together share a listing of states (importPoller.ts); else one GET.
-        const shared = inputs.uploadId === undefined || inputs.uploadId === null ? (sharedPollsEnabled() ? await importPollerFor(ctx.graph).state(id) : undefined) : undefined;
+        // An upload's records are not in the tenant's collection: those are always GET.
+        const listable = (inputs.uploadId === undefined || inputs.uploadId === null) && listReadsEnabled();
+        const shared = listable ? await importPollerFor(ctx.graph).state(id) : undefined;
         if (shared) {
             current = { ...current, state: shared };
         } else {
