@@ -18,7 +18,8 @@ import { BudgetLimits, INTUNE_LIMITS, scaledLimits, throttlingFloorMs } from "./
 import { BenchEngine, registrationOnly, RunSummary } from "./engine";
 import type { FrontCounters } from "./front";
 import { startGraphService } from "./graphService";
-import { baselineProgram, BenchDevice, fleetCsv, fleetProgram, isUpdated, makeDevices } from "./program";
+import { BenchDevice, isUpdated, makeDevices } from "./program";
+import type { ProgramJob } from "./programChild";
 
 export const SCENARIOS = ["apply", "plan", "refresh", "update", "destroy"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -83,8 +84,9 @@ export interface ScenarioResult {
     stateBytes: number;
     stateBytesPerDevice: number;
     hostPeakRssMB: number;
-    /** CPU seconds used by the host process, the bench process (program and engine), and the Graph service (emulator and front). */
+    /** CPU seconds used by the host process, the program's process, the bench process (the engine), and the Graph service (emulator and front). */
     hostCpuS: number;
+    programCpuS: number;
     benchCpuS: number;
     graphCpuS: number;
     sampleErrors: string[];
@@ -169,6 +171,24 @@ function machine(): BenchResult["machine"] {
     };
 }
 
+/** Starts V8's CPU profiler in this process (BENCH_CPU_PROFILE=<scenario>); `stop` writes the profile and returns its path. */
+async function startCpuProfile(): Promise<{ stop: (file: string) => Promise<string> }> {
+    const inspector = await import("inspector");
+    const session = new inspector.Session();
+    session.connect();
+    const post = (method: string): Promise<any> => new Promise((resolve, reject) => session.post(method, (e, r) => (e ? reject(e) : resolve(r))));
+    await post("Profiler.enable");
+    await post("Profiler.start");
+    return {
+        stop: async (file) => {
+            const { profile } = await post("Profiler.stop");
+            session.disconnect();
+            fs.writeFileSync(file, JSON.stringify(profile));
+            return file;
+        },
+    };
+}
+
 /** Hosts running now: killed if the bench is stopped, so none outlives it. */
 const liveHosts = new Set<number>();
 process.once("exit", () => {
@@ -205,12 +225,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         sides: [],
     };
     const devices = makeDevices(n);
-    const csv = fleetCsv(devices);
+    // The program runs in a process of its own (programChild.ts) and reads its devices from here.
+    const devicesFile = path.join(workDir, "devices.json");
+    fs.writeFileSync(devicesFile, JSON.stringify(devices));
     const pki = createTestPki();
     try {
         for (const side of sides) {
             log(`\n== ${side}: ${SIDES[side].label} (${n} devices) ==`);
-            result.sides.push(await runSide(side, { n, devices, csv, latencyMs, limits, profile, importChunk, log, workDir, pki, parallel: options.parallel ?? 0, importRecord: options.importRecord ?? "keep" }));
+            result.sides.push(await runSide(side, { n, devices, devicesFile, latencyMs, limits, profile, importChunk, log, workDir, pki, parallel: options.parallel ?? 0, importRecord: options.importRecord ?? "keep" }));
         }
     } finally {
         pki.dispose();
@@ -222,7 +244,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 interface SideContext {
     n: number;
     devices: BenchDevice[];
-    csv: string;
+    devicesFile: string;
     latencyMs: number;
     limits: BudgetLimits;
     profile: EmulatorProfile;
@@ -245,7 +267,7 @@ async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
         clientId: CLIENT,
         clientSecret: CLIENT_SECRET,
     });
-    const program = (updated: boolean) => (def.kind === "autopilot" ? fleetProgram(c.devices, c.csv, updated, c.importRecord) : baselineProgram(c.devices, updated));
+    const program = (updated: boolean): ProgramJob => ({ devicesFile: c.devicesFile, kind: def.kind, updated, importRecord: c.importRecord });
     const project = "autopilot-bench";
     const engine = new BenchEngine({
         parallel: c.parallel,
@@ -285,6 +307,7 @@ async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
             await graph.reset();
             const before = engine.state.size;
             engine.setProgram(program(scenario === "update"));
+            const profiling = process.env.BENCH_CPU_PROFILE === scenario ? await startCpuProfile() : undefined;
             const cpu0 = process.cpuUsage();
             const t0 = performance.now();
             let summary: RunSummary;
@@ -294,6 +317,7 @@ async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
             else if (scenario === "update") summary = await engine.up(false);
             else summary = await engine.destroy();
             const wallMs = performance.now() - t0;
+            if (profiling) c.log(`         CPU profile of the bench process: ${await profiling.stop(path.join(os.tmpdir(), `bench-${side}-${scenario}-${Date.now()}.cpuprofile`))}`);
             const rss = peakRssMB(hostPid);
             const hostCpuS = cpuSeconds(hostPid);
             const cpu = process.cpuUsage(cpu0);
@@ -353,6 +377,7 @@ async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
                 stateBytesPerDevice: Math.round(stateBytes / c.n),
                 hostPeakRssMB: rss,
                 hostCpuS,
+                programCpuS: Math.round(summary.programCpuS * 100) / 100,
                 benchCpuS: Math.round((cpu.user + cpu.system) / 1e4) / 100,
                 graphCpuS: report.cpuS,
                 sampleErrors: summary.errors,
@@ -364,11 +389,12 @@ async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
             out.scenarios[scenario] = r;
             c.log(
                 `${scenario.padEnd(8)} ${(wallMs / 1000).toFixed(1).padStart(7)} s  floor ${(floorMs / 1000).toFixed(1)} s  ok ${ok} failed ${failed}  ` +
-                    `round trips ${r.roundTrips} requests ${r.requests} 429s ${r.throttled} sockets ${r.sockets} tokens ${r.tokenRequests} rss ${rss} MB cpu host ${hostCpuS} s bench ${r.benchCpuS} s graph ${r.graphCpuS} s` +
+                    `round trips ${r.roundTrips} requests ${r.requests} 429s ${r.throttled} sockets ${r.sockets} tokens ${r.tokenRequests} rss ${rss} MB cpu host ${hostCpuS} s program ${r.programCpuS} s engine ${r.benchCpuS} s graph ${r.graphCpuS} s` +
                     (summary.errors.length > 0 ? `\n         first error: ${summary.errors[0]}` : ""),
             );
         }
     } finally {
+        await engine.close();
         await graph.close();
     }
     return out;

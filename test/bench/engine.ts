@@ -1,18 +1,21 @@
 /**
- * The bench's stand-in for `pulumi up` / `preview` / `refresh` / `destroy` at fleet scale. Same
- * path as test/runner/engine.ts (the program under `setMocks`, each resource checked, diffed,
- * created, updated, read or deleted by Pulumi's real dynamic-provider host over gRPC, secrets
- * stripped and sealed as the engine does), built for 20,000 resources: every operation runs as
- * soon as its inputs are known (Pulumi's default, unbounded parallelism), the state is written
- * once per run, and destroy deletes dependents first but everything else in parallel.
+ * The bench's stand-in for `pulumi up` / `preview` / `refresh` / `destroy` at fleet scale. Like
+ * test/runner/engine.ts, each resource is checked, diffed, created, updated, read or deleted by
+ * Pulumi's real dynamic-provider host over gRPC, secrets stripped and sealed as the engine does;
+ * unlike it, the program runs in a process of its own and registers over gRPC with this engine's
+ * resource monitor (monitor.ts), as under `pulumi up`, so the SDK's work and the engine's use both
+ * cores. Built for 20,000 resources: every operation runs as soon as its inputs are known
+ * (unbounded parallelism unless `parallel` says otherwise), the state is written once per run, and
+ * destroy deletes dependents first but everything else in parallel.
  */
+import { fork } from "child_process";
 import * as fs from "fs";
-import { performance } from "perf_hooks";
-import * as pulumi from "@pulumi/pulumi";
 import { Host, HostCallError } from "../runner/host";
 import type { StateEntry } from "../runner/engine";
 import { SecretBox } from "../runner/secrets";
 import { Bag, SECRET_SIG, SECRET_SIG_KEY, stripSecrets, unknownsToWire } from "../runner/wire";
+import { Monitor, startMonitor } from "./monitor";
+import type { ProgramJob, ProgramReport } from "./programChild";
 
 /** A state entry as the runner keeps it, plus what the bench needs to order deletes. */
 export interface BenchEntry extends Omit<StateEntry, "initFailed"> {
@@ -31,6 +34,8 @@ export interface RunSummary {
     errors: string[];
     /** `__provider` size in bytes, by resource type. */
     providerBytes: Record<string, number>;
+    /** CPU seconds of the program's process (0 when the run had no program). */
+    programCpuS: number;
 }
 
 export interface BenchEngineOptions {
@@ -49,7 +54,8 @@ export interface BenchEngineOptions {
     stack: string;
     config: Record<string, string>;
     secretConfigKeys?: string[];
-    program: () => unknown;
+    /** The program `up` runs, in a process of its own. */
+    program: ProgramJob;
 }
 
 interface Slots {
@@ -71,7 +77,7 @@ async function within<T>(slots: Slots, op: () => Promise<T>): Promise<T> {
 }
 
 function emptySummary(): RunSummary {
-    return { created: 0, updated: 0, same: 0, deleted: 0, refreshed: 0, failed: 0, errors: [], providerBytes: {} };
+    return { created: 0, updated: 0, same: 0, deleted: 0, refreshed: 0, failed: 0, errors: [], providerBytes: {}, programCpuS: 0 };
 }
 
 function isDynamic(type: string): boolean {
@@ -85,38 +91,45 @@ function looseEqual(a: unknown, b: unknown): boolean {
     return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }
 
+/** The program's process environment: the settings Pulumi's language host gives a program. */
+function programEnv(job: ProgramJob, project: string, stack: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+    return { ...process.env, PULUMI_NODEJS_PROJECT: project, PULUMI_NODEJS_STACK: stack, BENCH_PROGRAM: JSON.stringify(job), ...extra };
+}
+
 /**
- * The program registering its resources under Pulumi's SDK with nothing behind it: a mock monitor
- * that answers each registration at once (inputs back as outputs, every output a string). What a
- * plan cannot go below in this process, whatever the engine, host and provider do.
+ * Runs the program in a process of its own (programChild.ts, under ts-node as Pulumi runs a
+ * TypeScript program) and resolves with its report once it has exited.
  */
-export async function registrationOnly(program: () => unknown, project: string, stack: string): Promise<{ wallMs: number; cpuS: number; resources: number }> {
-    let resources = 0;
-    await pulumi.runtime.setMocks(
-        {
-            call: () => ({}),
-            newResource: async (args) => {
-                if (isDynamic(args.type)) resources++;
-                // The fleet chains each device on its import's autopilotDeviceId: give one.
-                return { id: `${args.name}-id`, state: { ...args.inputs, autopilotDeviceId: `${args.name}-device` } };
-            },
-        },
-        project,
-        stack,
-        true,
-    );
-    const stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    try {
-        await program();
-        await pulumi.runtime.disconnect().catch(() => undefined);
-    } finally {
-        Error.stackTraceLimit = stackTraceLimit;
-    }
-    const cpu = process.cpuUsage(cpu0);
-    return { wallMs: performance.now() - t0, cpuS: (cpu.user + cpu.system) / 1e6, resources };
+function runProgram(env: NodeJS.ProcessEnv): Promise<ProgramReport> {
+    return new Promise((resolve, reject) => {
+        const child = fork(require.resolve("./programChild"), [], {
+            // The SDK's objects for 20,000 resources outgrow Node's default heap limit.
+            execArgv: [
+                "-r",
+                "ts-node/register/transpile-only",
+                "--max-old-space-size=8192",
+                ...(process.env.BENCH_PROGRAM_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROGRAM_CPU_PROFILE}`] : []),
+            ],
+            env,
+            stdio: ["ignore", "ignore", "pipe", "ipc"],
+        });
+        let report: ProgramReport | undefined;
+        let stderr = "";
+        child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+        child.on("message", (m) => (report = m as ProgramReport));
+        child.on("error", reject);
+        child.on("exit", (code) => (report && code === 0 ? resolve(report) : reject(new Error(`the program's process exited with ${code}: ${stderr.trim() || "no output"}`))));
+    });
+}
+
+/**
+ * The program registering its resources under Pulumi's SDK with nothing behind it: the SDK's mock
+ * monitor answers each registration at once (inputs back as outputs). What a plan cannot go below
+ * on this machine, whatever the engine, host and provider do.
+ */
+export async function registrationOnly(job: ProgramJob, project: string, stack: string): Promise<{ wallMs: number; cpuS: number; resources: number }> {
+    const report = await runProgram(programEnv({ ...job, mocks: true }, project, stack, {}));
+    return { wallMs: report.wallMs, cpuS: report.cpuS, resources: report.resources };
 }
 
 export class BenchEngine {
@@ -127,7 +140,8 @@ export class BenchEngine {
     private host: Host;
     private configuredHost?: Host;
 
-    private program: () => unknown;
+    private program: ProgramJob;
+    private monitor?: Monitor;
     private readonly slots: Slots;
     private readonly planSlots: Slots;
     /** One copy of each distinct `__provider` text (20,000 resources share two or three). */
@@ -161,7 +175,7 @@ export class BenchEngine {
     }
 
     /** The program the next `up` runs. */
-    setProgram(program: () => unknown): void {
+    setProgram(program: ProgramJob): void {
         this.program = program;
     }
 
@@ -191,55 +205,26 @@ export class BenchEngine {
         const summary = emptySummary();
         await this.configure();
         const seen = new Set<string>();
-        const regOptions = new Map<string, { secrets: string[]; deps: string[] }>();
         const pending: Promise<unknown>[] = [];
-        await pulumi.runtime.setMocks(
-            {
-                call: () => ({}),
-                newResource: async (args) => {
-                    if (!isDynamic(args.type)) return { id: undefined, state: args.inputs };
-                    seen.add(args.name);
-                    const reg = regOptions.get(args.name) ?? { secrets: [], deps: [] };
-                    const p = this.register(args.type, args.name, args.inputs, reg, preview, summary);
-                    pending.push(p.catch(() => undefined));
-                    return p;
-                },
-            },
-            this.opts.project,
-            this.opts.stack,
-            preview,
+        this.monitor ??= await startMonitor(this.opts.project, this.opts.stack);
+        this.monitor.onRegister(async (reg) => {
+            if (!isDynamic(reg.type)) return { id: undefined, state: reg.inputs };
+            seen.add(reg.name);
+            const p = this.register(reg.type, reg.name, reg.inputs, { secrets: reg.additionalSecretOutputs, deps: reg.deps }, preview, summary);
+            pending.push(p.catch(() => undefined));
+            return p;
+        });
+        const report = await runProgram(
+            programEnv(this.program, this.opts.project, this.opts.stack, {
+                PULUMI_NODEJS_MONITOR: this.monitor.address,
+                PULUMI_NODEJS_DRY_RUN: String(preview),
+                PULUMI_CONFIG: JSON.stringify(this.opts.config),
+                PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(this.opts.secretConfigKeys ?? []),
+            }),
         );
-        const monitor: any = pulumi.runtime.getMonitor();
-        const original = monitor.registerResource.bind(monitor);
-        monitor.registerResource = (req: any, cb: any) => {
-            const deps = new Set<string>(req.getDependenciesList().map((urn: string) => urn.split("::").pop()));
-            regOptions.set(req.getName(), { secrets: req.getAdditionalsecretoutputsList(), deps: [...deps] });
-            return original(req, cb);
-        };
-        pulumi.runtime.setAllConfig(this.opts.config, this.opts.secretConfigKeys ?? []);
-        // The SDK takes a stack trace for every promise it makes (its leak detector), and under
-        // ts-node each one is source-mapped: most of this process's CPU at fleet scale. Real
-        // `pulumi up` runs the program in a process of its own; here it shares one with the engine,
-        // the emulator and the front, so while the program registers, stacks are not taken.
-        const stackTraceLimit = Error.stackTraceLimit;
-        Error.stackTraceLimit = 0;
-        // A failed step rejects that resource's registration inside the SDK, where nothing awaits
-        // it (the engine reports the failure instead): count it, do not crash the bench.
-        const onUnhandled = (e: unknown): void => {
-            if (!/failed to register new resource|error serializing property/.test(String((e as Error)?.message ?? e))) {
-                this.fail(summary, "program", e);
-            }
-        };
-        process.on("unhandledRejection", onUnhandled);
-        try {
-            await this.program();
-            await pulumi.runtime.disconnect().catch(() => undefined);
-            await Promise.all(pending);
-        } finally {
-            Error.stackTraceLimit = stackTraceLimit;
-            // Rejections of this run surface on a later tick.
-            setTimeout(() => process.off("unhandledRejection", onUnhandled), 1000);
-        }
+        await Promise.all(pending);
+        for (const message of report.errors) this.fail(summary, "program", new Error(message));
+        summary.programCpuS = report.cpuS;
 
         // Whatever the state has that the program no longer declares is deleted.
         const gone = [...this.state.keys()].filter((k) => !seen.has(k));
@@ -414,6 +399,12 @@ export class BenchEngine {
             this.plain.set(entry.name, p);
         }
         return p;
+    }
+
+    /** Stops the resource monitor. */
+    async close(): Promise<void> {
+        await this.monitor?.close();
+        this.monitor = undefined;
     }
 
     /** Writes the state (as the engine keeps it, secrets sealed); returns its size in bytes. */

@@ -58,7 +58,7 @@ export function formatTable(result: BenchResult): string {
         row("__provider bytes", (r) => String(r.providerBytes), (x, y) => div(x.providerBytes, y.providerBytes));
         row("state bytes / device", (r) => String(r.stateBytesPerDevice), (x, y) => div(x.stateBytesPerDevice, y.stateBytesPerDevice));
         row("host peak RSS (MB)", (r) => r.hostPeakRssMB.toFixed(0), (x, y) => div(x.hostPeakRssMB, y.hostPeakRssMB));
-        row("CPU s: host / program+engine / Graph", (r) => `${r.hostCpuS.toFixed(1)} / ${r.benchCpuS.toFixed(1)} / ${r.graphCpuS.toFixed(1)}`);
+        row("CPU s: host / program / engine / Graph", (r) => `${r.hostCpuS.toFixed(1)} / ${r.programCpuS.toFixed(1)} / ${r.benchCpuS.toFixed(1)} / ${r.graphCpuS.toFixed(1)}`);
         out.push("", `-- ${scenario} --`, ...grid(header, rows));
         for (const s of cols) {
             const r = s.scenarios[scenario]!;
