@@ -127,7 +127,7 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                 let graph = created.graph;
                 try {
                     if (created.fresh) {
-                        graph = await readBackVisible(ctx, spec, created.id, inputs, graph);
+                        graph = (await spec.sharedReadBack?.(ctx, created.id, inputs, graph)) ?? (await readBackVisible(ctx, spec, created.id, inputs, graph));
                     }
                     const toWrite = fieldsDifferingFromGraph(spec, inputs, graph, (_f, route) => isWrittenByRequest(route))
                         .filter((name) => !created.written.includes(name));

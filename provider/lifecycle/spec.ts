@@ -77,6 +77,11 @@ export interface ResourceSpec {
     validate?(inputs: Props): CheckFailure[];
     /** Finds (adopt) or makes (POST) the object. */
     create(ctx: LifecycleContext, inputs: Props): Promise<CreatedObject>;
+    /**
+     * Graph's view of an object create just made, from a read shared with other creates (a
+     * listing), or undefined: then it is read back by GET until Graph shows it.
+     */
+    sharedReadBack?(ctx: LifecycleContext, id: string, inputs: Props, posted: Props): Promise<Props | undefined>;
     /** Runs after the writes of create: e.g. waits for an import to finish. May throw. */
     settle?(ctx: LifecycleContext, id: string, graph: Props, inputs: Props): Promise<Props>;
     /** Whether an update must settle again (e.g. an import that was still pending). */

@@ -52,7 +52,7 @@ for (const profile of ["documented", "live"] as const) {
             assert.strictEqual(device.groupTag, "Sales");
         });
 
-        it("N imports in one program: one shared listing of ids and serials says they have no record, no $filter GET each", async () => {
+        it("N imports in one program: shared listings say they have no record and then confirm them, no GET per serial or record", async () => {
             const N = 12;
             const serials = Array.from({ length: N }, (_, i) => `8CG1${profile === "live" ? "L" : "D"}00N${String(i).padStart(2, "0")}`);
             const engine = h.engine(() => {
@@ -71,6 +71,17 @@ for (const profile of ["documented", "live"] as const) {
             assert.ok(posts.length <= 3, `${posts.length} import POSTs for ${N} creates`);
             for (const serial of serials) {
                 assert.strictEqual([...h.emu.tenant.importedIdentities.values()].filter((r) => r.serialNumber === serial).length, 1, serial);
+            }
+            // Each new record is confirmed (and first polled) by listings of ids and states shared by the
+            // records made together, not by a GET each; every import still completed with its device.
+            const itemGets = h.emu.requests.filter((r) => r.method === "GET" && r.path.startsWith(`${IMPORTS}/`));
+            assert.deepStrictEqual(itemGets.map((r) => r.path), [], "no GET per record");
+            const stateListings = h.emu.requests.filter((r) => r.method === "GET" && r.path === IMPORTS && r.query.$select === "id,state");
+            assert.ok(stateListings.length >= 1 && stateListings.length <= 2 * (profile === "live" ? 3 : 1) + 2, `${stateListings.length} listings of states`);
+            for (let i = 0; i < N; i++) {
+                const outs = engine.outputsOf(TYPE, `imp${i}`)!;
+                assert.strictEqual(outs.importStatus, "complete", `imp${i}`);
+                assert.strictEqual(h.emu.tenant.devices.get(String(outs.autopilotDeviceId))?.serialNumber, serials[i]);
             }
         });
 

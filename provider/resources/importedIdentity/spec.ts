@@ -90,6 +90,11 @@ export function nextPollDelay(previousMs: number, firstMs = FIRST_POLL_MS): numb
     return previousMs === 0 ? firstMs : Math.min(30000, Math.round(previousMs * 1.5));
 }
 
+/** Whether the record's state may come from a listing: an upload's records are not in the tenant's collection. */
+function statesListable(inputs: Props): boolean {
+    return (inputs.uploadId === undefined || inputs.uploadId === null) && listReadsEnabled();
+}
+
 /** Polls the import record with growing intervals until it completes, fails, or times out. */
 export async function waitForImport(ctx: LifecycleContext, id: string, graph: Props, inputs: Props): Promise<Props> {
     const timeoutSeconds = Number(inputs.importTimeoutSeconds ?? 1800);
@@ -121,9 +126,7 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
         ctx.log(`import ${id} (serial ${current.serialNumber ?? inputs.serialNumber}): ${status}, checking again in ${delay / 1000}s`);
         await ctx.sleep(delay);
         // Polls due together share a listing of states (importPoller.ts); else one GET.
-        // An upload's records are not in the tenant's collection: those are always GET.
-        const listable = (inputs.uploadId === undefined || inputs.uploadId === null) && listReadsEnabled();
-        const shared = listable ? await importPollerFor(ctx.graph).state(id) : undefined;
+        const shared = statesListable(inputs) ? await importPollerFor(ctx.graph).state(id) : undefined;
         if (shared) {
             current = { ...current, state: shared };
         } else {
@@ -232,6 +235,14 @@ export const importedIdentitySpec: ResourceSpec = {
         // Adopts the record an interrupted run made; never re-POSTs blindly after an unknown outcome (adopt.ts).
         const made = await createOrAdoptImport(ctx, inputs, post);
         return { id: String(made.graph.id), graph: made.graph, written: made.how === "adopted" ? [] : written, fresh: made.how !== "adopted" };
+    },
+
+    // Records a bulk call made together are confirmed by one listing of ids and states (the
+    // import's first poll, too), not a GET each: the rest of the record is what the POST answered.
+    async sharedReadBack(ctx, id, inputs, posted) {
+        if (!statesListable(inputs)) return undefined;
+        const state = await importPollerFor(ctx.graph).state(id);
+        return state ? { ...posted, state } : undefined;
     },
 
     async settle(ctx, id, graph, inputs) {
