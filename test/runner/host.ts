@@ -58,7 +58,9 @@ export class Host {
         if (process.env.BENCH_HOST_NODE_OPTIONS) {
             env.NODE_OPTIONS = [env.NODE_OPTIONS, process.env.BENCH_HOST_NODE_OPTIONS].filter(Boolean).join(" ");
         }
-        const child = spawn(process.execPath, [entry, "127.0.0.1:1"], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        // Diagnostics: BENCH_HOST_CPU_PROFILE=<folder> writes a V8 CPU profile of each host there (a flag NODE_OPTIONS refuses).
+        const profile = process.env.BENCH_HOST_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_HOST_CPU_PROFILE}`] : [];
+        const child = spawn(process.execPath, [...profile, entry, "127.0.0.1:1"], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
         const stderr: string[] = [];
         let partial = "";
         child.stderr!.setEncoding("utf8").on("data", (d: string) => {
