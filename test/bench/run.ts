@@ -10,7 +10,8 @@
  * Diagnostics: BENCH_SCENARIOS=apply,plan (run only these), BENCH_TIMELINE=1 (print per-second
  * admitted reads/writes/429s), BENCH_HOST_LOG=<file> (the provider's log from the host),
  * BENCH_CPU_PROFILE=<scenario> (a V8 CPU profile of the bench process during that scenario, in the temp folder),
- * BENCH_PROGRAM_CPU_PROFILE=<folder> (a V8 CPU profile of each run of the program's process, there).
+ * BENCH_PROGRAM_CPU_PROFILE=<folder> (a V8 CPU profile of each run of the program's process, there),
+ * BENCH_HOST_CPU_PROFILE=<folder> (the same for each host process).
  *
  * Prints the table and writes the figures as JSON (bench-results/, git-ignored). By default it runs
  * (a), (b) and the three variants of (a) with one speed feature off each, so every feature's
