@@ -18,7 +18,7 @@ import { BudgetLimits, INTUNE_LIMITS, scaledLimits, throttlingFloorMs } from "./
 import { BenchEngine, registrationOnly, RunSummary } from "./engine";
 import type { FrontCounters } from "./front";
 import { startGraphService } from "./graphService";
-import { BenchDevice, isUpdated, makeDevices } from "./program";
+import { isUpdated, makeDevices } from "./program";
 import type { ProgramJob } from "./programChild";
 
 export const SCENARIOS = ["apply", "plan", "refresh", "update", "destroy"] as const;
@@ -232,7 +232,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     try {
         for (const side of sides) {
             log(`\n== ${side}: ${SIDES[side].label} (${n} devices) ==`);
-            result.sides.push(await runSide(side, { n, devices, devicesFile, latencyMs, limits, profile, importChunk, log, workDir, pki, parallel: options.parallel ?? 0, importRecord: options.importRecord ?? "keep" }));
+            result.sides.push(await runSide(side, { n, devicesFile, latencyMs, limits, profile, importChunk, log, workDir, pki, parallel: options.parallel ?? 0, importRecord: options.importRecord ?? "keep" }));
         }
     } finally {
         pki.dispose();
@@ -243,7 +243,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
 interface SideContext {
     n: number;
-    devices: BenchDevice[];
     devicesFile: string;
     latencyMs: number;
     limits: BudgetLimits;

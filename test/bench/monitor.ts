@@ -20,7 +20,6 @@ const rpc = require("@pulumi/pulumi/runtime/rpc");
 export interface Registration {
     type: string;
     name: string;
-    custom: boolean;
     /** Inputs as the SDK's mock monitor hands them (`deserializeProperties`: secret envelopes and unknowns kept). */
     inputs: Record<string, unknown>;
     /** Names of the resources this one depends on. */
@@ -78,7 +77,6 @@ export async function startMonitor(project: string, stack: string): Promise<Moni
             const reg: Registration = {
                 type: req.getType(),
                 name: req.getName(),
-                custom: req.getCustom(),
                 inputs: rpc.deserializeProperties(req.getObject(), true),
                 deps: [...new Set<string>(req.getDependenciesList().map(nameOf))],
                 additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
