@@ -166,13 +166,17 @@ function context(): LifecycleContext {
     return current.ctx;
 }
 
-/** The provider methods in the order `__provider` numbers them (see lifecycle/dynamicProvider.ts). */
+/**
+ * The provider methods, in the order of their numbers: the `__provider` that states written
+ * before the short text (dynamicProvider.ts) hold calls `dispatch(type, <number>, args)`. It must
+ * keep working: an unchanged resource keeps that text in its outputs, and delete and refresh run it.
+ */
 export const PROVIDER_METHODS = ["configure", "check", "diff", "create", "read", "update", "delete"] as const;
 
 /**
  * What every `__provider` method calls, with the method's number in {@link PROVIDER_METHODS} (or
  * its name): `configure` takes the host's config, every other method goes to the lifecycle
- * handler of the type. One entry point keeps `__provider` small.
+ * handler of the type.
  */
 export async function dispatch(typeName: string, method: number | string, args: any[]): Promise<unknown> {
     const name = typeof method === "number" ? PROVIDER_METHODS[method] : method;
@@ -185,6 +189,24 @@ export async function dispatch(typeName: string, method: number | string, args: 
         throw new Error(`pulumi-autopilot: ${typeName} has no provider method ${method}; is the installed package older than the program's?`);
     }
     return h[name](...args);
+}
+
+/** What Pulumi's dynamic-provider host calls on a provider object. */
+export type ProviderObject = Record<(typeof PROVIDER_METHODS)[number], (...args: any[]) => Promise<unknown>>;
+
+const providerObjects = new Map<string, ProviderObject>();
+
+/**
+ * The provider object of a type, which `__provider`'s `handler()` returns inside the host (see
+ * lifecycle/dynamicProvider.ts): each method goes to {@link dispatch}. One object per type.
+ */
+export function provider(typeName: string): ProviderObject {
+    let p = providerObjects.get(typeName);
+    if (!p) {
+        p = Object.fromEntries(PROVIDER_METHODS.map((m) => [m, (...args: any[]) => dispatch(typeName, m, args)])) as ProviderObject;
+        providerObjects.set(typeName, p);
+    }
+    return p;
 }
 
 /** The lifecycle of one resource type, by the name `__provider` captured. */

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicProviderFor } from "./dynamicProvider";
+import { providerText } from "./dynamicProvider";
 import type { ResourceSpec } from "./spec";
 
 /** The Pulumi module every class registers under: types read `autopilot:<ClassName>`. */
@@ -39,15 +39,22 @@ export function registeredNames(spec: ResourceSpec, args: Record<string, unknown
 }
 
 /**
- * Base class of every Autopilot resource: registers a dynamic resource whose provider is the
- * small by-name delegate, with secret inputs wrapped in pulumi.secret (the state stores
- * registered inputs as given) and listed in additionalSecretOutputs.
+ * Base class of every Autopilot resource: registers a dynamic resource (type
+ * `pulumi-nodejs:dynamic/autopilot:<ClassName>`, run by Pulumi's dynamic-provider host) whose
+ * `__provider` is the small by-name delegate, with secret inputs wrapped in pulumi.secret (the
+ * state stores registered inputs as given) and listed in additionalSecretOutputs.
+ *
+ * It registers what `pulumi.dynamic.Resource` registers, with the `__provider` text written here
+ * (see dynamicProvider.ts) instead of one serialized from a provider object's closures.
  */
-export abstract class AutopilotResource extends pulumi.dynamic.Resource {
+export abstract class AutopilotResource extends pulumi.CustomResource {
     protected constructor(spec: ResourceSpec, name: string, args: Record<string, unknown>, opts?: AutopilotResourceOptions) {
         const secrets = secretFields(spec);
         const { outputs, ...resourceOptions } = opts ?? {};
         const names = registeredNames(spec, args, outputs);
+        if ("__provider" in args) {
+            throw new Error(`${spec.typeName} ${name}: "__provider" is not an input (it holds the provider's code)`);
+        }
         const props: Record<string, unknown> = {};
         // Registered names absent from the inputs stay undefined (not sent); the provider fills
         // the output from Graph.
@@ -55,14 +62,11 @@ export abstract class AutopilotResource extends pulumi.dynamic.Resource {
             const value = args[key];
             props[key] = value !== undefined && secrets.includes(key) ? pulumi.secret(value as pulumi.Input<unknown>) : value;
         }
-        super(
-            dynamicProviderFor(spec.typeName),
-            name,
-            props,
-            { ...resourceOptions, additionalSecretOutputs: [...new Set([...(resourceOptions.additionalSecretOutputs ?? []), ...secrets])] },
-            PULUMI_MODULE,
-            spec.typeName,
-        );
+        props.__provider = providerText(spec.typeName);
+        super(`pulumi-nodejs:dynamic/${PULUMI_MODULE}:${spec.typeName}`, name, props, {
+            ...resourceOptions,
+            additionalSecretOutputs: [...new Set([...(resourceOptions.additionalSecretOutputs ?? []), ...secrets])],
+        });
         if (outputs !== undefined && outputs !== "all") {
             // A property left out must fail loudly where it is read, not turn into `undefined`
             // deep inside an apply. Not enumerable, so Pulumi's own walks over the object skip it.

@@ -292,3 +292,58 @@ describe("unknown values (preview) through the real host", function () {
         assert.deepStrictEqual(h.emu.requests, []);
     });
 });
+
+/**
+ * The `__provider` that Pulumi's closure serializer wrote for this package before the short text
+ * (lifecycle/dynamicProvider.ts), as states written then hold it: numbered methods calling
+ * `dispatch`. An unchanged resource keeps it in its outputs, and delete and refresh run it.
+ */
+function closureSerializedProvider(typeName: string): string {
+    const method = (n: number, i: number) =>
+        `function __f${n}() {\n  return (function() {\n    with({ d: __f2, this: undefined, arguments: undefined }) {\n\nreturn (...a) => d(${i}, a);\n\n    }\n  }).apply(undefined, undefined).apply(this, arguments);\n}\n`;
+    return [
+        "exports.handler = __f0;\n",
+        "var __provider = {configure: __f1, check: __f3, diff: __f4, create: __f5, read: __f6, update: __f7, delete: __f8};\n",
+        `function __f2() {\n  return (function() {\n    with({ t: "${typeName}", this: undefined, arguments: undefined }) {\n\nreturn (...a) => require("pulumi-autopilot/runtime").dispatch(t, ...a);\n\n    }\n  }).apply(undefined, undefined).apply(this, arguments);\n}\n`,
+        method(1, 0),
+        ...[3, 4, 5, 6, 7, 8].map((n, i) => method(n, i + 1)),
+        "function __f0() {\n  return (function() {\n    with({ provider: __provider, this: undefined, arguments: undefined }) {\n\nreturn () => provider;\n\n    }\n  }).apply(undefined, undefined).apply(this, arguments);\n}\n",
+    ].join("\n");
+}
+
+describe("a state written with the earlier closure-serialized __provider, through the real host", function () {
+    let h: HostHarness;
+    before(async () => {
+        h = await startHarness({ profile: "documented" });
+    });
+    after(async () => h.close());
+
+    it("still checks, diffs, reads, updates and deletes, and the program's new text diffs as no change", async () => {
+        const engine = h.engine(device({ deviceId: FINANCE_1.id, groupTag: "Finance", deleteBehavior: "deregister" }));
+        await engine.up(false);
+        const entry = engine.entries()[0];
+        const current = String(entry.inputs.__provider);
+        assert.ok(current.length < 160 && current.includes('.provider("WindowsAutopilotDeviceIdentity")'), current);
+        const legacy = closureSerializedProvider("WindowsAutopilotDeviceIdentity");
+        await h.host.configure({ "autopilot:graphEndpoint": h.emu.url, "autopilot:accessToken": TOKEN });
+        const olds = { ...engine.box.open(entry.outputs), __provider: legacy };
+        const inputs = { deviceId: FINANCE_1.id, groupTag: "Finance", deleteBehavior: "deregister" };
+        h.emu.clearRequests();
+
+        const checked = await h.host.check(entry.urn, { ...inputs, __provider: legacy }, { ...inputs, __provider: current });
+        assert.deepStrictEqual(checked.failures, []);
+        const upgraded = await h.host.diff(entry.id, entry.urn, olds, { ...inputs, __provider: current });
+        assert.deepStrictEqual([upgraded.changes, upgraded.replaces], ["none", []]);
+        const unchanged = await h.host.diff(entry.id, entry.urn, olds, { ...inputs, __provider: legacy });
+        assert.deepStrictEqual([unchanged.changes, unchanged.replaces], ["none", []]);
+        assert.deepStrictEqual(h.emu.requests, [], "diff and check are local with either text");
+
+        const read = await h.host.read(entry.id, entry.urn, olds);
+        assert.strictEqual(read.properties.groupTag, "Finance");
+        const updated = await h.host.update(entry.id, entry.urn, olds, { ...inputs, groupTag: "Finance-2", __provider: legacy });
+        assert.strictEqual(updated.properties.groupTag, "Finance-2");
+        assert.strictEqual(h.emu.tenant.devices.get(FINANCE_1.id)!.groupTag, "Finance-2");
+        await h.host.delete(entry.id, entry.urn, { ...updated.properties, __provider: legacy });
+        assert.ok(!h.emu.tenant.devices.has(FINANCE_1.id), "deregistered through the earlier text");
+    });
+});

@@ -6,8 +6,8 @@ import {
     WindowsAutopilotDeploymentProfileAssignment,
     WindowsAutopilotDeviceIdentity,
 } from "../../../provider";
-import { dynamicProviderFor } from "../../../provider/lifecycle/dynamicProvider";
-import { dispatch, PROVIDER_METHODS } from "../../../provider/runtime";
+import { providerText } from "../../../provider/lifecycle/dynamicProvider";
+import { dispatch, provider, PROVIDER_METHODS } from "../../../provider/runtime";
 
 /** `__provider` of every resource the program registers, by type. */
 async function providersOf(program: () => void): Promise<Map<string, string[]>> {
@@ -30,8 +30,8 @@ async function providersOf(program: () => void): Promise<Map<string, string[]>> 
     return seen;
 }
 
-describe("__provider: small, by name, one serialization per type", () => {
-    it("is at most 2 KB for every resource type and holds only the by-name dispatcher", async () => {
+describe("__provider: small, by name, the same text per type", () => {
+    it("is one line per type that requires the package by name, the same for every resource of the type", async () => {
         const seen = await providersOf(() => {
             new WindowsAutopilotDeviceIdentity("d", { deviceId: "4b77edd2-0549-4e37-960f-5dcd781c6560" });
             new WindowsAutopilotDeviceIdentity("d2", { deviceId: "1cb374d2-6cd6-4ba1-a886-448a9054629d" });
@@ -41,18 +41,31 @@ describe("__provider: small, by name, one serialization per type", () => {
         });
         assert.equal(seen.size, 4, [...seen.keys()].join(", "));
         for (const [type, texts] of seen) {
-            const text = texts[0];
-            assert.ok(Buffer.byteLength(text) <= 2048, `${type}: __provider is ${Buffer.byteLength(text)} bytes`);
-            assert.match(text, /require\("pulumi-autopilot\/runtime"\)\.dispatch\(t, \.\.\.a\)/);
-            assert.ok(!text.includes("/work/") && !text.includes(process.cwd()), `${type}: an absolute path in __provider`);
+            const name = type.split(":").pop()!;
+            assert.equal(type, `pulumi-nodejs:dynamic/autopilot:${name}`);
+            assert.equal(texts[0], `exports.handler = () => require("pulumi-autopilot/runtime").provider("${name}");\n`);
+            assert.ok(Buffer.byteLength(texts[0]) <= 160, `${type}: __provider is ${Buffer.byteLength(texts[0])} bytes`);
             // Every resource of a type carries the very same text (the host parses it once).
             assert.equal(new Set(texts).size, 1);
         }
         assert.equal(seen.get("pulumi-nodejs:dynamic/autopilot:WindowsAutopilotDeviceIdentity")!.length, 2);
-        assert.equal(dynamicProviderFor("WindowsAutopilotDeviceIdentity"), dynamicProviderFor("WindowsAutopilotDeviceIdentity"));
     });
 
-    it("dispatches numbered methods to the type's handler and refuses unknown ones", async () => {
+    it("refuses a __provider input and a type name that is not a plain identifier", () => {
+        assert.throws(() => new WindowsAutopilotDeviceIdentity("x", { deviceId: "4b77edd2-0549-4e37-960f-5dcd781c6560", __provider: "exports.handler = () => ({})" } as any), /"__provider" is not an input/);
+        assert.throws(() => providerText('A"); process.exit(1); ("'), /letters and digits/);
+    });
+
+    it("the provider object the text gives has every method, each going to the type's handler", async () => {
+        const p = provider("WindowsAutopilotDeviceIdentity");
+        assert.deepEqual(Object.keys(p), [...PROVIDER_METHODS]);
+        assert.equal(provider("WindowsAutopilotDeviceIdentity"), p);
+        const checked = (await p.check({}, { displayName: "this name is far too long" })) as { failures: { property: string }[] };
+        assert.ok(checked.failures.some((f) => f.property === "displayName"), JSON.stringify(checked.failures));
+        await assert.rejects(provider("NoSuchType").check({}, {}), /no resource type NoSuchType/);
+    });
+
+    it("dispatches numbered methods (the text earlier states hold) to the type's handler and refuses unknown ones", async () => {
         assert.deepEqual([...PROVIDER_METHODS], ["configure", "check", "diff", "create", "read", "update", "delete"]);
         const checked = (await dispatch("WindowsAutopilotDeviceIdentity", 1, [{}, { displayName: "this name is far too long" }])) as { failures: { property: string }[] };
         assert.ok(checked.failures.some((f) => f.property === "displayName"), JSON.stringify(checked.failures));
