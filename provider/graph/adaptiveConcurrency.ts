@@ -103,51 +103,128 @@ export interface AdaptiveLimiterOptions {
   delay: Delay;
 }
 
+/** One AIMD limit: halved once per throttling round, +1 per round trip's worth of successes. */
+class AimdLimit {
+  private current: number;
+  private lastDecreaseAt = -Infinity;
+
+  constructor(
+    private readonly min: number,
+    private readonly max: number,
+    initial: number,
+    private readonly factor: number,
+  ) {
+    this.current = Math.min(max, Math.max(min, initial));
+  }
+
+  get value(): number {
+    return Math.floor(this.current);
+  }
+
+  /** Lowers the limit unless the answer belongs to a round that already lowered it. */
+  decrease(sentAtMs: number, now: number): boolean {
+    if (sentAtMs < this.lastDecreaseAt) return false;
+    this.current = Math.max(this.min, this.current * this.factor);
+    this.lastDecreaseAt = now;
+    return true;
+  }
+
+  /** True when the whole-number limit grew. */
+  increase(): boolean {
+    if (this.current >= this.max) return false;
+    const before = this.value;
+    this.current = Math.min(this.max, this.current + 1 / this.current);
+    return this.value > before;
+  }
+}
+
 interface Waiter {
+  readonly seq: number;
   grant(): void;
+}
+
+/** A first-in first-out line that does not move every waiter when the first one leaves. */
+class Line {
+  private items: Waiter[] = [];
+  private head = 0;
+
+  get first(): Waiter | undefined {
+    return this.items[this.head];
+  }
+
+  push(w: Waiter): void {
+    this.items.push(w);
+  }
+
+  shift(): Waiter {
+    const w = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return w;
+  }
+
+  remove(w: Waiter): void {
+    const i = this.items.indexOf(w, this.head);
+    if (i >= 0) this.items.splice(i, 1);
+  }
 }
 
 /**
  * Adaptive concurrency (AIMD) with a shared throttle gate:
  *
- * - The limit on requests in flight halves after a throttling answer (at most once per round:
- *   only a request sent after the last decrease can lower it again), and grows by one per
- *   `limit` successful answers (+1 per round trip's worth), up to `max`.
+ * - Two limits on requests in flight, each halved after a throttling answer of its kind (at most
+ *   once per round: only a request sent after the last decrease can lower it again) and grown by
+ *   one per `limit` successful answers (+1 per round trip's worth), up to `max`: one for every
+ *   request (lowered by throttled reads: the request budget) and one for the writes among them
+ *   (lowered by throttled writes: the write budget). A full write budget says nothing about the
+ *   request budget, so it holds back writes only; reads keep their own line and are not queued
+ *   behind writes that wait for the write limit.
  * - A throttling answer's Retry-After closes a gate for the requests it concerns (a throttled
  *   read: every request, since reads and writes share the request budget; a throttled write: the
  *   writes), so requests that were not throttled yet do not spend the budget on answers that can
- *   only be 429 too. The throttled request itself waits in the retry policy, as before.
+ *   only be 429 too. The throttled request itself waits in the retry policy, as before. A request
+ *   whose gate closed again while it waited for its permit goes back to the gate.
  * - Once reads were throttled, every request is paced to a learned rate ({@link RatePacer}),
  *   counting each `$batch` item: concurrency alone cannot keep batches of 20 under a request
  *   budget, and a gate that opens for everyone at once only moves the burst.
  */
 export class AdaptiveLimiter {
-  private current: number;
-  private readonly min: number;
-  private readonly max: number;
-  private readonly factor: number;
+  private readonly all: AimdLimit;
+  private readonly writes: AimdLimit;
   private inFlight = 0;
-  private readonly queue: Waiter[] = [];
-  private lastDecreaseAt = -Infinity;
+  private writesInFlight = 0;
+  private seq = 0;
+  private readonly readLine = new Line();
+  private readonly writeLine = new Line();
   private readonly blockedUntil: Record<ThrottleScope, number> = { all: 0, writes: 0 };
   /** Paces every request to the request budget's rate once throttling showed it (batch items count). */
   readonly pacer: RatePacer;
-  /** Counters for reports and tests. */
-  readonly counters = { decreases: 0, gateWaits: 0, lowest: 0 };
+  /** Counters for reports and tests (`lowest`: the lowest limit on all requests). */
+  readonly counters = { decreases: 0, gateWaits: 0, lowest: 0, lowestWrites: 0, backToGate: 0 };
 
   constructor(private readonly options: AdaptiveLimiterOptions) {
     if (!Number.isInteger(options.max) || options.max < 1) throw new RangeError(`AdaptiveLimiter: max must be a positive integer, got ${options.max}`);
-    this.max = options.max;
-    this.min = Math.min(this.max, Math.max(1, options.min ?? 1));
-    this.current = Math.min(this.max, Math.max(this.min, options.initial ?? this.max));
-    this.factor = options.decrease ?? 0.5;
-    this.counters.lowest = this.current;
+    const max = options.max;
+    const min = Math.min(max, Math.max(1, options.min ?? 1));
+    const initial = options.initial ?? max;
+    const factor = options.decrease ?? 0.5;
+    this.all = new AimdLimit(min, max, initial, factor);
+    this.writes = new AimdLimit(min, max, initial, factor);
+    this.counters.lowest = this.all.value;
+    this.counters.lowestWrites = this.writes.value;
     this.pacer = new RatePacer(options.clock);
   }
 
-  /** The current limit (whole requests). */
+  /** The current limit on requests in flight (whole requests). */
   get limit(): number {
-    return Math.floor(this.current);
+    return this.all.value;
+  }
+
+  /** The current limit on writes in flight. */
+  get writeLimit(): number {
+    return this.writes.value;
   }
 
   get active(): number {
@@ -159,80 +236,108 @@ export class AdaptiveLimiter {
     return isWrite ? Math.max(this.blockedUntil.all, this.blockedUntil.writes) : this.blockedUntil.all;
   }
 
-  /** Waits while the gate is closed for this kind of request, then for its slot at the learned rate. */
-  async passGate(isWrite: boolean, signal?: AbortSignal, weight = 1): Promise<void> {
+  /** Waits while the gate is closed for this kind of request. */
+  async waitAtGate(isWrite: boolean, signal?: AbortSignal): Promise<void> {
     for (;;) {
       const wait = this.heldUntil(isWrite) - this.options.clock.now();
-      if (wait <= 0) break;
+      if (wait <= 0) return;
       this.counters.gateWaits++;
       await this.options.delay(wait, signal);
     }
+  }
+
+  /** Waits for the request's slot at the learned rate (none before reads were throttled). */
+  async pace(weight = 1, signal?: AbortSignal): Promise<void> {
     const paced = this.pacer.reserve(weight);
     if (paced > 0) await this.options.delay(paced, signal);
   }
 
-  /** Resolves once a permit is free (FIFO). */
-  acquire(signal?: AbortSignal): Promise<void> {
+  /** Waits while the gate is closed for this kind of request, then for its slot at the learned rate. */
+  async passGate(isWrite: boolean, signal?: AbortSignal, weight = 1): Promise<void> {
+    await this.waitAtGate(isWrite, signal);
+    await this.pace(weight, signal);
+  }
+
+  /** Resolves once a permit is free for this kind of request (first come, first served within the limits). */
+  acquire(isWrite = false, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.inFlight < this.limit && this.queue.length === 0) {
-      this.inFlight++;
+    const line = isWrite ? this.writeLine : this.readLine;
+    if (line.first === undefined && this.fits(isWrite)) {
+      this.take(isWrite);
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
-        const i = this.queue.indexOf(waiter);
-        if (i >= 0) this.queue.splice(i, 1);
+        line.remove(waiter);
         reject(signal?.reason);
       };
       const waiter: Waiter = {
+        seq: this.seq++,
         grant: () => {
           signal?.removeEventListener("abort", onAbort);
           resolve();
         },
       };
-      this.queue.push(waiter);
+      line.push(waiter);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
-  /** Gives a permit back and wakes as many waiters as the limit now allows. */
-  release(): void {
+  /** Gives a permit back and wakes as many waiters as the limits now allow. */
+  release(isWrite = false): void {
     this.inFlight--;
+    if (isWrite) this.writesInFlight--;
     this.pump();
   }
 
   /** A successful (not throttled) answer: additive increase. */
-  succeeded(weight = 1): void {
+  succeeded(weight = 1, isWrite = false): void {
     this.pacer.increase(weight);
-    if (this.current < this.max) {
-      this.current = Math.min(this.max, this.current + 1 / this.current);
-      this.pump();
-    }
+    const grew = this.all.increase();
+    const writesGrew = isWrite && this.writes.increase();
+    if (grew || writesGrew) this.pump();
   }
 
   /**
-   * A throttling answer to a request handed down at `sentAtMs`: multiplicative decrease (once
-   * per round) and the gate closed for `retryAfterMs`.
+   * A throttling answer to a request handed down at `sentAtMs`: multiplicative decrease of the
+   * limit of its kind (once per round) and the gate closed for `retryAfterMs`.
    */
   throttled(scope: ThrottleScope, retryAfterMs: number | undefined, sentAtMs: number): void {
     const now = this.options.clock.now();
-    if (sentAtMs >= this.lastDecreaseAt) {
-      // Reads and writes share the request budget: any throttling round lowers the pace.
-      if (scope === "all") this.pacer.decrease();
-      this.current = Math.max(this.min, this.current * this.factor);
-      this.lastDecreaseAt = now;
+    if (scope === "all") {
+      if (this.all.decrease(sentAtMs, now)) {
+        // Reads and writes share the request budget: any throttling round lowers the pace.
+        this.pacer.decrease();
+        this.counters.decreases++;
+        this.counters.lowest = Math.min(this.counters.lowest, this.all.value);
+      }
+    } else if (this.writes.decrease(sentAtMs, now)) {
       this.counters.decreases++;
-      this.counters.lowest = Math.min(this.counters.lowest, this.limit);
+      this.counters.lowestWrites = Math.min(this.counters.lowestWrites, this.writes.value);
     }
     if (retryAfterMs !== undefined && retryAfterMs > 0) {
       this.blockedUntil[scope] = Math.max(this.blockedUntil[scope], now + retryAfterMs);
     }
   }
 
+  private fits(isWrite: boolean): boolean {
+    return this.inFlight < this.all.value && (!isWrite || this.writesInFlight < this.writes.value);
+  }
+
+  private take(isWrite: boolean): void {
+    this.inFlight++;
+    if (isWrite) this.writesInFlight++;
+  }
+
   private pump(): void {
-    while (this.queue.length > 0 && this.inFlight < this.limit) {
-      this.inFlight++;
-      this.queue.shift()!.grant();
+    while (this.inFlight < this.all.value) {
+      const read = this.readLine.first;
+      const write = this.writesInFlight < this.writes.value ? this.writeLine.first : undefined;
+      if (!read && !write) return;
+      const isWrite = write !== undefined && (read === undefined || write.seq < read.seq);
+      const waiter = isWrite ? this.writeLine.shift() : this.readLine.shift();
+      this.take(isWrite);
+      waiter.grant();
     }
   }
 }
@@ -254,7 +359,16 @@ export function adaptiveConcurrencyPolicy(limiter: AdaptiveLimiter, clock: Clock
       const weight = requestWeights.get(request) ?? 1;
       try {
         await limiter.passGate(write, request.signal, weight);
-        await limiter.acquire(request.signal);
+        await limiter.acquire(write, request.signal);
+        // The gate may have closed again while this waited in line (a queued write behind
+        // one that was just refused): waiting there costs nothing, going now costs a round
+        // trip and a certain 429.
+        while (limiter.heldUntil(write) > clock.now()) {
+          limiter.release(write);
+          limiter.counters.backToGate++;
+          await limiter.waitAtGate(write, request.signal);
+          await limiter.acquire(write, request.signal);
+        }
       } catch (err) {
         throw abortedError(request, err);
       }
@@ -267,11 +381,11 @@ export function adaptiveConcurrencyPolicy(limiter: AdaptiveLimiter, clock: Clock
         if (response.status === 429 || (response.status === 503 && retryAfterMs !== undefined)) {
           limiter.throttled(write ? "writes" : "all", retryAfterMs, sentAt);
         } else if (response.status < 500) {
-          limiter.succeeded(weight);
+          limiter.succeeded(weight, write);
         }
         return response;
       } finally {
-        limiter.release();
+        limiter.release(write);
       }
     },
   };

@@ -196,7 +196,7 @@ export class GraphClient {
       throttled: this.counters.throttled,
       batches: this.counters.batches,
       batchedRequests: this.counters.batchedRequests,
-      ...(this.limiter ? { concurrency: { limit: this.limiter.limit, ...this.limiter.counters } } : {}),
+      ...(this.limiter ? { concurrency: { limit: this.limiter.limit, writeLimit: this.limiter.writeLimit, ...this.limiter.counters } } : {}),
     };
   }
 

@@ -140,6 +140,10 @@ export interface GraphClientStats {
   /** `$batch` requests sent and the GETs they carried (when batching is on). */
   batches?: number;
   batchedRequests?: number;
-  /** Adaptive concurrency (when on): the limit now, the lowest it reached, how often it was lowered. */
-  concurrency?: { limit: number; lowest: number; decreases: number; gateWaits: number };
+  /**
+   * Adaptive concurrency (when on): the limits now (all requests, writes), the lowest each
+   * reached, how often one was lowered, how often a request waited at the throttle gate, and how
+   * often one went back to it because the gate closed while it waited for a permit.
+   */
+  concurrency?: { limit: number; writeLimit: number; lowest: number; lowestWrites: number; decreases: number; gateWaits: number; backToGate: number };
 }

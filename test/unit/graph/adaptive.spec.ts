@@ -24,13 +24,13 @@ describe("adaptive concurrency (AIMD) and the throttle gate", () => {
       assert.equal(limiter.limit, 8);
       const sentAt = clock.now();
       clock.advance(10);
-      limiter.throttled("writes", undefined, sentAt);
+      limiter.throttled("all", undefined, sentAt);
       assert.equal(limiter.limit, 4);
       // Another answer to a request sent before that decrease is the same round: no second halving.
-      limiter.throttled("writes", undefined, sentAt);
+      limiter.throttled("all", undefined, sentAt);
       assert.equal(limiter.limit, 4);
       // One sent after it lowers the limit again.
-      limiter.throttled("writes", undefined, clock.now());
+      limiter.throttled("all", undefined, clock.now());
       assert.equal(limiter.limit, 2);
       for (let i = 0; i < 3; i++) limiter.throttled("all", undefined, clock.now() + 1 + i);
       assert.equal(limiter.limit, 1, "never below 1");
@@ -44,6 +44,41 @@ describe("adaptive concurrency (AIMD) and the throttle gate", () => {
       for (let i = 0; i < 100; i++) limiter.succeeded();
       assert.equal(limiter.limit, 8, "never above max");
       assert.equal(limiter.counters.lowest, 1);
+    });
+
+    it("a throttled write lowers the limit on writes only; reads keep theirs", () => {
+      const { clock, limiter } = make(8);
+      limiter.throttled("writes", undefined, clock.now());
+      clock.advance(1);
+      limiter.throttled("writes", undefined, clock.now());
+      assert.deepEqual([limiter.limit, limiter.writeLimit], [8, 2]);
+      // Successful reads do not raise the write limit; successful writes do.
+      for (let i = 0; i < 50; i++) limiter.succeeded(1, false);
+      assert.equal(limiter.writeLimit, 2);
+      for (let i = 0; i < 50; i++) limiter.succeeded(1, true);
+      assert.equal(limiter.writeLimit, 8);
+      assert.deepEqual([limiter.counters.lowest, limiter.counters.lowestWrites], [8, 2]);
+    });
+
+    it("a read does not wait in line behind writes that the write limit holds", async () => {
+      const { clock, limiter } = make(4);
+      limiter.throttled("writes", undefined, clock.now());
+      clock.advance(1);
+      limiter.throttled("writes", undefined, clock.now());
+      assert.equal(limiter.writeLimit, 1);
+      const order: string[] = [];
+      await limiter.acquire(true);
+      const writes = [1, 2].map((i) => limiter.acquire(true).then(() => order.push(`write ${i}`)));
+      const read = limiter.acquire(false).then(() => order.push("read"));
+      await read;
+      assert.deepEqual(order, ["read"]);
+      assert.equal(limiter.active, 2);
+      limiter.release(true);
+      await writes[0];
+      assert.deepEqual(order, ["read", "write 1"], "writes keep their order");
+      limiter.release(true);
+      await writes[1];
+      assert.deepEqual(order, ["read", "write 1", "write 2"]);
     });
 
     it("holds only the permits the limit allows, waking waiters in order as it grows", async () => {
@@ -160,6 +195,30 @@ describe("adaptive concurrency (AIMD) and the throttle gate", () => {
       assert.ok(readAt < throttledAt + 350, `the read waited too (${readAt} ms)`);
       assert.equal(times.filter((t) => t.status === 429).length, 1, "no write was refused twice");
       assert.equal(graph.stats().concurrency?.decreases, 1);
+      await graph.close();
+    });
+
+    it("writes that queued for a permit while a 429 closed the gate wait at the gate instead of going", async () => {
+      let refusedUntil = 0;
+      const sent: Array<{ method: string; status: number }> = [];
+      server = await startServer((req) => {
+        if (req.method === "POST" && (refusedUntil === 0 || Date.now() < refusedUntil)) {
+          refusedUntil = refusedUntil || Date.now() + 400;
+          sent.push({ method: req.method, status: 429 });
+          return (_r, res) => setTimeout(() => res.writeHead(429, { "content-type": "application/json", "Retry-After": "0.4" }).end('{"error":{"code":"TooManyRequests","message":"x"}}'), 30);
+        }
+        sent.push({ method: req.method, status: 200 });
+        return { status: 200, body: {} };
+      });
+      const graph = new GraphClient({ baseUrl: server.origin, tokenSource: countingTokenSource(), adaptive: true, maxConcurrency: 1 });
+      // All five pass the open gate at once and line up for the one permit.
+      await Promise.all([1, 2, 3, 4, 5].map((i) => graph.send({ method: "POST", apiVersion: "beta", path: `/deviceManagement/d/${i}/act`, body: {}, idempotent: true })));
+      assert.deepEqual(
+        sent.map((s) => s.status),
+        [429, 200, 200, 200, 200, 200],
+        "the four queued writes waited out the Retry-After instead of drawing 429s",
+      );
+      assert.ok(graph.stats().concurrency!.backToGate >= 4, JSON.stringify(graph.stats().concurrency));
       await graph.close();
     });
 
