@@ -184,8 +184,10 @@ class Line {
  * - A throttling answer's Retry-After closes a gate for the requests it concerns (a throttled
  *   read: every request, since reads and writes share the request budget; a throttled write: the
  *   writes), so requests that were not throttled yet do not spend the budget on answers that can
- *   only be 429 too. The throttled request itself waits in the retry policy, as before. A request
- *   whose gate closed again while it waited for its permit goes back to the gate.
+ *   only be 429 too. The throttled request itself waits in the retry policy, as before. Requests
+ *   wait for the gate in their line: no permit goes to a request whose gate is closed (a write
+ *   queued behind one that was just refused would only draw a certain 429), and one timer wakes
+ *   the lines when it opens.
  * - Once reads were throttled, every request is paced to a learned rate ({@link RatePacer}),
  *   counting each `$batch` item: concurrency alone cannot keep batches of 20 under a request
  *   budget, and a gate that opens for everyone at once only moves the burst.
@@ -199,10 +201,12 @@ export class AdaptiveLimiter {
   private readonly readLine = new Line();
   private readonly writeLine = new Line();
   private readonly blockedUntil: Record<ThrottleScope, number> = { all: 0, writes: 0 };
+  /** When the timer that wakes the lines at the gate's opening fires (0: none set). */
+  private wakeAt = 0;
   /** Paces every request to the request budget's rate once throttling showed it (batch items count). */
   readonly pacer: RatePacer;
   /** Counters for reports and tests (`lowest`: the lowest limit on all requests). */
-  readonly counters = { decreases: 0, gateWaits: 0, lowest: 0, lowestWrites: 0, backToGate: 0 };
+  readonly counters = { decreases: 0, gateWaits: 0, lowest: 0, lowestWrites: 0 };
 
   constructor(private readonly options: AdaptiveLimiterOptions) {
     if (!Number.isInteger(options.max) || options.max < 1) throw new RangeError(`AdaptiveLimiter: max must be a positive integer, got ${options.max}`);
@@ -258,11 +262,14 @@ export class AdaptiveLimiter {
     await this.pace(weight, signal);
   }
 
-  /** Resolves once a permit is free for this kind of request (first come, first served within the limits). */
+  /**
+   * Resolves once a permit is free for this kind of request and its gate is open (first come,
+   * first served within the limits).
+   */
   acquire(isWrite = false, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const line = isWrite ? this.writeLine : this.readLine;
-    if (line.first === undefined && this.fits(isWrite)) {
+    if (line.first === undefined && this.fits(isWrite) && this.heldUntil(isWrite) <= this.options.clock.now()) {
       this.take(isWrite);
       return Promise.resolve();
     }
@@ -280,6 +287,7 @@ export class AdaptiveLimiter {
       };
       line.push(waiter);
       signal?.addEventListener("abort", onAbort, { once: true });
+      this.pump();
     });
   }
 
@@ -330,15 +338,30 @@ export class AdaptiveLimiter {
   }
 
   private pump(): void {
+    const now = this.options.clock.now();
+    const readsOpen = this.heldUntil(false) <= now;
+    const writesOpen = this.heldUntil(true) <= now;
     while (this.inFlight < this.all.value) {
-      const read = this.readLine.first;
-      const write = this.writesInFlight < this.writes.value ? this.writeLine.first : undefined;
-      if (!read && !write) return;
+      const read = readsOpen ? this.readLine.first : undefined;
+      const write = writesOpen && this.writesInFlight < this.writes.value ? this.writeLine.first : undefined;
+      if (!read && !write) break;
       const isWrite = write !== undefined && (read === undefined || write.seq < read.seq);
       const waiter = isWrite ? this.writeLine.shift() : this.readLine.shift();
       this.take(isWrite);
       waiter.grant();
     }
+    // Waiters that only a closed gate holds: one timer wakes the lines when it opens.
+    const heldReads = !readsOpen && this.readLine.first !== undefined;
+    const heldWrites = !writesOpen && this.writeLine.first !== undefined;
+    if (!heldReads && !heldWrites) return;
+    const opensAt = heldReads ? this.heldUntil(false) : this.heldUntil(true);
+    if (this.wakeAt > now && this.wakeAt <= opensAt) return;
+    this.wakeAt = opensAt;
+    this.counters.gateWaits++;
+    void this.options.delay(opensAt - now).then(() => {
+      if (this.wakeAt === opensAt) this.wakeAt = 0;
+      this.pump();
+    });
   }
 }
 
@@ -358,17 +381,9 @@ export function adaptiveConcurrencyPolicy(limiter: AdaptiveLimiter, clock: Clock
       const write = isWriteRequest(request);
       const weight = requestWeights.get(request) ?? 1;
       try {
-        await limiter.passGate(write, request.signal, weight);
+        await limiter.pace(weight, request.signal);
+        // The line holds the request while its gate is closed (see AdaptiveLimiter).
         await limiter.acquire(write, request.signal);
-        // The gate may have closed again while this waited in line (a queued write behind
-        // one that was just refused): waiting there costs nothing, going now costs a round
-        // trip and a certain 429.
-        while (limiter.heldUntil(write) > clock.now()) {
-          limiter.release(write);
-          limiter.counters.backToGate++;
-          await limiter.waitAtGate(write, request.signal);
-          await limiter.acquire(write, request.signal);
-        }
       } catch (err) {
         throw abortedError(request, err);
       }

@@ -142,8 +142,7 @@ export interface GraphClientStats {
   batchedRequests?: number;
   /**
    * Adaptive concurrency (when on): the limits now (all requests, writes), the lowest each
-   * reached, how often one was lowered, how often a request waited at the throttle gate, and how
-   * often one went back to it because the gate closed while it waited for a permit.
+   * reached, how often one was lowered, and how often requests waited for the throttle gate.
    */
-  concurrency?: { limit: number; writeLimit: number; lowest: number; lowestWrites: number; decreases: number; gateWaits: number; backToGate: number };
+  concurrency?: { limit: number; writeLimit: number; lowest: number; lowestWrites: number; decreases: number; gateWaits: number };
 }
