@@ -1,4 +1,4 @@
-import { FieldSpec, routeOf, sameValue, WriteRoute } from "./fields";
+import { FieldSpec, routeOf, sameAsStored, WriteRoute } from "./fields";
 import type { ResourceSpec } from "./spec";
 import { isUnknown, Props } from "./values";
 
@@ -26,7 +26,7 @@ export function fieldChanges(spec: ResourceSpec, olds: Props, news: Props): Fiel
             continue;
         }
         const route = routeOf(field, news);
-        const differs = isUnknown(desired) || !sameValue(field.kind, desired, olds[name]);
+        const differs = isUnknown(desired) || !sameAsStored(field, desired, olds[name]);
         if (!differs) {
             continue;
         }
@@ -46,7 +46,7 @@ export function fieldsDifferingFromGraph(spec: ResourceSpec, inputs: Props, grap
             if (desired === undefined) return false;
             if (!only(field, routeOf(field, inputs))) return false;
             const actual = graphValue(name, field, graph);
-            return !sameValue(field.kind, desired, actual);
+            return !sameAsStored(field, desired, actual);
         })
         .map(([name]) => name);
 }

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { ApiVersion, enumValues } from "../schema/graphSchema";
 import { isEmpty, Props } from "./values";
 
@@ -38,6 +39,13 @@ export interface FieldSpec {
     graphName?: string;
     /** Secret: wrapped with pulumi.secret and listed in additionalSecretOutputs. */
     secret?: boolean;
+    /**
+     * The outputs (and so the state) keep a digest of the value, `sha256:<base64>`, not the value:
+     * for a large secret the program holds anyway (the hardware hash, about 4 KB), whose copy in
+     * the outputs only made the state and every message between engine, host and program bigger.
+     * Diff compares digests; an output that still holds the value compares as before.
+     */
+    stateDigest?: boolean;
     /** Value a `setting` takes when the program does not give one. */
     default?: unknown;
     /** Converts the program's value to Graph's shape (e.g. an assignment target's `@odata.type`). */
@@ -201,4 +209,26 @@ export function sameValue(kind: FieldKind, desired: unknown, actual: unknown): b
         default:
             return desired === actual;
     }
+}
+
+const DIGEST_PREFIX = "sha256:";
+
+/** True for a value {@link storedValue} made from a `stateDigest` field. */
+export function isStateDigest(value: unknown): value is string {
+    return typeof value === "string" && value.startsWith(DIGEST_PREFIX);
+}
+
+/**
+ * What the outputs keep of a field's value: the value, or for a `stateDigest` field the SHA-256
+ * of its text without whitespace (`sha256:<base64>`). A digest stays as it is; so do null and "".
+ */
+export function storedValue(field: FieldSpec, value: unknown): unknown {
+    if (!field.stateDigest || value === null || value === undefined || value === "" || isStateDigest(value)) return value;
+    return DIGEST_PREFIX + createHash("sha256").update(String(value).replace(/\s+/g, "")).digest("base64");
+}
+
+/** Whether a desired value equals what the outputs keep (a digest for a `stateDigest` field). */
+export function sameAsStored(field: FieldSpec, desired: unknown, stored: unknown): boolean {
+    if (field.stateDigest && isStateDigest(stored)) return storedValue(field, desired) === stored;
+    return sameValue(field.kind, desired, stored);
 }

@@ -1,11 +1,12 @@
 import { graphValue } from "./diff";
-import { routeOf } from "./fields";
+import { routeOf, storedValue } from "./fields";
 import type { ResourceSpec } from "./spec";
 import { Props, withoutUndefined } from "./values";
 
 /**
- * The resource's outputs: every field as Graph holds it (settings as the program gave them),
- * the Graph id, and the spec's computed extras. Never an undefined value.
+ * The resource's outputs: every field as Graph holds it (settings as the program gave them; a
+ * `stateDigest` field as its digest), the Graph id, and the spec's computed extras. Never an
+ * undefined value.
  */
 export function toOutputs(spec: ResourceSpec, id: string, graph: Props, inputs: Props): Props {
     const out: Props = {};
@@ -15,10 +16,10 @@ export function toOutputs(spec: ResourceSpec, id: string, graph: Props, inputs: 
         }
         if (field.write === "setting" || !((field.graphName ?? name) in graph)) {
             // Not a Graph property (or Graph left it out): the output is what the program said.
-            out[name] = inputs[name] ?? field.default ?? null;
+            out[name] = storedValue(field, inputs[name] ?? field.default ?? null);
             continue;
         }
-        out[name] = graphValue(name, field, graph) ?? null;
+        out[name] = storedValue(field, graphValue(name, field, graph) ?? null);
     }
     Object.assign(out, spec.extraOutputs ? spec.extraOutputs(graph) : {});
     out[spec.idOutput] = id;

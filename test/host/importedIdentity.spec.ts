@@ -50,6 +50,11 @@ for (const profile of ["documented", "live"] as const) {
             const device = h.emu.tenant.devices.get(String(outs.autopilotDeviceId))!;
             assert.strictEqual(device.serialNumber, "8CG0000AA1");
             assert.strictEqual(device.groupTag, "Sales");
+            // The outputs keep the hash's digest; the hash itself is in the (secret) inputs only.
+            assert.strictEqual(outs.hardwareIdentifier, `sha256:${crypto.createHash("sha256").update(hardwareIdentifier).digest("base64")}`);
+            h.emu.clearRequests();
+            assert.strictEqual(stepOf(await engine.up(true), "imp").op, "same");
+            assert.deepStrictEqual(h.emu.requests, [], "a no-change plan against the digest sends nothing");
         });
 
         it("N imports in one program: shared listings say they have no record and then confirm them, no GET per serial or record", async () => {

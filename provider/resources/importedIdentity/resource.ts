@@ -48,6 +48,10 @@ export class ImportedWindowsAutopilotDeviceIdentity extends AutopilotResource {
     declare readonly importedDeviceId: pulumi.Output<string>;
     declare readonly uploadId: pulumi.Output<string | null>;
     declare readonly serialNumber: pulumi.Output<string>;
+    /**
+     * The SHA-256 digest of the hardware hash (`sha256:<base64>`, secret), not the hash: the state
+     * keeps the hash once, in the inputs (encrypted), and not again in every output.
+     */
     declare readonly hardwareIdentifier: pulumi.Output<string | null>;
     declare readonly productKey: pulumi.Output<string | null>;
     declare readonly orderIdentifier: pulumi.Output<string | null>;

@@ -34,7 +34,7 @@ export const importedIdentityFields: Record<string, FieldSpec> = {
     importedDeviceId: { kind: { type: "guid" }, write: "key", doc: "Graph id of an existing import record to adopt instead of creating one" },
     uploadId: { kind: { type: "guid" }, write: "key", doc: "the upload (importedWindowsAutopilotDeviceIdentityUpload) the identity belongs to" },
     serialNumber: field("serialNumber", { type: "serial" }, "serial number of the device"),
-    hardwareIdentifier: field("hardwareIdentifier", { type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max }, "hardware hash, base64 (secret)", { secret: true }),
+    hardwareIdentifier: field("hardwareIdentifier", { type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max }, "hardware hash, base64 (secret; the outputs keep its SHA-256 digest)", { secret: true, stateDigest: true }),
     productKey: field("productKey", { type: "string", maxLength: 64 }, "Windows product key (secret)", { secret: true }),
     orderIdentifier: field("orderIdentifier", { type: "string" }, "order identifier (documented PATCH page)"),
     groupTag: field("groupTag", { type: "string" }, "group tag the device gets when the import completes"),

@@ -2,7 +2,10 @@
 // the answers the regex, whitespace strip and decode gave, and only be faster.
 import * as assert from "assert";
 import * as crypto from "crypto";
-import { canonicalBase64Bytes, FieldKind, sameValue, validateValue } from "../../../provider/lifecycle/fields";
+import { fieldChanges } from "../../../provider/lifecycle/diff";
+import { canonicalBase64Bytes, FieldKind, sameAsStored, sameValue, storedValue, validateValue } from "../../../provider/lifecycle/fields";
+import { toOutputs } from "../../../provider/lifecycle/outputs";
+import { importedIdentitySpec } from "../../../provider/resources/importedIdentity/spec";
 
 const HASH: FieldKind = { type: "base64", minBytes: 256, maxBytes: 32768 };
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -51,5 +54,36 @@ describe("fields: base64 (hardware hashes)", () => {
         assert.ok(sameValue({ type: "guid" }, "A1B2C3D4-0000-0000-0000-000000000000", "a1b2c3d4-0000-0000-0000-000000000000"));
         assert.ok(sameValue({ type: "upn" }, "Ann@Contoso.com", "ann@contoso.com"));
         assert.ok(!sameValue({ type: "serial" }, "BN0001", "BN0002"));
+    });
+});
+
+describe("fields: stateDigest (the outputs keep a digest of the hardware hash, not the hash)", () => {
+    const spec = importedIdentitySpec;
+    const hash = crypto.randomBytes(3000).toString("base64");
+    const digest = `sha256:${crypto.createHash("sha256").update(hash).digest("base64")}`;
+
+    it("outputs hold sha256:<base64> of the hash, whether it came from Graph or from the inputs; a digest stays as it is", () => {
+        const fromGraph = toOutputs(spec, "id-1", { id: "id-1", serialNumber: "S1", hardwareIdentifier: hash, state: { deviceImportStatus: "pending" } }, { serialNumber: "S1", hardwareIdentifier: hash });
+        assert.strictEqual(fromGraph.hardwareIdentifier, digest);
+        const fromInputs = toOutputs(spec, "id-1", { id: "id-1", state: { deviceImportStatus: "pending" } }, { serialNumber: "S1", hardwareIdentifier: hash });
+        assert.strictEqual(fromInputs.hardwareIdentifier, digest);
+        // A refresh whose read has no hash keeps what the state held.
+        const refreshed = toOutputs(spec, "id-1", { id: "id-1", state: { deviceImportStatus: "complete" } }, fromInputs);
+        assert.strictEqual(refreshed.hardwareIdentifier, digest);
+        assert.ok(!JSON.stringify([fromGraph, fromInputs, refreshed]).includes(hash.slice(0, 64)));
+        // Whitespace in the hash is not part of it.
+        assert.strictEqual(storedValue(spec.fields.hardwareIdentifier, `${hash.slice(0, 100)}\n${hash.slice(100)}`), digest);
+    });
+
+    it("diff: the same hash against its digest is no change, another hash replaces; a state that holds the hash still compares", () => {
+        const olds = { serialNumber: "S1", hardwareIdentifier: digest };
+        assert.deepStrictEqual(fieldChanges(spec, olds, { serialNumber: "S1", hardwareIdentifier: hash }), { changed: [], replaces: [] });
+        const other = crypto.randomBytes(3000).toString("base64");
+        assert.deepStrictEqual(fieldChanges(spec, olds, { serialNumber: "S1", hardwareIdentifier: other }).changed, ["hardwareIdentifier"]);
+        const legacy = { serialNumber: "S1", hardwareIdentifier: hash };
+        assert.deepStrictEqual(fieldChanges(spec, legacy, { serialNumber: "S1", hardwareIdentifier: hash }), { changed: [], replaces: [] });
+        assert.deepStrictEqual(fieldChanges(spec, legacy, { serialNumber: "S1", hardwareIdentifier: other }).changed, ["hardwareIdentifier"]);
+        assert.ok(sameAsStored(spec.fields.hardwareIdentifier, hash, digest));
+        assert.ok(!sameAsStored(spec.fields.serialNumber, "sha256:x", "sha256:y"), "only stateDigest fields compare digests");
     });
 });
