@@ -8,13 +8,15 @@
  *
  * Only `read` (refresh, import) asks here; the read-backs after writes always GET the item.
  * Writes are seen through the process client's `onWrite` from the first read on (from any
- * module). A listing holds whole objects until read (an import record carries its hardware hash,
- * KBs): each answer lets its object go, and an idle listing is dropped after `idleMs`.
+ * module). A listing holds the objects until read, each as the outputs will keep it (an import
+ * record's hardware hash, KBs, as its digest: see {@link keptForState}): each answer lets its
+ * object go, and an idle listing is dropped after `idleMs`.
  * `AUTOPILOT_LIST_READS=0` switches it off (read per call, see {@link listReadsEnabled}).
  */
 import { GraphClient, GraphError, untilAborted } from "../graph";
 import type { ApiVersion, GraphRequest } from "../graph";
 import { processClientOf } from "./bounds";
+import { storedValue } from "./fields";
 import type { LifecycleContext, ResourceSpec } from "./spec";
 import type { Props } from "./values";
 
@@ -257,7 +259,7 @@ export class CollectionReads {
             this.stats.pages++;
             if (!Array.isArray(res.body?.value)) throw new Error(`${route} answered without a 'value' array`);
             for (const item of res.body.value) {
-                if (item && typeof item.id === "string") byId.set(item.id, item);
+                if (item && typeof item.id === "string") byId.set(item.id, keptForState(spec, item));
             }
             next = res.body["@odata.nextLink"];
         } while (next);
@@ -307,6 +309,25 @@ export class CollectionReads {
         };
         check();
     }
+}
+
+/**
+ * A listed object as the resource's outputs will keep it: each `stateDigest` field's Graph
+ * property as its digest (the same object when there is none). A listing of 10,000 import records
+ * otherwise held 10,000 hardware hashes (about 53 MB of text) until its reads were answered.
+ */
+export function keptForState(spec: ResourceSpec, item: Props): Props {
+    let kept = item;
+    for (const [name, field] of Object.entries(spec.fields)) {
+        // A field Graph shows in another shape is converted first, in toOutputs: leave it.
+        if (!field.stateDigest || field.fromGraph) continue;
+        const key = field.graphName ?? name;
+        const value = item[key];
+        if (typeof value !== "string" || value === "") continue;
+        if (kept === item) kept = { ...item };
+        kept[key] = storedValue(field, value);
+    }
+    return kept;
 }
 
 /** Adds the decoded path segments of a write (the ids it touched among them). */

@@ -5,6 +5,7 @@ import { Emulator, startEmulator } from "../../emulator";
 import { GraphClient, type GraphRequest } from "../../../provider/graph";
 import { beginStep, DEFAULT_LIMITS } from "../../../provider/lifecycle/bounds";
 import { CollectionReads, listReadsEnabled } from "../../../provider/lifecycle/collectionReads";
+import { storedValue } from "../../../provider/lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../../provider/lifecycle/spec";
 import type { Props } from "../../../provider/lifecycle/values";
 import { deviceIdentitySpec } from "../../../provider/resources/deviceIdentity/spec";
@@ -73,7 +74,7 @@ describe("read coalescer (collectionReads.ts)", function () {
         assert.strictEqual(reads.stats.answered, 250 - 49);
     });
 
-    it("import records list with their hardware hash and state, as the v1.0 item GET has them", async () => {
+    it("import records list with their state, and the listing keeps each hardware hash as its digest (what the outputs keep)", async () => {
         const reads = new CollectionReads({ threshold: 10 });
         const ids = Array.from({ length: 30 }, (_, i) => {
             const id = randomUUID();
@@ -82,7 +83,9 @@ describe("read coalescer (collectionReads.ts)", function () {
         });
         const got = await burst(reads, importedIdentitySpec, ids);
         const last = got[29] as Props;
-        assert.strictEqual(last.hardwareIdentifier, HASH);
+        assert.strictEqual(last.hardwareIdentifier, storedValue(importedIdentitySpec.fields.hardwareIdentifier, HASH));
+        assert.match(String(last.hardwareIdentifier), /^sha256:/);
+        assert.strictEqual(last.serialNumber, "IMP29");
         assert.strictEqual((last.state as Props).deviceImportStatus, "complete");
         assert.strictEqual(lists(IMPORTS).length, 1);
         // An identity of an upload is read through the upload's route, never from this listing.
