@@ -240,26 +240,10 @@ export class AdaptiveLimiter {
     return isWrite ? Math.max(this.blockedUntil.all, this.blockedUntil.writes) : this.blockedUntil.all;
   }
 
-  /** Waits while the gate is closed for this kind of request. */
-  async waitAtGate(isWrite: boolean, signal?: AbortSignal): Promise<void> {
-    for (;;) {
-      const wait = this.heldUntil(isWrite) - this.options.clock.now();
-      if (wait <= 0) return;
-      this.counters.gateWaits++;
-      await this.options.delay(wait, signal);
-    }
-  }
-
   /** Waits for the request's slot at the learned rate (none before reads were throttled). */
   async pace(weight = 1, signal?: AbortSignal): Promise<void> {
     const paced = this.pacer.reserve(weight);
     if (paced > 0) await this.options.delay(paced, signal);
-  }
-
-  /** Waits while the gate is closed for this kind of request, then for its slot at the learned rate. */
-  async passGate(isWrite: boolean, signal?: AbortSignal, weight = 1): Promise<void> {
-    await this.waitAtGate(isWrite, signal);
-    await this.pace(weight, signal);
   }
 
   /**

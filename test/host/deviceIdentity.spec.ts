@@ -226,6 +226,38 @@ describe("WindowsAutopilotDeviceIdentity through the real host (documented profi
         assert.strictEqual(engine.outputsOf("autopilot:WindowsAutopilotDeviceIdentity", "dev")!.productKey, productKey);
         assert.ok(!h.host.stderr.join("").includes(productKey));
     });
+
+    it("a state written with the earlier closure-serialized __provider still checks, diffs, reads, updates and deletes; the new text diffs as no change", async () => {
+        // A copy of a seeded device: this test deregisters it, and the other tests keep theirs.
+        const spare = { ...h.emu.tenant.devices.get(FINANCE_1.id)!, id: "9e3d1c7a-5b2f-4e8d-a6c4-1f0b2d3e4c5a", serialNumber: "SPARE0002" };
+        h.emu.tenant.devices.set(spare.id, spare);
+        const engine = h.engine(device({ deviceId: spare.id, groupTag: "Finance", deleteBehavior: "deregister" }));
+        await engine.up(false);
+        const entry = engine.entries()[0];
+        const current = String(entry.inputs.__provider);
+        assert.ok(current.length < 160 && current.includes('.provider("WindowsAutopilotDeviceIdentity")'), current);
+        const legacy = closureSerializedProvider("WindowsAutopilotDeviceIdentity");
+        await h.host.configure({ "autopilot:graphEndpoint": h.emu.url, "autopilot:accessToken": TOKEN });
+        const olds = { ...engine.box.open(entry.outputs), __provider: legacy };
+        const inputs = { deviceId: spare.id, groupTag: "Finance", deleteBehavior: "deregister" };
+        h.emu.clearRequests();
+
+        const checked = await h.host.check(entry.urn, { ...inputs, __provider: legacy }, { ...inputs, __provider: current });
+        assert.deepStrictEqual(checked.failures, []);
+        const upgraded = await h.host.diff(entry.id, entry.urn, olds, { ...inputs, __provider: current });
+        assert.deepStrictEqual([upgraded.changes, upgraded.replaces], ["none", []]);
+        const unchanged = await h.host.diff(entry.id, entry.urn, olds, { ...inputs, __provider: legacy });
+        assert.deepStrictEqual([unchanged.changes, unchanged.replaces], ["none", []]);
+        assert.deepStrictEqual(h.emu.requests, [], "diff and check are local with either text");
+
+        const read = await h.host.read(entry.id, entry.urn, olds);
+        assert.strictEqual(read.properties.groupTag, "Finance");
+        const updated = await h.host.update(entry.id, entry.urn, olds, { ...inputs, groupTag: "Finance-2", __provider: legacy });
+        assert.strictEqual(updated.properties.groupTag, "Finance-2");
+        assert.strictEqual(h.emu.tenant.devices.get(spare.id)!.groupTag, "Finance-2");
+        await h.host.delete(entry.id, entry.urn, { ...updated.properties, __provider: legacy });
+        assert.ok(!h.emu.tenant.devices.has(spare.id), "deregistered through the earlier text");
+    });
 });
 
 describe("WindowsAutopilotDeviceIdentity through the real host (live profile)", function () {
@@ -310,40 +342,3 @@ function closureSerializedProvider(typeName: string): string {
         "function __f0() {\n  return (function() {\n    with({ provider: __provider, this: undefined, arguments: undefined }) {\n\nreturn () => provider;\n\n    }\n  }).apply(undefined, undefined).apply(this, arguments);\n}\n",
     ].join("\n");
 }
-
-describe("a state written with the earlier closure-serialized __provider, through the real host", function () {
-    let h: HostHarness;
-    before(async () => {
-        h = await startHarness({ profile: "documented" });
-    });
-    after(async () => h.close());
-
-    it("still checks, diffs, reads, updates and deletes, and the program's new text diffs as no change", async () => {
-        const engine = h.engine(device({ deviceId: FINANCE_1.id, groupTag: "Finance", deleteBehavior: "deregister" }));
-        await engine.up(false);
-        const entry = engine.entries()[0];
-        const current = String(entry.inputs.__provider);
-        assert.ok(current.length < 160 && current.includes('.provider("WindowsAutopilotDeviceIdentity")'), current);
-        const legacy = closureSerializedProvider("WindowsAutopilotDeviceIdentity");
-        await h.host.configure({ "autopilot:graphEndpoint": h.emu.url, "autopilot:accessToken": TOKEN });
-        const olds = { ...engine.box.open(entry.outputs), __provider: legacy };
-        const inputs = { deviceId: FINANCE_1.id, groupTag: "Finance", deleteBehavior: "deregister" };
-        h.emu.clearRequests();
-
-        const checked = await h.host.check(entry.urn, { ...inputs, __provider: legacy }, { ...inputs, __provider: current });
-        assert.deepStrictEqual(checked.failures, []);
-        const upgraded = await h.host.diff(entry.id, entry.urn, olds, { ...inputs, __provider: current });
-        assert.deepStrictEqual([upgraded.changes, upgraded.replaces], ["none", []]);
-        const unchanged = await h.host.diff(entry.id, entry.urn, olds, { ...inputs, __provider: legacy });
-        assert.deepStrictEqual([unchanged.changes, unchanged.replaces], ["none", []]);
-        assert.deepStrictEqual(h.emu.requests, [], "diff and check are local with either text");
-
-        const read = await h.host.read(entry.id, entry.urn, olds);
-        assert.strictEqual(read.properties.groupTag, "Finance");
-        const updated = await h.host.update(entry.id, entry.urn, olds, { ...inputs, groupTag: "Finance-2", __provider: legacy });
-        assert.strictEqual(updated.properties.groupTag, "Finance-2");
-        assert.strictEqual(h.emu.tenant.devices.get(FINANCE_1.id)!.groupTag, "Finance-2");
-        await h.host.delete(entry.id, entry.urn, { ...updated.properties, __provider: legacy });
-        assert.ok(!h.emu.tenant.devices.has(FINANCE_1.id), "deregistered through the earlier text");
-    });
-});

@@ -125,19 +125,24 @@ describe("adaptive concurrency (AIMD) and the throttle gate", () => {
 
     it("a throttled write holds back the writes until Retry-After, not the reads; a throttled read holds back all", async () => {
       const { clock, waits, limiter } = make();
+      // Through the line, as a request goes: the permit, then back.
+      const pass = async (isWrite: boolean) => {
+        await limiter.acquire(isWrite);
+        limiter.release(isWrite);
+      };
       limiter.throttled("writes", 2000, clock.now());
-      await limiter.passGate(false);
+      await pass(false);
       assert.deepEqual(waits, []);
-      await limiter.passGate(true);
+      await pass(true);
       assert.deepEqual(waits, [2000]);
       limiter.throttled("all", 500, clock.now());
-      await limiter.passGate(false);
+      await pass(false);
       assert.deepEqual(waits, [2000, 500]);
       limiter.throttled("all", 300, clock.now());
-      await limiter.passGate(true);
+      await pass(true);
       assert.deepEqual(waits, [2000, 500, 300]);
-      await limiter.passGate(true);
-      await limiter.passGate(false);
+      await pass(true);
+      await pass(false);
       assert.equal(waits.length, 3, "the gate is open again");
     });
   });
