@@ -51,6 +51,11 @@ export interface BenchOptions {
     parallel?: number;
     /** The fleet's `importRecord` (side a): keep (default) or remove once the device exists. */
     importRecord?: "keep" | "remove";
+    /**
+     * V8's old-space limit for the host, MB (`--max-old-space-size`), given as a user gives it under
+     * `pulumi up`: in the host's `NODE_OPTIONS`. 0 (default) = Node's own limit.
+     */
+    hostHeapMb?: number;
 }
 
 export interface ScenarioResult {
@@ -84,6 +89,8 @@ export interface ScenarioResult {
     stateBytes: number;
     stateBytesPerDevice: number;
     hostPeakRssMB: number;
+    /** The program's process's peak RSS, MB (0 for refresh and destroy, which run no program). */
+    programPeakRssMB: number;
     /** CPU seconds used by the host process, the program's process, the bench process (the engine), and the Graph service (emulator and front). */
     hostCpuS: number;
     programCpuS: number;
@@ -107,7 +114,7 @@ export interface SideResult {
 export interface BenchResult {
     startedAt: string;
     machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; pulumi: string; os: string };
-    options: { devices: number; latencyMs: number; budgetScale: number; limits: BudgetLimits; profile: EmulatorProfile; importChunk: number; parallel: number; importRecord: "keep" | "remove" };
+    options: { devices: number; latencyMs: number; budgetScale: number; limits: BudgetLimits; profile: EmulatorProfile; importChunk: number; parallel: number; importRecord: "keep" | "remove"; hostHeapMb: number };
     sides: SideResult[];
 }
 
@@ -221,7 +228,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const result: BenchResult = {
         startedAt: new Date().toISOString(),
         machine: machine(),
-        options: { devices: n, latencyMs, budgetScale, limits, profile, importChunk, parallel: options.parallel ?? 0, importRecord: options.importRecord ?? "keep" },
+        options: { devices: n, latencyMs, budgetScale, limits, profile, importChunk, parallel: options.parallel ?? 0, importRecord: options.importRecord ?? "keep", hostHeapMb: options.hostHeapMb ?? 0 },
         sides: [],
     };
     const devices = makeDevices(n);
@@ -232,7 +239,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     try {
         for (const side of sides) {
             log(`\n== ${side}: ${SIDES[side].label} (${n} devices) ==`);
-            result.sides.push(await runSide(side, { n, devicesFile, latencyMs, limits, profile, importChunk, log, workDir, pki, parallel: options.parallel ?? 0, importRecord: options.importRecord ?? "keep" }));
+            result.sides.push(await runSide(side, { n, devicesFile, latencyMs, limits, profile, importChunk, log, workDir, pki, parallel: result.options.parallel, importRecord: result.options.importRecord, hostHeapMb: result.options.hostHeapMb }));
         }
     } finally {
         pki.dispose();
@@ -253,6 +260,7 @@ interface SideContext {
     pki: TestPki;
     parallel: number;
     importRecord: "keep" | "remove";
+    hostHeapMb: number;
 }
 
 async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
@@ -295,7 +303,12 @@ async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
             const host = await Host.start({
                 cwd: REPO_ROOT,
                 project,
-                env: { ...def.env, NODE_EXTRA_CA_CERTS: c.pki.caFile, ...(process.env.BENCH_HOST_LOG ? { AUTOPILOT_LOG: "1" } : {}) },
+                env: {
+                    ...def.env,
+                    NODE_EXTRA_CA_CERTS: c.pki.caFile,
+                    ...(process.env.BENCH_HOST_LOG ? { AUTOPILOT_LOG: "1" } : {}),
+                    ...(c.hostHeapMb > 0 ? { NODE_OPTIONS: [process.env.NODE_OPTIONS, `--max-old-space-size=${c.hostHeapMb}`].filter(Boolean).join(" ") } : {}),
+                },
                 ...(process.env.BENCH_HOST_LOG
                     ? { onStderrLine: (line: string) => fs.appendFileSync(process.env.BENCH_HOST_LOG!, `${new Date().toISOString()} ${side}/${scenario} ${line}\n`) }
                     : {}),
@@ -375,6 +388,7 @@ async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
                 stateBytes,
                 stateBytesPerDevice: Math.round(stateBytes / c.n),
                 hostPeakRssMB: rss,
+                programPeakRssMB: summary.programPeakRssMB,
                 hostCpuS,
                 programCpuS: Math.round(summary.programCpuS * 100) / 100,
                 benchCpuS: Math.round((cpu.user + cpu.system) / 1e4) / 100,
@@ -388,7 +402,7 @@ async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
             out.scenarios[scenario] = r;
             c.log(
                 `${scenario.padEnd(8)} ${(wallMs / 1000).toFixed(1).padStart(7)} s  floor ${(floorMs / 1000).toFixed(1)} s  ok ${ok} failed ${failed}  ` +
-                    `round trips ${r.roundTrips} requests ${r.requests} 429s ${r.throttled} sockets ${r.sockets} tokens ${r.tokenRequests} rss ${rss} MB cpu host ${hostCpuS} s program ${r.programCpuS} s engine ${r.benchCpuS} s graph ${r.graphCpuS} s` +
+                    `round trips ${r.roundTrips} requests ${r.requests} 429s ${r.throttled} sockets ${r.sockets} tokens ${r.tokenRequests} rss ${rss} MB (program ${r.programPeakRssMB} MB) cpu host ${hostCpuS} s program ${r.programCpuS} s engine ${r.benchCpuS} s graph ${r.graphCpuS} s` +
                     (summary.errors.length > 0 ? `\n         first error: ${summary.errors[0]}` : ""),
             );
         }

@@ -36,6 +36,8 @@ export interface RunSummary {
     providerBytes: Record<string, number>;
     /** CPU seconds of the program's process (0 when the run had no program). */
     programCpuS: number;
+    /** Peak RSS of the program's process, MB (0 when the run had no program). */
+    programPeakRssMB: number;
 }
 
 export interface BenchEngineOptions {
@@ -77,7 +79,7 @@ async function within<T>(slots: Slots, op: () => Promise<T>): Promise<T> {
 }
 
 function emptySummary(): RunSummary {
-    return { created: 0, updated: 0, same: 0, deleted: 0, refreshed: 0, failed: 0, errors: [], providerBytes: {}, programCpuS: 0 };
+    return { created: 0, updated: 0, same: 0, deleted: 0, refreshed: 0, failed: 0, errors: [], providerBytes: {}, programCpuS: 0, programPeakRssMB: 0 };
 }
 
 function isDynamic(type: string): boolean {
@@ -227,6 +229,7 @@ export class BenchEngine {
         await Promise.all(pending);
         for (const message of report.errors) this.fail(summary, "program", new Error(message));
         summary.programCpuS = report.cpuS;
+        summary.programPeakRssMB = report.peakRssMB;
 
         // Whatever the state has that the program no longer declares is deleted.
         const gone = [...this.state.keys()].filter((k) => !seen.has(k));

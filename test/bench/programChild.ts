@@ -29,6 +29,8 @@ export interface ProgramJob {
 export interface ProgramReport {
     wallMs: number;
     cpuS: number;
+    /** The process's peak resident memory, MB (what `nodeargs` must leave it room for). */
+    peakRssMB: number;
     /** Dynamic resources registered (mocks only). */
     resources: number;
     /** The first few messages of rejections nothing awaited inside the SDK, but for failed registrations (the engine reports those). */
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
     const job = JSON.parse(process.env.BENCH_PROGRAM ?? "") as ProgramJob;
     const devices = JSON.parse(fs.readFileSync(job.devicesFile, "utf8")) as BenchDevice[];
     const program = job.kind === "autopilot" ? fleetProgram(devices, fleetCsv(devices), job.updated, job.importRecord) : baselineProgram(devices, job.updated);
-    const report: ProgramReport = { wallMs: 0, cpuS: 0, resources: 0, errors: [] };
+    const report: ProgramReport = { wallMs: 0, cpuS: 0, peakRssMB: 0, resources: 0, errors: [] };
     // A failed step rejects that resource's registration inside the SDK, where nothing awaits it
     // (the engine counts the failure): count it, do not end the program.
     process.on("unhandledRejection", (e) => {
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     report.wallMs = performance.now() - t0;
     report.cpuS = (cpu.user + cpu.system) / 1e6;
+    report.peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
     process.send!(report, () => process.exit(0));
 }
 

@@ -1,12 +1,14 @@
 /**
  * `npm run bench -- --devices N [--latency 20] [--budget-scale 10] [--profile documented|live]
  *                  [--sides a,b,a-no-batch,a-no-bulk,a-no-adaptive,a-no-list] [--no-variants] [--parallel P]
- *                  [--import-record keep|remove] [--out bench-results]`
+ *                  [--import-record keep|remove] [--host-heap-mb M] [--out bench-results]`
  *
  * --parallel is `pulumi up --parallel` (0, the default here, = unbounded; Pulumi's own default is
  * 4 x CPUs). --budget-scale shortens Intune's 20-s windows (default 10: 200 writes per 2 s).
  * --import-record remove: the fleet deletes each import record once its device exists (so a
  * refresh reads one object per device).
+ * --host-heap-mb M gives the host `NODE_OPTIONS=--max-old-space-size=M`, as a user does under
+ * `pulumi up` to bound its memory (README, Performance); 0, the default, leaves Node's own limit.
  * Diagnostics: BENCH_SCENARIOS=apply,plan (run only these), BENCH_TIMELINE=1 (print per-second
  * admitted reads/writes/429s), BENCH_HOST_LOG=<file> (the provider's log from the host),
  * BENCH_CPU_PROFILE=<scenario> (a V8 CPU profile of the bench process during that scenario, in the temp folder),
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
         sides,
         parallel: Math.floor(number(args, "parallel", 0, 0, 1_000_000)),
         importRecord: args["import-record"] === "remove" ? "remove" : "keep",
+        hostHeapMb: Math.floor(number(args, "host-heap-mb", 0, 0, 65_536)),
         log: (line) => console.log(line),
     });
     console.log("\n" + formatTable(result));

@@ -10,6 +10,7 @@ import { BenchResult, runBench, ScenarioResult, SideResult } from "./bench";
 import { checkTargets, formatTable } from "./report";
 
 const N = 200;
+const HOST_HEAP_MB = 160;
 const IMPORT_ACTION = "POST /v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/import";
 const SINGLE_IMPORT = "POST /v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const TAG_WRITE = "POST /beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}/updateDeviceProperties";
@@ -31,7 +32,9 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
     };
 
     before(async () => {
-        result = await runBench({ devices: N, latencyMs: 5, budgetScale: 10, sides: ["a", "b"] });
+        // The host's heap bounded as the README advises for CI runners with little memory: the
+        // counts below must hold under it too.
+        result = await runBench({ devices: N, latencyMs: 5, budgetScale: 10, sides: ["a", "b"], hostHeapMb: HOST_HEAP_MB });
         a = result.sides.find((s) => s.side === "a")!;
         b = result.sides.find((s) => s.side === "b")!;
         if (process.env.BENCH_SMOKE_PRINT) console.log(formatTable(result));
@@ -131,5 +134,10 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
             assert.ok(targets.some((x) => x.includes(t)), `target ${t} missing from ${targets}`);
         }
         assert.match(formatTable(result), /-- refresh --[\s\S]*HTTP round trips/);
+        // The run says under which heap limit its memory figures were measured.
+        assert.match(formatTable(result), new RegExp(`host heap ${HOST_HEAP_MB} MB`));
+        assert.match(checkTargets(result).find((t) => t.target.includes("RSS"))!.reached, new RegExp(`heap limited to ${HOST_HEAP_MB} MB`));
+        // The program's own memory is measured where a program runs (apply, plan, update).
+        for (const name of ["apply", "plan", "update"] as const) assert.ok(scenario(a, name).programPeakRssMB > 0, `${name}: program RSS`);
     });
 });
