@@ -303,12 +303,8 @@ async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
             const host = await Host.start({
                 cwd: REPO_ROOT,
                 project,
-                env: {
-                    ...def.env,
-                    NODE_EXTRA_CA_CERTS: c.pki.caFile,
-                    ...(process.env.BENCH_HOST_LOG ? { AUTOPILOT_LOG: "1" } : {}),
-                    ...(c.hostHeapMb > 0 ? { NODE_OPTIONS: [process.env.NODE_OPTIONS, `--max-old-space-size=${c.hostHeapMb}`].filter(Boolean).join(" ") } : {}),
-                },
+                env: { ...def.env, NODE_EXTRA_CA_CERTS: c.pki.caFile, ...(process.env.BENCH_HOST_LOG ? { AUTOPILOT_LOG: "1" } : {}) },
+                nodeOptions: c.hostHeapMb > 0 ? [`--max-old-space-size=${c.hostHeapMb}`] : [],
                 ...(process.env.BENCH_HOST_LOG
                     ? { onStderrLine: (line: string) => fs.appendFileSync(process.env.BENCH_HOST_LOG!, `${new Date().toISOString()} ${side}/${scenario} ${line}\n`) }
                     : {}),

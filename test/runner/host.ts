@@ -36,6 +36,8 @@ export interface HostOptions {
     cwd: string;
     project?: string;
     env?: Record<string, string | undefined>;
+    /** Node flags for the host alone, added to its `NODE_OPTIONS` (as a user sets them under `pulumi up`). */
+    nodeOptions?: string[];
     /** Called with each line the host writes to stderr (the provider's log, when enabled). */
     onStderrLine?: (line: string) => void;
 }
@@ -53,11 +55,10 @@ export class Host {
         const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
         const env = { ...process.env, ...opts.env };
         env.PULUMI_NODEJS_PROJECT = opts.project ?? env.PULUMI_NODEJS_PROJECT ?? "autopilot-test";
-        // Diagnostics only (opt-in): node flags for the host alone, e.g. `--heap-prof` or
-        // `--max-old-space-size=256`, without passing them to the test or bench process itself.
-        if (process.env.BENCH_HOST_NODE_OPTIONS) {
-            env.NODE_OPTIONS = [env.NODE_OPTIONS, process.env.BENCH_HOST_NODE_OPTIONS].filter(Boolean).join(" ");
-        }
+        // BENCH_HOST_NODE_OPTIONS (diagnostics, opt-in): more node flags for the host alone, e.g.
+        // `--heap-prof`, without passing them to the test or bench process itself.
+        const nodeOptions = [env.NODE_OPTIONS, ...(opts.nodeOptions ?? []), process.env.BENCH_HOST_NODE_OPTIONS].filter(Boolean);
+        if (nodeOptions.length > 0) env.NODE_OPTIONS = nodeOptions.join(" ");
         // Diagnostics: BENCH_HOST_CPU_PROFILE=<folder> writes a V8 CPU profile of each host there (a flag NODE_OPTIONS refuses).
         const profile = process.env.BENCH_HOST_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_HOST_CPU_PROFILE}`] : [];
         const child = spawn(process.execPath, [...profile, entry, "127.0.0.1:1"], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
