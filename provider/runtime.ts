@@ -124,7 +124,9 @@ function installSignalHandlers(): void {
             if (cancel.signal.aborted) {
                 process.exit(130); // a second signal: leave now
             }
-            process.stderr.write(`[pulumi-autopilot] ${sig}: stopping ${runningSteps()} running step(s)\n`);
+            // The engine shows what the host writes to stderr under the stack, and it ends every
+            // run this way: only an interruption that stops work is worth a line.
+            if (runningSteps() > 0) process.stderr.write(`[pulumi-autopilot] ${sig}: stopping ${runningSteps()} running step(s)\n`);
             cancel.abort(cancelledBy(sig));
             // Let the stopped steps answer the engine (their errors carry ids), then leave.
             const hardStop = Date.now() + 1000;
