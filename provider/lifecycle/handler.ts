@@ -2,7 +2,7 @@ import { GraphError } from "../graph";
 import { checkInputs } from "./check";
 import { fieldChanges, fieldsDifferingFromGraph } from "./diff";
 import type { CheckFailure, WriteRoute } from "./fields";
-import { readInputs, toOutputs } from "./outputs";
+import { inputNames, INPUT_NAMES, readInputs, recordedInputNames, toOutputs } from "./outputs";
 import type { LifecycleContext, ResourceSpec } from "./spec";
 import { ResourceInitError } from "./errors";
 import { beginStep, explainFailure, StepScope } from "./bounds";
@@ -33,6 +33,12 @@ function isWrittenByRequest(route: WriteRoute): boolean {
 
 function withoutProvider(props: Props): Props {
     const { __provider: _ignored, ...rest } = props;
+    return rest;
+}
+
+/** Inputs as the lifecycle sees them: without the host's `__provider` and our record of input names. */
+function programInputs(props: Props): Props {
+    const { __provider: _p, [INPUT_NAMES]: _n, ...rest } = props;
     return rest;
 }
 
@@ -121,7 +127,8 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
         },
 
         async create(rawInputs) {
-            const inputs = withoutProvider(rawInputs);
+            const inputs = programInputs(rawInputs);
+            const names = inputNames(inputs);
             return step("create", undefined, spec.settleSeconds?.(inputs) ?? 0, async (ctx, scope) => {
                 const created = await spec.create(ctx, inputs);
                 let graph = created.graph;
@@ -140,11 +147,11 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                     if (spec.settle) {
                         graph = await spec.settle(ctx, created.id, graph, inputs);
                     }
-                    return { id: created.id, outs: toOutputs(spec, created.id, graph, inputs) };
+                    return { id: created.id, outs: toOutputs(spec, created.id, graph, inputs, names) };
                 } catch (e) {
                     // The object exists in Graph: hand its id to the engine so it is kept in the state.
                     const message = explainFailure(e, scope, ctx.limits);
-                    throw new ResourceInitError(message, created.id, toOutputs(spec, created.id, latestGraph(e, graph), inputs));
+                    throw new ResourceInitError(message, created.id, toOutputs(spec, created.id, latestGraph(e, graph), inputs, names));
                 }
             });
         },
@@ -160,20 +167,21 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                 if (!graph) {
                     return { id: "", props: {} };
                 }
-                const outs = toOutputs(spec, id, graph, state);
+                const outs = toOutputs(spec, id, graph, state, recordedInputNames(state));
                 return { id, props: outs, inputs: readInputs(spec, outs) };
             });
         },
 
         async update(id, rawOlds, rawNews) {
             const olds = withoutProvider(rawOlds);
-            const news = withoutProvider(rawNews);
+            const news = programInputs(rawNews);
+            const names = inputNames(news);
             const { changed } = fieldChanges(spec, olds, news);
             const writes = planWrites(spec, id, news, changed);
             const settle = spec.settle && spec.needsSettle?.(olds, news);
             if (writes.length === 0 && !settle) {
                 // Only provider settings changed: nothing to send, the state takes the new settings.
-                const outs: Props = { ...olds };
+                const outs: Props = { ...olds, [INPUT_NAMES]: names };
                 for (const [name, field] of Object.entries(spec.fields)) {
                     if (field.write === "setting") outs[name] = news[name] ?? field.default ?? null;
                 }
@@ -192,10 +200,10 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                         graph = await spec.settle!(ctx, id, graph, news);
                     } catch (e) {
                         // Keep what Graph now holds in the state; the next run settles again.
-                        throw new ResourceInitError(explainFailure(e, scope, ctx.limits), id, toOutputs(spec, id, latestGraph(e, graph), news));
+                        throw new ResourceInitError(explainFailure(e, scope, ctx.limits), id, toOutputs(spec, id, latestGraph(e, graph), news, names));
                     }
                 }
-                return { outs: toOutputs(spec, id, graph, news) };
+                return { outs: toOutputs(spec, id, graph, news, names) };
             });
         },
 

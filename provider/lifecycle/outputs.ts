@@ -1,14 +1,34 @@
 import { graphValue } from "./diff";
-import { routeOf, storedValue } from "./fields";
+import { storedValue } from "./fields";
 import type { ResourceSpec } from "./spec";
 import { Props, withoutUndefined } from "./values";
 
 /**
- * The resource's outputs: every field as Graph holds it (settings as the program gave them; a
- * `stateDigest` field as its digest), the Graph id, and the spec's computed extras. Never an
- * undefined value.
+ * The state output that lists the input names the program gave (`["deviceId", "groupTag"]`), so
+ * that `read` can report the program's inputs as Graph now holds them. Pulumi's dynamic-provider
+ * host hands `read` the outputs alone, and the engine keeps the inputs `read` reports: reporting
+ * every field Graph holds made the first refresh list them all as added inputs, and every later
+ * preview list them as removed. The `__` prefix keeps it out of the CLI's display.
  */
-export function toOutputs(spec: ResourceSpec, id: string, graph: Props, inputs: Props): Props {
+export const INPUT_NAMES = "__inputs";
+
+/** The input names the program gave: what {@link INPUT_NAMES} records for a resource's inputs. */
+export function inputNames(inputs: Props): string[] {
+    return Object.keys(inputs).filter((k) => k !== "__provider" && k !== INPUT_NAMES && inputs[k] !== undefined);
+}
+
+/** The input names a state's outputs recorded; undefined for a state written before they were. */
+export function recordedInputNames(outputs: Props): string[] | undefined {
+    const names = outputs[INPUT_NAMES];
+    return Array.isArray(names) && names.every((n) => typeof n === "string") ? names : undefined;
+}
+
+/**
+ * The resource's outputs: every field as Graph holds it (settings as the program gave them; a
+ * `stateDigest` field as its digest), the Graph id, the spec's computed extras, and the names of
+ * the program's inputs when known. Never an undefined value.
+ */
+export function toOutputs(spec: ResourceSpec, id: string, graph: Props, inputs: Props, names: string[] | undefined): Props {
     const out: Props = {};
     for (const [name, field] of Object.entries(spec.fields)) {
         if (name === spec.idOutput) {
@@ -23,25 +43,26 @@ export function toOutputs(spec: ResourceSpec, id: string, graph: Props, inputs: 
     }
     Object.assign(out, spec.extraOutputs ? spec.extraOutputs(graph) : {});
     out[spec.idOutput] = id;
+    if (names) out[INPUT_NAMES] = names;
     return withoutUndefined(out);
 }
 
 /**
- * Inputs that `read` reports, so `pulumi refresh` and `import` see the program's view of the
- * object: the id, the settings, and every writable field Graph holds a value for. Secrets are
- * left out: read inputs are not marked secret by the engine.
+ * Inputs that `read` reports: the program's inputs (by the names the state recorded) as Graph now
+ * holds them, so a refresh shows what drifted as a change of that input, and the next preview
+ * shows putting it back. Undefined, so the engine keeps the inputs it has, for a state that
+ * recorded no names and for inputs with a secret among them: read inputs are not marked secret
+ * by the engine, and an import's output holds its hash's digest, not the hash.
  */
-export function readInputs(spec: ResourceSpec, outputs: Props): Props {
+export function readInputs(spec: ResourceSpec, outputs: Props): Props | undefined {
+    const names = recordedInputNames(outputs);
+    if (!names || names.some((n) => spec.fields[n]?.secret)) {
+        return undefined;
+    }
     const inputs: Props = {};
-    for (const [name, field] of Object.entries(spec.fields)) {
+    for (const name of names) {
         const value = outputs[name];
-        if (field.secret || field.write === "computed" || value === null || value === undefined || value === "") {
-            continue;
-        }
-        const route = routeOf(field, outputs);
-        if (name === spec.idOutput || route === "setting" || route === "patch" || typeof route === "object") {
-            inputs[name] = value;
-        }
+        if (value !== null && value !== undefined) inputs[name] = value;
     }
     return inputs;
 }

@@ -123,6 +123,11 @@ function typeOfUrn(urn: string): string {
     return qualified.slice(qualified.lastIndexOf("$") + 1);
 }
 
+function differingKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].filter((k) => !k.startsWith("__") && JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
+}
+
 /** Folds the engine's events into one step per custom resource. */
 class StepCollector {
     private readonly ops = new Map<string, string[]>();
@@ -143,6 +148,12 @@ class StepCollector {
             if (id) this.ids.set(meta.urn, id);
             const changed = this.changes.get(meta.urn) ?? new Set<string>();
             for (const key of meta.diffs ?? []) changed.add(key);
+            // The dynamic-provider host reports no detailed diff: what changed is what the engine
+            // shows, the inputs (and for a refresh the outputs) of the old and new states.
+            const bag = meta.op === "refresh" ? "outputs" : "inputs";
+            if (meta.old && meta.new && meta.op !== "create") {
+                for (const key of differingKeys(meta.old[bag] ?? {}, meta.new[bag] ?? {})) changed.add(key);
+            }
             this.changes.set(meta.urn, changed);
             if (e.resOpFailedEvent) this.failed.add(meta.urn);
             return;

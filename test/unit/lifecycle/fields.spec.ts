@@ -4,8 +4,9 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import { fieldChanges } from "../../../provider/lifecycle/diff";
 import { canonicalBase64Bytes, FieldKind, sameAsStored, sameValue, storedValue, validateValue } from "../../../provider/lifecycle/fields";
-import { toOutputs } from "../../../provider/lifecycle/outputs";
+import { INPUT_NAMES, inputNames, readInputs, toOutputs } from "../../../provider/lifecycle/outputs";
 import { importedIdentitySpec } from "../../../provider/resources/importedIdentity/spec";
+import { deviceIdentitySpec } from "../../../provider/resources/deviceIdentity/spec";
 
 const HASH: FieldKind = { type: "base64", minBytes: 256, maxBytes: 32768 };
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -63,12 +64,12 @@ describe("fields: stateDigest (the outputs keep a digest of the hardware hash, n
     const digest = `sha256:${crypto.createHash("sha256").update(hash).digest("base64")}`;
 
     it("outputs hold sha256:<base64> of the hash, whether it came from Graph or from the inputs; a digest stays as it is", () => {
-        const fromGraph = toOutputs(spec, "id-1", { id: "id-1", serialNumber: "S1", hardwareIdentifier: hash, state: { deviceImportStatus: "pending" } }, { serialNumber: "S1", hardwareIdentifier: hash });
+        const fromGraph = toOutputs(spec, "id-1", { id: "id-1", serialNumber: "S1", hardwareIdentifier: hash, state: { deviceImportStatus: "pending" } }, { serialNumber: "S1", hardwareIdentifier: hash }, undefined);
         assert.strictEqual(fromGraph.hardwareIdentifier, digest);
-        const fromInputs = toOutputs(spec, "id-1", { id: "id-1", state: { deviceImportStatus: "pending" } }, { serialNumber: "S1", hardwareIdentifier: hash });
+        const fromInputs = toOutputs(spec, "id-1", { id: "id-1", state: { deviceImportStatus: "pending" } }, { serialNumber: "S1", hardwareIdentifier: hash }, undefined);
         assert.strictEqual(fromInputs.hardwareIdentifier, digest);
         // A refresh whose read has no hash keeps what the state held.
-        const refreshed = toOutputs(spec, "id-1", { id: "id-1", state: { deviceImportStatus: "complete" } }, fromInputs);
+        const refreshed = toOutputs(spec, "id-1", { id: "id-1", state: { deviceImportStatus: "complete" } }, fromInputs, undefined);
         assert.strictEqual(refreshed.hardwareIdentifier, digest);
         assert.ok(!JSON.stringify([fromGraph, fromInputs, refreshed]).includes(hash.slice(0, 64)));
         // Whitespace in the hash is not part of it.
@@ -85,5 +86,24 @@ describe("fields: stateDigest (the outputs keep a digest of the hardware hash, n
         assert.deepStrictEqual(fieldChanges(spec, legacy, { serialNumber: "S1", hardwareIdentifier: other }).changed, ["hardwareIdentifier"]);
         assert.ok(sameAsStored(spec.fields.hardwareIdentifier, hash, digest));
         assert.ok(!sameAsStored(spec.fields.serialNumber, "sha256:x", "sha256:y"), "only stateDigest fields compare digests");
+    });
+});
+
+describe("outputs: the program's input names, so a refresh reports the program's inputs as Graph holds them", () => {
+    const device = deviceIdentitySpec;
+    const graph = { id: "d1", serialNumber: "S1", groupTag: "Drifted", displayName: "N1", manufacturer: "HP", model: "X" };
+
+    it("records the names the program gave and reports just those, with Graph's values", () => {
+        const outs = toOutputs(device, "d1", graph, { deviceId: "d1", groupTag: "Sales" }, inputNames({ deviceId: "d1", groupTag: "Sales", displayName: undefined }));
+        assert.deepStrictEqual(outs[INPUT_NAMES], ["deviceId", "groupTag"]);
+        assert.deepStrictEqual(readInputs(device, outs), { deviceId: "d1", groupTag: "Drifted" });
+    });
+
+    it("reports nothing (the engine keeps its inputs) for a state without names and for inputs with a secret", () => {
+        const legacy = toOutputs(device, "d1", graph, { deviceId: "d1" }, undefined);
+        assert.strictEqual(INPUT_NAMES in legacy, false);
+        assert.strictEqual(readInputs(device, legacy), undefined);
+        const withKey = toOutputs(device, "d1", graph, { deviceId: "d1", productKey: "K" }, ["deviceId", "productKey"]);
+        assert.strictEqual(readInputs(device, withKey), undefined);
     });
 });
