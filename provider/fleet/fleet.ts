@@ -91,10 +91,18 @@ function displayPath(file: string): string {
     return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
 }
 
-/** Problems in the CSV, as one message (thrown during preview unless skipBadRows). */
-export class FleetCsvError extends Error {
-    constructor(readonly problems: CsvProblem[]) {
-        super(`the hardware-hash CSV has ${problems.length} problem(s); nothing was created (set skipBadRows: true to import the good rows):\n${formatProblems(problems)}`);
+/**
+ * Problems in the CSV, as one message (thrown during preview unless skipBadRows). A ResourceError
+ * with its stack hidden: Pulumi's Node.js runtime then prints the message under the fleet, where
+ * any other error would come out as "unhandled exception" with a stack trace and the problems
+ * object dumped after it.
+ */
+export class FleetCsvError extends pulumi.ResourceError {
+    constructor(
+        readonly problems: CsvProblem[],
+        fleet?: pulumi.Resource,
+    ) {
+        super(`the hardware-hash CSV has ${problems.length} problem(s); nothing was created (set skipBadRows: true to import the good rows):\n${formatProblems(problems)}`, fleet, true);
         this.name = "FleetCsvError";
     }
 }
@@ -148,7 +156,7 @@ export class AutopilotFleet extends pulumi.ComponentResource {
         }
         const parsed = args.csvFile !== undefined ? readHardwareHashCsv(args.csvFile, { file: displayPath(args.csvFile) }) : parseHardwareHashCsv(args.csv!, { file: "csv" });
         if (parsed.problems.length > 0 && !args.skipBadRows) {
-            throw new FleetCsvError(parsed.problems);
+            throw new FleetCsvError(parsed.problems, this);
         }
         if (parsed.problems.length > 0) {
             pulumi.log.warn(`AutopilotFleet ${name}: skipping ${parsed.problems.length} bad row(s):\n${formatProblems(parsed.problems)}`, this);
