@@ -15,7 +15,8 @@ import { readFleetCsv, FleetCsv } from "./fleetCsv";
 import { FleetInGraph } from "./fleetInGraph";
 import { bytes, requestsByRoute, table } from "./present";
 import { auditState, KnownSecrets } from "./stateAudit";
-import { CommandResult, PulumiShell, Transcript } from "./transcript";
+import { CommandResult, PulumiShell } from "./pulumiShell";
+import { Transcript } from "./transcript";
 
 const EXAMPLE = path.join(REPO_ROOT, "examples", "fleet-from-csv");
 const STACK = "demo";
