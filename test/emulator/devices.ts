@@ -39,7 +39,6 @@ export const deviceKey = (id: string): string => `device/${id}`;
 export function finishDeregistration(state: EmulatorState, id: string): void {
   state.tenant.devices.delete(id);
   state.tenant.deregistering.delete(id);
-  state.tenant.assignments.delete(id);
   state.tenant.deletedIds.add(id);
 }
 

@@ -9,6 +9,7 @@ import { answerIds, errorReply, withStandardHeaders } from "./answers";
 import type { GraphFault } from "./chaos";
 import { GraphError, noMethodMatch } from "./errors";
 import { importRoutes } from "./imports";
+import { profileRoutes } from "./profiles";
 import { matchRoute, Reply, RouteContext, RouteDef, splitPath } from "./router";
 import type { EmulatorState } from "./state";
 import { uploadRoutes } from "./uploads";
@@ -34,6 +35,7 @@ export const ROUTES: readonly RouteDef[] = [
   ...deviceRoutes,
   ...importRoutes,
   ...uploadRoutes,
+  ...profileRoutes,
   ...assignmentRoutes,
   { pattern: "$batch", versions: ["beta", "v1.0"], methods: { POST: (ctx) => handleBatch(ctx, dispatch) } },
 ];

@@ -10,7 +10,10 @@ const V1 = "/v1.0/deviceManagement";
 const HP_1 = "4b77edd2-0549-4e37-960f-5dcd781c6560"; // 5CG1234ABC, groupTag Sales, has an assignment
 const HP_2 = "9abeb69b-dda7-44b2-83c6-f5c6c09f36ff"; // 5CG2345BCD
 const DELL_OPTIPLEX = "ff02d305-3123-45cc-86ed-6ceb6a464ceb"; // 7HQ2BN3, nothing optional set
-const ASSIGNMENT = "a979a3cd-8d8c-4be2-8cca-9193cb7ba682";
+const ASSIGNMENT = "a979a3cd-8d8c-4be2-8cca-9193cb7ba682"; // on SALES_PROFILE, to the Sales group
+const SALES_PROFILE = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"; // reaches HP_1 and HP_2 (group tag Sales)
+const LEGACY_PROFILE = "2f3a4b5c-6d7e-4f8a-9b0c-1d2e3f4a5b6c"; // holds only the deprecated twins
+const PILOT_GROUP = "6b0f7c2e-1d3a-4e5f-8a9b-7c6d5e4f3a21"; // no members
 const IMPORT_COMPLETE = "2c0f7647-8d4b-41e0-8b25-bae2fc2d293c";
 const UPLOAD = "ed4a63b2-b47c-45a7-88d2-241adc7a4dfe";
 const UPLOAD_IDENTITY = "5c092ae9-0a43-47c0-b864-431d1af4200b";
@@ -545,7 +548,85 @@ describe("emulator: deployment profile assignments (beta)", () => {
     assertGraphError(await call("GET", `${V1}/windowsAutopilotDeviceIdentities/${HP_1}/deploymentProfile/assignments`), 400, "BadRequest", [
       "'deploymentProfile'",
     ]);
-    assert.strictEqual(em.tenant.assignments.get(HP_1)?.size, 1);
+    assert.strictEqual(em.tenant.assignments.get(SALES_PROFILE)?.size, 1);
+  });
+
+  it("keeps assignments on the profile: two devices with one profile reach one collection", async () => {
+    const viaHp2 = `${BETA}/windowsAutopilotDeviceIdentities/${HP_2}/deploymentProfile/assignments`;
+    const made = await call("POST", viaHp2, { target: { "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: PILOT_GROUP } });
+    assert.strictEqual(made.status, 201);
+    const ids = async (path: string) => ((await call("GET", path)).body.value as Array<{ id: string }>).map((a) => a.id).sort();
+    assert.deepStrictEqual(await ids(base), await ids(viaHp2));
+    assert.deepStrictEqual(await ids(`${BETA}/windowsAutopilotDeploymentProfiles/${SALES_PROFILE}/assignments`), [ASSIGNMENT, made.body.id].sort());
+    // Deleting it through one device removes it for the other: it is one object.
+    assert.strictEqual((await call("DELETE", `${base}/${made.body.id}`)).status, 204);
+    assert.deepStrictEqual(await ids(viaHp2), [ASSIGNMENT]);
+  });
+
+  it("a device no profile reaches has no deploymentProfile to go through (404)", async () => {
+    assertGraphError(await call("GET", `${BETA}/windowsAutopilotDeviceIdentities/${DELL_OPTIPLEX}/deploymentProfile/assignments`), 404, "ResourceNotFound");
+    assertGraphError(await call("GET", `${BETA}/windowsAutopilotDeviceIdentities/${DELL_OPTIPLEX}/deploymentProfile`), 404, "ResourceNotFound");
+    assert.strictEqual((await call("GET", `${BETA}/windowsAutopilotDeviceIdentities/${HP_1}/deploymentProfile`)).body.id, SALES_PROFILE);
+  });
+
+  it("one profile per all-devices target in the tenant", async () => {
+    const all = { target: { "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget" } };
+    assert.strictEqual((await call("POST", `${BETA}/windowsAutopilotDeploymentProfiles/${SALES_PROFILE}/assignments`, all)).status, 201);
+    assertGraphError(await call("POST", `${BETA}/windowsAutopilotDeploymentProfiles/${LEGACY_PROFILE}/assignments`, all), 400, "BadRequest", [
+      `Another Profile ${SALES_PROFILE} is already assigned to All Devices.`,
+    ]);
+  });
+});
+
+describe("emulator: deployment profiles (beta)", () => {
+  beforeEach(() => start());
+  const profiles = `${BETA}/windowsAutopilotDeploymentProfiles`;
+  const entra = "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile";
+
+  it("creates a concrete profile (201), patches it (200) and deletes it (204); lists and reads both concrete types", async () => {
+    const c = await call("POST", profiles, { "@odata.type": entra, displayName: "Pilot", locale: "fr-FR", preprovisioningAllowed: true });
+    assert.strictEqual(c.status, 201);
+    assert.strictEqual(c.body["@odata.type"], entra);
+    assert.ok(GUID.test(c.body.id));
+    assert.strictEqual(c.body.language, "fr-FR", "the deprecated twin echoes the current one");
+    assert.strictEqual(c.body.enableWhiteGlove, true);
+    const p = await call("PATCH", `${profiles}/${c.body.id}`, { "@odata.type": entra, description: "pilot ring" });
+    assert.strictEqual(p.status, 200);
+    assert.strictEqual(p.body.description, "pilot ring");
+    assert.strictEqual(p.body.locale, "fr-FR");
+    const types = ((await call("GET", profiles)).body.value as Array<Record<string, unknown>>).map((v) => v["@odata.type"]);
+    assert.ok(types.includes("#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile") && types.includes(entra), types.join());
+    assert.strictEqual((await call("DELETE", `${profiles}/${c.body.id}`)).status, 204);
+    assertGraphError(await call("GET", `${profiles}/${c.body.id}`), 404, "ResourceNotFound");
+  });
+
+  it("rejects the abstract type, unknown, read-only and deprecated properties, bad enums and $filter", async () => {
+    assertGraphError(await call("POST", profiles, { displayName: "x" }), 400, "BadRequest", ["abstract"]);
+    assertGraphError(await call("POST", profiles, { "@odata.type": "#microsoft.graph.windowsAutopilotDeploymentProfile" }), 400, "BadRequest");
+    assertGraphError(await call("POST", profiles, { "@odata.type": entra, colour: "red" }), 400, "BadRequest", ["'colour' does not exist"]);
+    assertGraphError(await call("POST", profiles, { "@odata.type": entra, createdDateTime: "2024-01-01T00:00:00Z" }), 400, "BadRequest", ["read-only"]);
+    assertGraphError(await call("POST", profiles, { "@odata.type": entra, enableWhiteGlove: true }), 400, "BadRequest", ["preprovisioningAllowed"]);
+    assertGraphError(await call("POST", profiles, { "@odata.type": entra, outOfBoxExperienceSetting: { userType: "guest" } }), 400, "BadRequest", ["'guest'"]);
+    assertGraphError(await call("POST", profiles, { "@odata.type": entra, hybridAzureADJoinSkipConnectivityCheck: true }), 400, "BadRequest", [
+      "hybridAzureADJoinSkipConnectivityCheck",
+    ]);
+    assertGraphError(await call("PATCH", `${profiles}/${SALES_PROFILE}`, { "@odata.type": "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile" }), 400, "BadRequest");
+    assertGraphError(await call("GET", `${profiles}?$filter=displayName eq 'x'`), 400, "BadRequest");
+  });
+
+  it("a profile made before the twins were deprecated reads with both; its assigned devices follow its groups", async () => {
+    const legacy = (await call("GET", `${profiles}/${LEGACY_PROFILE}`)).body;
+    assert.strictEqual(legacy.locale, "de-DE");
+    assert.strictEqual(legacy.hardwareHashExtractionEnabled, true);
+    assert.strictEqual(legacy.outOfBoxExperienceSetting.deviceUsageType, "shared");
+    assert.strictEqual(legacy.outOfBoxExperienceSettings.hideEscapeLink, false);
+    const devices = (await call("GET", `${profiles}/${SALES_PROFILE}/assignedDevices`)).body.value.map((d: { id: string }) => d.id).sort();
+    assert.deepStrictEqual(devices, [HP_1, HP_2].sort());
+  });
+
+  it("refuses to delete a profile that has assignments or assigned devices (Intune's generic 400)", async () => {
+    assertGraphError(await call("DELETE", `${profiles}/${SALES_PROFILE}`), 400, "BadRequest", ["An error has occurred"]);
+    assert.ok(em.tenant.profiles.has(SALES_PROFILE));
   });
 });
 

@@ -13,6 +13,7 @@ export const TYPES = {
   imported: "importedWindowsAutopilotDeviceIdentity",
   upload: "importedWindowsAutopilotDeviceIdentityUpload",
   assignment: "windowsAutopilotDeploymentProfileAssignment",
+  profile: "windowsAutopilotDeploymentProfile",
 } as const;
 
 /** The entity type for this request's version, with the documented pages' extras. */
@@ -46,13 +47,21 @@ export function filterRecords<T extends Record<string, unknown>>(
   return applyFilter(records, parseFilter(ctx.query["$filter"], filterable, collection));
 }
 
-/** 200 with one page of a collection (records already filtered). */
-export function listReply(ctx: RouteContext, type: StructuredType, records: Record<string, unknown>[]): Reply {
+/**
+ * 200 with one page of a collection (records already filtered). `typeOf` gives a record's own
+ * type where the collection holds several derived types (deployment profiles).
+ */
+export function listReply(
+  ctx: RouteContext,
+  type: StructuredType,
+  records: Record<string, unknown>[],
+  typeOf: (record: Record<string, unknown>) => StructuredType = () => type,
+): Reply {
   const select = parseSelect(type, ctx.query["$select"]);
   const page = paginate(records, ctx.query, ctx.selfUrl);
   const body: Record<string, unknown> = { "@odata.context": context(ctx) };
   if (page.nextLink) body["@odata.nextLink"] = page.nextLink;
-  body.value = page.value.map((r) => toGraphObject(ctx.state.schema, ctx.version, type, r, select));
+  body.value = page.value.map((r) => toGraphObject(ctx.state.schema, ctx.version, typeOf(r), r, select));
   return { status: 200, body };
 }
 

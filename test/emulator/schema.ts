@@ -24,6 +24,10 @@ export interface PropertyDef {
   navigation: boolean;
   /** Actions that set this property on the live service. */
   settableVia?: string[];
+  /** Documented as read-only: no request body may set it. */
+  readOnly?: boolean;
+  /** A deprecated twin: the property to write instead (Graph still lists and returns both). */
+  deprecatedFor?: string;
   /** True for the documented pages' properties missing from current metadata (orderIdentifier). */
   docPageExtra?: boolean;
 }
@@ -43,6 +47,8 @@ interface RawProperty {
   nullable?: boolean;
   navigation?: boolean;
   settableVia?: string[];
+  readOnly?: boolean;
+  deprecatedFor?: string;
 }
 interface RawStructured {
   baseType?: string;
@@ -170,6 +176,8 @@ export class GraphSchema {
           nullable: p.nullable !== false,
           navigation: p.navigation === true,
           settableVia: p.settableVia,
+          readOnly: p.readOnly === true,
+          deprecatedFor: p.deprecatedFor,
         });
       }
     }

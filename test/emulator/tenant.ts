@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { GraphSchema } from "./schema";
 import { validateEntityBody } from "./validate";
+import { PROFILE_TYPES } from "./profileModel";
 import type { ImportedDeviceIdentity, ProfileAssignment, Tenant, TenantSeed, Upload } from "./types";
 
 /** Default seed file. */
@@ -17,7 +18,9 @@ export function emptyTenant(): Tenant {
     devices: new Map(),
     importedIdentities: new Map(),
     uploads: new Map(),
+    profiles: new Map(),
     assignments: new Map(),
+    groups: new Map(),
     otherTenantSerials: new Set(),
     deletedIds: new Set(),
     pendingImports: new Map(),
@@ -70,14 +73,25 @@ export function loadTenant(schema: GraphSchema, seedInput: string | TenantSeed |
     const upload: Upload = { ...fields, deviceIdentities: identities };
     tenant.uploads.set(upload.id, upload);
   }
-  for (const [deviceId, list] of Object.entries(seed.assignments ?? {})) {
-    if (!tenant.devices.has(deviceId)) throw new Error(`emulator seed: assignments: unknown device '${deviceId}'`);
+  for (const [i, g] of (seed.groups ?? []).entries()) {
+    if (typeof g.id !== "string" || g.id === "") throw new Error(`emulator seed: groups[${i}]: missing id`);
+    tenant.groups.set(g.id, { ...g });
+  }
+  for (const [i, p] of (seed.profiles ?? []).entries()) {
+    const { assignments = [], ...fields } = p;
+    const concrete = String(fields["@odata.type"] ?? "").replace(/^#microsoft\.graph\./, "");
+    if (!PROFILE_TYPES.includes(concrete)) {
+      throw new Error(`emulator seed: profiles[${i}]: @odata.type must name one of ${PROFILE_TYPES.join(", ")}`);
+    }
+    const { "@odata.type": _type, ...properties } = fields;
+    check(concrete, properties, `profiles[${i}]`);
+    tenant.profiles.set(p.id, { ...fields });
     const byId = new Map<string, ProfileAssignment>();
-    for (const [j, a] of list.entries()) {
-      check("windowsAutopilotDeploymentProfileAssignment", a, `assignments['${deviceId}'][${j}]`);
+    for (const [j, a] of assignments.entries()) {
+      check("windowsAutopilotDeploymentProfileAssignment", a, `profiles[${i}].assignments[${j}]`);
       byId.set(a.id, { ...a });
     }
-    tenant.assignments.set(deviceId, byId);
+    tenant.assignments.set(p.id, byId);
   }
   for (const s of seed.otherTenantSerials ?? []) tenant.otherTenantSerials.add(s);
   return tenant;

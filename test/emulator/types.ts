@@ -179,6 +179,32 @@ export interface Upload extends GraphRecord {
   deviceIdentities: Map<string, ImportedDeviceIdentity>;
 }
 
+/**
+ * A windowsAutopilotDeploymentProfile (beta): stored with its concrete type in `@odata.type`
+ * (`#microsoft.graph.azureADWindowsAutopilotDeploymentProfile` or
+ * `#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile`).
+ */
+export interface DeploymentProfile extends GraphRecord {
+  "@odata.type": string;
+  displayName?: string | null;
+  createdDateTime?: string;
+  lastModifiedDateTime?: string;
+}
+
+/**
+ * An Entra group as far as Autopilot profile assignment needs one: a dynamic device group whose
+ * rule matches a group tag, e.g. `(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))`
+ * (`groupTag: "Sales"`), or a group with fixed members (`deviceIds`).
+ */
+export interface EntraGroup {
+  id: string;
+  displayName?: string;
+  /** Autopilot devices whose group tag equals this (case-insensitive) are members. */
+  groupTag?: string;
+  /** Autopilot device ids that are members. */
+  deviceIds?: string[];
+}
+
 /** A windowsAutopilotDeploymentProfileAssignment (beta). */
 export interface ProfileAssignment extends GraphRecord {
   source?: "direct" | "policySets" | string;
@@ -192,8 +218,15 @@ export interface Tenant {
   devices: Map<string, DeviceIdentity>;
   importedIdentities: Map<string, ImportedDeviceIdentity>;
   uploads: Map<string, Upload>;
-  /** Deployment-profile assignments, by device id, then by assignment id. */
+  /** Deployment profiles by id. */
+  profiles: Map<string, DeploymentProfile>;
+  /**
+   * Deployment-profile assignments, by profile id, then by assignment id: `assignments` is a
+   * navigation of the profile, so every device that has the profile reaches the same collection.
+   */
   assignments: Map<string, Map<string, ProfileAssignment>>;
+  /** Entra groups the assignment targets name (membership decides which devices a profile reaches). */
+  groups: Map<string, EntraGroup>;
   /** Serial numbers registered to another tenant (imports of these fail with 808). Compared case-insensitively. */
   otherTenantSerials: Set<string>;
   /** Ids of every object deleted through the API (devices once deregistration finished). */
@@ -218,7 +251,9 @@ export interface TenantSeed {
   /** Records whose `state.deviceImportStatus` is "pending" or "unknown" go through import processing. */
   importedIdentities?: ImportedDeviceIdentity[];
   uploads?: UploadSeed[];
-  /** Device id -> its assignments. */
-  assignments?: Record<string, ProfileAssignment[]>;
+  /** Deployment profiles, each with its group assignments. */
+  profiles?: Array<DeploymentProfile & { assignments?: ProfileAssignment[] }>;
+  /** Entra groups that assignment targets name. */
+  groups?: EntraGroup[];
   otherTenantSerials?: string[];
 }

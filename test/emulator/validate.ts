@@ -102,6 +102,11 @@ function unknownProperty(key: string, qualifiedType: string): Error {
 }
 
 function readOnly(prop: PropertyDef, qualifiedType: string): Error {
+  if (prop.deprecatedFor) {
+    return badRequest(
+      `The property '${prop.name}' on type '${qualifiedType}' is deprecated and read-only; set '${prop.deprecatedFor}' instead.`,
+    );
+  }
   const via = prop.settableVia?.length ? ` It is set through the action '${prop.settableVia[0]}'.` : "";
   return badRequest(
     `The property '${prop.name}' on type '${qualifiedType}' is read-only and cannot be set by this request.${via}`,
