@@ -2,18 +2,7 @@
  * pulumi-autopilot: Windows Autopilot objects in Microsoft Intune as Pulumi resources.
  * Public exports only.
  */
-export { WindowsAutopilotDeviceIdentity, WindowsAutopilotDeviceIdentityArgs } from "./resources/deviceIdentity/resource";
-export {
-    ImportedWindowsAutopilotDeviceIdentity,
-    ImportedWindowsAutopilotDeviceIdentityArgs,
-    ImportedDeviceIdentityState,
-} from "./resources/importedIdentity/resource";
-export { ImportedWindowsAutopilotDeviceIdentityUpload, ImportedWindowsAutopilotDeviceIdentityUploadArgs } from "./resources/upload/resource";
-export {
-    WindowsAutopilotDeploymentProfileAssignment,
-    WindowsAutopilotDeploymentProfileAssignmentArgs,
-    AssignmentTarget,
-} from "./resources/assignment/resource";
+export * from "./resources";
 export { AutopilotFleet, AutopilotFleetArgs, FleetDeviceSettings, FleetDeviceOverride, FleetCsvError, planFleetDevices } from "./fleet/fleet";
 export { FleetNaming, FleetChild, defaultNaming } from "./fleet/naming";
 export { parseHardwareHashCsv, readHardwareHashCsv, formatProblems, HardwareHashRow, CsvProblem, ParseResult } from "./fleet/csv";

@@ -51,8 +51,14 @@ export function fieldsDifferingFromGraph(spec: ResourceSpec, inputs: Props, grap
         .map(([name]) => name);
 }
 
+/** Whether a Graph object says anything about the field (it may leave properties out). */
+export function graphHas(name: string, field: FieldSpec, graph: Props): boolean {
+    return field.readFrom ? field.readFrom(graph) !== undefined : (field.graphName ?? name) in graph;
+}
+
 /** The value of a field as the program would write it, read from a Graph object. */
 export function graphValue(name: string, field: FieldSpec, graph: Props): unknown {
+    if (field.readFrom) return field.readFrom(graph);
     const raw = graph[field.graphName ?? name];
     return field.fromGraph ? field.fromGraph(raw) : raw;
 }

@@ -26,6 +26,7 @@ export type FieldKind =
     | { type: "upn" }
     | { type: "boolean" }
     | { type: "integer"; min?: number; max?: number }
+    | { type: "stringList"; maxItems?: number }
     | { type: "object"; fields: Record<string, FieldSpec> };
 
 /** One input/output property of a resource and how it maps to Graph. */
@@ -52,6 +53,12 @@ export interface FieldSpec {
     toGraph?(value: unknown): unknown;
     /** Converts Graph's value to the output's shape; the inverse of toGraph. */
     fromGraph?(value: unknown): unknown;
+    /**
+     * Reads the field from a whole Graph object, for a value Graph may hold under more than one
+     * name (a deprecated twin) or outside the properties (`@odata.type`); undefined when absent.
+     * Wins over `graphName` and `fromGraph` for reads; writes still use `graphName`.
+     */
+    readFrom?(graph: Props): unknown;
 }
 
 /** A CheckFailure as the host expects it. */
@@ -172,6 +179,10 @@ export function validateValue(kind: FieldKind, value: unknown, secret = false): 
             if (kind.min !== undefined && value < kind.min) return `must be at least ${kind.min}, got ${value}`;
             if (kind.max !== undefined && value > kind.max) return `must be at most ${kind.max}, got ${value}`;
             return undefined;
+        case "stringList":
+            if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) return `must be a list of strings, got ${describeType(value)}`;
+            if (kind.maxItems !== undefined && value.length > kind.maxItems) return `must have at most ${kind.maxItems} items, got ${value.length}`;
+            return undefined;
         case "object":
             if (typeof value !== "object" || Array.isArray(value)) return `must be an object, got ${describeType(value)}`;
             return undefined; // members are validated one by one by the caller
@@ -197,6 +208,13 @@ export function sameValue(kind: FieldKind, desired: unknown, actual: unknown): b
         case "base64":
             // Equal text is the usual case: skip the two whitespace-stripped copies of a 4 KB hash.
             return desired === actual || String(desired).replace(/\s+/g, "") === String(actual).replace(/\s+/g, "");
+        case "stringList": {
+            // Graph keeps role scope tags as a set: the order it answers in is not the program's.
+            if (!Array.isArray(desired) || !Array.isArray(actual)) return false;
+            const a = [...desired].map(String).sort();
+            const b = [...actual].map(String).sort();
+            return a.length === b.length && a.every((v, i) => v === b[i]);
+        }
         case "object": {
             if (typeof actual !== "object") return false;
             const d = desired as Props;

@@ -1,6 +1,6 @@
 import { GraphError } from "../graph";
 import { checkInputs } from "./check";
-import { fieldChanges, fieldsDifferingFromGraph } from "./diff";
+import { fieldChanges, fieldsDifferingFromGraph, graphHas } from "./diff";
 import type { CheckFailure, WriteRoute } from "./fields";
 import { inputNames, INPUT_NAMES, readInputs, recordedInputNames, toOutputs } from "./outputs";
 import type { LifecycleContext, ResourceSpec } from "./spec";
@@ -75,7 +75,7 @@ async function readBackWritten(ctx: LifecycleContext, spec: ResourceSpec, id: st
         if (!graph) {
             return { done: false, why: "no such object (404) right after it was written", seen: before };
         }
-        const shown = checked.filter((f) => (spec.fields[f].graphName ?? f) in graph);
+        const shown = checked.filter((f) => graphHas(f, spec.fields[f], graph));
         const stale = fieldsDifferingFromGraph(spec, props, graph, () => true).filter((f) => shown.includes(f));
         return stale.length === 0 ? { done: true, value: graph } : { done: false, why: `the old value of ${stale.join(", ")}`, seen: graph };
     });
@@ -130,7 +130,10 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
             const inputs = programInputs(rawInputs);
             const names = inputNames(inputs);
             return step("create", undefined, spec.settleSeconds?.(inputs) ?? 0, async (ctx, scope) => {
-                const created = await spec.create(ctx, inputs);
+                const made = await spec.create(ctx, inputs);
+                // What the create learned beyond Graph's object (the profile a device's assignment
+                // belongs to) is kept in the outputs like an input.
+                const created = { ...made, known: { ...inputs, ...(made.learned ?? {}) } };
                 let graph = created.graph;
                 try {
                     if (created.fresh) {
@@ -147,11 +150,11 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                     if (spec.settle) {
                         graph = await spec.settle(ctx, created.id, graph, inputs);
                     }
-                    return { id: created.id, outs: toOutputs(spec, created.id, graph, inputs, names) };
+                    return { id: created.id, outs: toOutputs(spec, created.id, graph, created.known, names) };
                 } catch (e) {
                     // The object exists in Graph: hand its id to the engine so it is kept in the state.
                     const message = explainFailure(e, scope, ctx.limits);
-                    throw new ResourceInitError(message, created.id, toOutputs(spec, created.id, latestGraph(e, graph), inputs, names));
+                    throw new ResourceInitError(message, created.id, toOutputs(spec, created.id, latestGraph(e, graph), created.known, names));
                 }
             });
         },

@@ -1,4 +1,4 @@
-import { graphValue } from "./diff";
+import { graphHas, graphValue } from "./diff";
 import { storedValue } from "./fields";
 import type { ResourceSpec } from "./spec";
 import { Props, withoutUndefined } from "./values";
@@ -34,7 +34,7 @@ export function toOutputs(spec: ResourceSpec, id: string, graph: Props, inputs: 
         if (name === spec.idOutput) {
             continue;
         }
-        if (field.write === "setting" || !((field.graphName ?? name) in graph)) {
+        if (field.write === "setting" || !graphHas(name, field, graph)) {
             // Not a Graph property (or Graph left it out): the output is what the program said.
             out[name] = storedValue(field, inputs[name] ?? field.default ?? null);
             continue;

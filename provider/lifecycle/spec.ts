@@ -49,6 +49,11 @@ export interface CreatedObject {
      * Graph may not show it to reads yet, so the lifecycle reads back until it does.
      */
     fresh?: boolean;
+    /**
+     * Values the create learned that Graph's object does not hold (the profile a device's
+     * assignment belongs to): the outputs keep them as they keep the program's inputs.
+     */
+    learned?: Props;
 }
 
 /**

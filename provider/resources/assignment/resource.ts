@@ -32,6 +32,8 @@ export interface WindowsAutopilotDeploymentProfileAssignmentArgs {
  * a device's deploymentProfile: created with POST, or adopted by assignmentId; PATCHed; deleted.
  */
 export class WindowsAutopilotDeploymentProfileAssignment extends AutopilotResource {
+    /** The spec the runtime looks the type up by. */
+    static readonly spec = assignmentSpec;
     declare readonly deviceId: pulumi.Output<string>;
     declare readonly assignmentId: pulumi.Output<string>;
     declare readonly target: pulumi.Output<{ kind: string; groupId?: string; collectionId?: string; deviceAndAppManagementAssignmentFilterId?: string; deviceAndAppManagementAssignmentFilterType?: string } | null>;

@@ -48,6 +48,8 @@ export interface WindowsAutopilotDeviceIdentityArgs {
  * through PATCH. Graph creates device identities from hardware-hash imports, not directly.
  */
 export class WindowsAutopilotDeviceIdentity extends AutopilotResource {
+    /** The spec the runtime looks the type up by. */
+    static readonly spec = deviceIdentitySpec;
     declare readonly deviceId: pulumi.Output<string>;
     declare readonly serialNumber: pulumi.Output<string>;
     declare readonly groupTag: pulumi.Output<string | null>;

@@ -1,4 +1,5 @@
 import { GraphError } from "../../graph";
+import { readToAdopt } from "../../lifecycle/adopt";
 import { AutopilotError } from "../../lifecycle/errors";
 import type { FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
@@ -65,18 +66,15 @@ async function getDevice(ctx: LifecycleContext, id: string): Promise<Props> {
         ctx.log(`WindowsAutopilotDeviceIdentity ${id}: adopting it as its import step read it (no second GET)`);
         return recent;
     }
-    try {
-        const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "beta", path: `${COLLECTION}/${encodeURIComponent(id)}`, route: `GET ${ITEM_ROUTE}` });
-        return res.body;
-    } catch (e) {
-        if (GraphError.isGraphError(e) && e.status === 404) {
-            throw new AutopilotError(
-                "AUTOPILOT_DEVICE_NOT_FOUND",
-                `deviceId: no Autopilot device with id ${id} in this tenant (Graph answered 404, request-id ${e.requestId ?? "none"}). Check the id, or adopt by serialNumber.`,
-            );
-        }
-        throw e;
-    }
+    return readToAdopt(ctx, id, {
+        apiVersion: "beta",
+        path: `${COLLECTION}/${encodeURIComponent(id)}`,
+        route: `GET ${ITEM_ROUTE}`,
+        input: "deviceId",
+        what: "Autopilot device",
+        code: "AUTOPILOT_DEVICE_NOT_FOUND",
+        hint: "Check the id, or adopt by serialNumber.",
+    });
 }
 
 /** WindowsAutopilotDeviceIdentity: adopts an existing Autopilot device and manages its properties. */

@@ -45,6 +45,8 @@ export interface ImportedWindowsAutopilotDeviceIdentityArgs {
  * is then the new device's id. Deleting it removes the import record only.
  */
 export class ImportedWindowsAutopilotDeviceIdentity extends AutopilotResource {
+    /** The spec the runtime looks the type up by. */
+    static readonly spec = importedIdentitySpec;
     declare readonly importedDeviceId: pulumi.Output<string>;
     declare readonly uploadId: pulumi.Output<string | null>;
     declare readonly serialNumber: pulumi.Output<string>;

@@ -1,4 +1,5 @@
 import { GraphError } from "../../graph";
+import { readToAdopt } from "../../lifecycle/adopt";
 import { AutopilotError } from "../../lifecycle/errors";
 import type { FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
@@ -209,15 +210,15 @@ export const importedIdentitySpec: ResourceSpec = {
         if (inputs.importedDeviceId !== undefined) {
             const id = String(inputs.importedDeviceId);
             const item = itemOf(id, inputs);
-            try {
-                const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
-                return { id, graph: res.body, written: [] };
-            } catch (e) {
-                if (GraphError.isGraphError(e) && e.status === 404) {
-                    throw new AutopilotError("AUTOPILOT_IMPORT_NOT_FOUND", `importedDeviceId: no import record with id ${id} (Graph answered 404, request-id ${e.requestId ?? "none"}).`);
-                }
-                throw e;
-            }
+            const graph = await readToAdopt(ctx, id, {
+                apiVersion: "v1.0",
+                path: item.path,
+                route: `GET ${item.route}`,
+                input: "importedDeviceId",
+                what: "import record",
+                code: "AUTOPILOT_IMPORT_NOT_FOUND",
+            });
+            return { id, graph, written: [] };
         }
         const body: Props = { "@odata.type": ODATA_TYPE };
         const written: string[] = [];

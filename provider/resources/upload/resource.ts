@@ -14,6 +14,8 @@ export interface ImportedWindowsAutopilotDeviceIdentityUploadArgs {
 
 /** An import upload (Graph importedWindowsAutopilotDeviceIdentityUpload), adopted by id. Delete releases it. */
 export class ImportedWindowsAutopilotDeviceIdentityUpload extends AutopilotResource {
+    /** The spec the runtime looks the type up by. */
+    static readonly spec = uploadSpec;
     declare readonly uploadId: pulumi.Output<string>;
     declare readonly status: pulumi.Output<string>;
     declare readonly createdDateTimeUtc: pulumi.Output<string>;

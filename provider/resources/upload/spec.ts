@@ -1,5 +1,4 @@
-import { GraphError } from "../../graph";
-import { AutopilotError } from "../../lifecycle/errors";
+import { readToAdopt } from "../../lifecycle/adopt";
 import type { FieldSpec } from "../../lifecycle/fields";
 import type { ResourceSpec } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
@@ -38,15 +37,15 @@ export const uploadSpec: ResourceSpec = {
 
     async create(ctx, inputs) {
         const id = String(inputs.uploadId);
-        try {
-            const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: `${UPLOADS}/${encodeURIComponent(id)}`, route: `GET ${ITEM_ROUTE}` });
-            return { id, graph: res.body, written: [] };
-        } catch (e) {
-            if (GraphError.isGraphError(e) && e.status === 404) {
-                throw new AutopilotError("AUTOPILOT_UPLOAD_NOT_FOUND", `uploadId: no upload with id ${id} (Graph answered 404, request-id ${e.requestId ?? "none"}).`);
-            }
-            throw e;
-        }
+        const graph = await readToAdopt(ctx, id, {
+            apiVersion: "v1.0",
+            path: `${UPLOADS}/${encodeURIComponent(id)}`,
+            route: `GET ${ITEM_ROUTE}`,
+            input: "uploadId",
+            what: "upload",
+            code: "AUTOPILOT_UPLOAD_NOT_FOUND",
+        });
+        return { id, graph, written: [] };
     },
 
     async delete(ctx, id) {
