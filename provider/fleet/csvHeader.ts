@@ -1,3 +1,4 @@
+import { visible } from "../lifecycle/visible";
 import type { CsvProblem } from "./csvTypes";
 
 /** The columns a hardware-hash CSV may have, by the row property each one fills. */
@@ -105,7 +106,7 @@ export function readHeader(fields: string[], line: number, file: string): { layo
 
 /** A header name as problems show it: trimmed, bounded, and named by position when empty. */
 function show(name: string, i: number): string {
-    const trimmed = name.trim();
+    const trimmed = visible(name.trim());
     if (trimmed === "") return `(column ${i + 1}, no name)`;
     return trimmed.length > 60 ? `${trimmed.slice(0, 57)}...` : trimmed;
 }

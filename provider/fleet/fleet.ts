@@ -1,6 +1,6 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { WindowsAutopilotDeploymentProfileAssignment, AssignmentTarget } from "../resources/assignment/resource";
+import { AssignmentTarget, WindowsAutopilotDeploymentProfileAssignment } from "../resources/assignment/spec";
 import { WindowsAutopilotDeviceIdentity } from "../resources/deviceIdentity/resource";
 import { ImportedWindowsAutopilotDeviceIdentity } from "../resources/importedIdentity/resource";
 import { CsvProblem, formatProblems, HardwareHashRow, parseHardwareHashCsv, readHardwareHashCsv } from "./csv";
@@ -33,8 +33,18 @@ export interface AutopilotFleetArgs {
     defaults?: FleetDeviceSettings;
     /** Per-device settings by serial number (case-insensitive); they win over the row and the defaults. */
     overrides?: Record<string, FleetDeviceOverride>;
-    /** A deployment-profile assignment for every device (optional). */
-    profileAssignment?: { target: AssignmentTarget; source?: "direct" | "policySets"; sourceId?: string };
+    /**
+     * The deployment profile assigned to a group, declared once for the fleet (optional): a
+     * {@link WindowsAutopilotDeploymentProfileAssignment} on `profileId` with `target`. The fleet's
+     * devices get the profile through the group (give them the group tag its dynamic rule matches).
+     */
+    profileAssignment?: { profileId: pulumi.Input<string>; target: AssignmentTarget; source?: pulumi.Input<string>; sourceId?: pulumi.Input<string> };
+    /**
+     * Whether the fleet may have no devices (default false). A CSV with a header and no device
+     * rows, or with only bad rows skipped, is otherwise a problem: the next `pulumi up` would
+     * remove every device of the fleet (deregister them, with `deleteBehavior: "deregister"`).
+     */
+    allowEmpty?: boolean;
     /** Once the device exists: keep the import record (default) or remove it. */
     importRecord?: "keep" | "remove";
     /** Import the good rows of a CSV that has bad ones (each reported as a warning). Default false: a file with errors creates nothing. */
@@ -147,7 +157,9 @@ export class AutopilotFleet extends pulumi.ComponentResource {
     /** The CSV problems that were skipped (skipBadRows), one line each. */
     declare readonly skippedRows: pulumi.Output<string[]>;
     /** The child resources, by serial number. */
-    readonly devices: Record<string, { import: ImportedWindowsAutopilotDeviceIdentity; device: WindowsAutopilotDeviceIdentity; profile?: WindowsAutopilotDeploymentProfileAssignment }> = {};
+    readonly devices: Record<string, { import: ImportedWindowsAutopilotDeviceIdentity; device: WindowsAutopilotDeviceIdentity }> = {};
+    /** The profile's group assignment (`profileAssignment`), named `<fleet>-profile-assignment`. */
+    readonly profileAssignment?: WindowsAutopilotDeploymentProfileAssignment;
 
     constructor(name: string, args: AutopilotFleetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("autopilot:index:AutopilotFleet", name, {}, opts);
@@ -167,19 +179,33 @@ export class AutopilotFleet extends pulumi.ComponentResource {
             throw new Error(`AutopilotFleet ${name}: childOutputs must be "fleet" or "all", got ${JSON.stringify(args.childOutputs)}`);
         }
         const all = args.childOutputs === "all";
+        const planned = planFleetDevices(parsed.rows, args);
+        if (planned.length === 0 && args.allowEmpty !== true) {
+            const why = parsed.problems.length > 0 ? `every row was bad and skipped (${parsed.problems.length} problem(s))` : "the CSV has a header and no device rows";
+            throw new Error(
+                `AutopilotFleet ${name}: no devices: ${why}. An empty fleet would remove every device it manages on the next pulumi up ` +
+                    `(deregister them, with deleteBehavior "deregister"). Fix the CSV, or set allowEmpty: true to empty the fleet on purpose.`,
+            );
+        }
+        if (args.profileAssignment && args.profileAssignment.profileId === undefined) {
+            throw new Error(
+                `AutopilotFleet ${name}: profileAssignment.profileId is required: an assignment belongs to the deployment profile (one for the fleet, not one per device); ` +
+                    `give the profile's id (a WindowsAutopilotDeploymentProfile's profileId) and the group its devices are in.`,
+            );
+        }
         const rowsByLine = new Map(parsed.rows.map((r) => [r.line, r]));
         const waves = new RegistrationWaves();
-        for (const [index, planned] of planFleetDevices(parsed.rows, args).entries()) {
-            const row = rowsByLine.get(planned.line)!;
-            const key = serialKey(planned.serialNumber);
+        for (const [index, row] of planned.entries()) {
+            const csvRow = rowsByLine.get(row.line)!;
+            const key = serialKey(row.serialNumber);
             // The SDK waits for every input before it registers: a gated serial holds the row's import back.
             const gate = waves.gateOf(index);
             const imported = new ImportedWindowsAutopilotDeviceIdentity(
                 naming(name, "import", key),
                 {
-                    serialNumber: gate ? gate.then(() => planned.serialNumber) : planned.serialNumber,
-                    hardwareIdentifier: row.hardwareIdentifier,
-                    productKey: row.productKey,
+                    serialNumber: gate ? gate.then(() => row.serialNumber) : row.serialNumber,
+                    hardwareIdentifier: csvRow.hardwareIdentifier,
+                    productKey: csvRow.productKey,
                     importTimeoutSeconds: args.importTimeoutSeconds,
                     removeRecordWhenComplete: args.importRecord === "remove" ? true : undefined,
                 },
@@ -190,20 +216,18 @@ export class AutopilotFleet extends pulumi.ComponentResource {
                 naming(name, "device", key),
                 {
                     deviceId: imported.autopilotDeviceId.apply((id) => id ?? ""),
-                    ...planned.settings,
+                    ...row.settings,
                     deleteBehavior: args.deleteBehavior,
                 },
                 { ...parent, outputs: all ? "all" : [] },
             );
-            const entry: (typeof this.devices)[string] = { import: imported, device };
-            if (args.profileAssignment) {
-                entry.profile = new WindowsAutopilotDeploymentProfileAssignment(
-                    naming(name, "profile", key),
-                    { deviceId: device.deviceId, ...args.profileAssignment },
-                    { ...parent, outputs: all ? "all" : [] },
-                );
-            }
-            this.devices[key] = entry;
+            this.devices[key] = { import: imported, device };
+        }
+        if (args.profileAssignment) {
+            // One assignment for the fleet: it belongs to the profile. A state written when the fleet
+            // declared one per device upgrades without losing it: this one adopts it (same target)
+            // and deleting those releases it (assignment/spec.ts).
+            this.profileAssignment = new WindowsAutopilotDeploymentProfileAssignment(`${name}-profile-assignment`, { ...args.profileAssignment }, { ...parent, outputs: all ? "all" : [] });
         }
         const entries = Object.entries(this.devices);
         const deviceIds = pulumi

@@ -3,8 +3,8 @@
  * CSV or adding rows changes no existing name (and so no existing resource).
  */
 
-/** What a fleet names: the import, the device identity, the profile assignment. */
-export type FleetChild = "import" | "device" | "profile";
+/** What a fleet names per device: the import and the device identity (the profile assignment is one for the fleet, `<fleet>-profile-assignment`). */
+export type FleetChild = "import" | "device";
 
 /** Builds a child's name from the fleet name, the child kind and the device's serial. */
 export type FleetNaming = (fleetName: string, child: FleetChild, serialNumber: string) => string;

@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import { ApiVersion, enumValues } from "../schema/graphSchema";
 import { isEmpty, Props } from "./values";
+import { describeCharacter, visible } from "./visible";
 
 /**
  * How a field reaches Graph.
@@ -72,8 +73,9 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UPN = /^[A-Za-z0-9._'+\-!#$%&*/=?^`{|}~]{1,113}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-// Autopilot accepts serials of letters, digits and a few separators; OEM serials are at most 256 long.
+// Autopilot accepts serials of ASCII letters, digits and a few separators; OEM serials are at most 256 long.
 const SERIAL = /^[A-Za-z0-9][A-Za-z0-9 ._\-/]*$/;
+const SERIAL_CHAR = /[A-Za-z0-9 ._\-/]/;
 
 // Character classes of base64 text, by char code: 1 = alphabet (A-Z a-z 0-9 + /).
 const BASE64_ALPHABET = new Uint8Array(128);
@@ -124,7 +126,7 @@ export function validateValue(kind: FieldKind, value: unknown, secret = false): 
     if (value === null) {
         return undefined; // null clears a nullable Graph field
     }
-    const shown = (v: unknown) => (secret ? "the value" : JSON.stringify(v));
+    const shown = (v: unknown) => (secret ? "the value" : typeof v === "string" ? `"${visible(v)}"` : JSON.stringify(v));
     switch (kind.type) {
         case "string":
             if (typeof value !== "string") return `must be a string, got ${describeType(value)}`;
@@ -135,8 +137,11 @@ export function validateValue(kind: FieldKind, value: unknown, secret = false): 
             if (typeof value !== "string") return `must be a string, got ${describeType(value)}`;
             if (value.trim() === "") return "must not be empty";
             if (value.length > 256) return `must be at most 256 characters, got ${value.length}`;
-            if (!SERIAL.test(value))
-                return `${shown(value)} is not a serial number: use letters, digits, and . _ - / or space inside`;
+            if (!SERIAL.test(value)) {
+                const chars = [...value];
+                const at = /[A-Za-z0-9]/.test(chars[0]) ? chars.findIndex((c) => !SERIAL_CHAR.test(c)) : 0;
+                return `${shown(value)} is not a serial number: ${describeCharacter(chars[at])} at position ${at + 1} is not allowed; a serial starts with A-Z, a-z or 0-9 and holds only those, and . _ - / or space`;
+            }
             return undefined;
         case "enum":
         case "choice": {

@@ -6,5 +6,5 @@
 export { WindowsAutopilotDeviceIdentity, WindowsAutopilotDeviceIdentityArgs } from "./deviceIdentity/resource";
 export { ImportedWindowsAutopilotDeviceIdentity, ImportedWindowsAutopilotDeviceIdentityArgs, ImportedDeviceIdentityState } from "./importedIdentity/resource";
 export { ImportedWindowsAutopilotDeviceIdentityUpload, ImportedWindowsAutopilotDeviceIdentityUploadArgs } from "./upload/resource";
-export { WindowsAutopilotDeploymentProfileAssignment, WindowsAutopilotDeploymentProfileAssignmentArgs, AssignmentTarget } from "./assignment/resource";
+export { WindowsAutopilotDeploymentProfileAssignment, WindowsAutopilotDeploymentProfileAssignmentArgs, AssignmentTarget } from "./assignment/spec";
 export { WindowsAutopilotDeploymentProfile, WindowsAutopilotDeploymentProfileArgs } from "./profile/spec";

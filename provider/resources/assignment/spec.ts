@@ -1,29 +1,59 @@
+/**
+ * WindowsAutopilotDeploymentProfileAssignment (beta): a group assignment of a deployment profile.
+ *
+ * `assignments` is a navigation of the profile (Graph's metadata), so an assignment belongs to the
+ * profile, not to a device. A declaration names the profile (`profileId`), or reaches it through a
+ * device (`deviceId`, the documented update page's route
+ * `/windowsAutopilotDeviceIdentities/{id}/deploymentProfile/assignments`), which goes to the
+ * profile that device has now, shared by every device with that profile. So:
+ * - on the profile: create POSTs, or adopts the profile's assignment with the same target (a run
+ *   that was interrupted, an earlier version's fleet); update PATCHes; delete DELETEs;
+ * - through a device: create POSTs, and refuses when the device's profile already has an
+ *   assignment with that target, naming the profile (two declarations would own one object);
+ *   delete DELETEs what it made. A device without a profile is a clear error. A state written
+ *   before assignments belonged to profiles (one per device, several sharing one assignment)
+ *   records no profile: deleting it releases the assignment (no request), so removing one of
+ *   those declarations never removes an assignment another one still needs.
+ */
 import { GraphError } from "../../graph";
+import { readToAdopt } from "../../lifecycle/adopt";
+import { ArgsOf, KindInput, resourceClass } from "../../lifecycle/define";
 import { AutopilotError } from "../../lifecycle/errors";
 import type { CheckFailure, FieldSpec } from "../../lifecycle/fields";
-import type { ResourceSpec } from "../../lifecycle/spec";
+import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isUnknown, Props } from "../../lifecycle/values";
 import { createOrAdoptAssignment } from "./adopt";
 import { TARGET_TYPES, targetFromGraph, targetToGraph } from "./target";
 
 const DEVICES = "/deviceManagement/windowsAutopilotDeviceIdentities";
-const COLLECTION_ROUTE = `${DEVICES}/{deviceId}/deploymentProfile/assignments`;
-const ITEM_ROUTE = `${COLLECTION_ROUTE}/{assignmentId}`;
+const PROFILES = "/deviceManagement/windowsAutopilotDeploymentProfiles";
 const ODATA_TYPE = "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
 
-function collectionPath(props: Props): string {
-    return `${DEVICES}/${encodeURIComponent(String(props.deviceId))}/deploymentProfile/assignments`;
+const given = (v: unknown): v is string => typeof v === "string" && v !== "";
+
+/** The collection the declaration's routes go to: the profile's, or the one through its device. */
+function collection(props: Props): { path: string; route: string } {
+    if (given(props.profileId)) {
+        return { path: `${PROFILES}/${encodeURIComponent(props.profileId)}/assignments`, route: `${PROFILES}/{profileId}/assignments` };
+    }
+    return { path: `${DEVICES}/${encodeURIComponent(String(props.deviceId))}/deploymentProfile/assignments`, route: `${DEVICES}/{deviceId}/deploymentProfile/assignments` };
 }
 
+const item = (id: string, props: Props) => {
+    const c = collection(props);
+    return { path: `${c.path}/${encodeURIComponent(id)}`, route: `${c.route}/{assignmentId}` };
+};
+
 /** Fields of WindowsAutopilotDeploymentProfileAssignment. */
-export const assignmentFields: Record<string, FieldSpec> = {
-    deviceId: { kind: { type: "guid" }, write: "key", doc: "Graph id of the Autopilot device whose deployment profile is assigned" },
+export const assignmentFields = {
+    profileId: { kind: { type: "guid" }, write: "key", doc: "Graph id of the deployment profile the assignment belongs to" },
+    deviceId: { kind: { type: "guid" }, write: "key", doc: "instead of profileId: reach the profile through this Autopilot device (the profile it has now)" },
     assignmentId: { kind: { type: "guid" }, write: "key", doc: "Graph id of an existing assignment to adopt" },
     target: {
         kind: {
             type: "object",
             fields: {
-                kind: { kind: { type: "choice", values: Object.keys(TARGET_TYPES) }, write: "patch", doc: "target kind" },
+                kind: { kind: { type: "choice", values: ["group", "exclusionGroup", "allDevices", "allLicensedUsers", "configurationManagerCollection"] }, write: "patch", doc: "target kind" },
                 groupId: { kind: { type: "guid" }, write: "patch", doc: "Entra group id (group, exclusionGroup)" },
                 collectionId: { kind: { type: "string" }, write: "patch", doc: "Configuration Manager collection id" },
                 deviceAndAppManagementAssignmentFilterId: { kind: { type: "guid" }, write: "patch", doc: "assignment filter id" },
@@ -37,7 +67,10 @@ export const assignmentFields: Record<string, FieldSpec> = {
     },
     source: { kind: { type: "enum", api: "beta", name: "deviceAndAppManagementAssignmentSource" }, write: "patch", doc: "direct or policySets" },
     sourceId: { kind: { type: "string" }, write: "patch", doc: "id of the policy set the assignment comes from" },
-};
+} as const satisfies Record<string, FieldSpec>;
+
+/** Who a deployment-profile assignment targets; `kind` picks Graph's target type. */
+export type AssignmentTarget = KindInput<(typeof assignmentFields)["target"]["kind"]>;
 
 function checkTarget(target: unknown): CheckFailure[] {
     if (target === undefined || target === null || isUnknown(target)) return [];
@@ -69,8 +102,35 @@ function checkTarget(target: unknown): CheckFailure[] {
     return failures;
 }
 
-/** WindowsAutopilotDeploymentProfileAssignment: a deployment profile's assignment, created or adopted. */
-export const assignmentSpec: ResourceSpec = {
+/** The profile a device has now, or a clear error when it has none. */
+async function profileOfDevice(ctx: LifecycleContext, deviceId: string): Promise<Props> {
+    try {
+        const res = await ctx.graph.send<Props>({
+            method: "GET",
+            apiVersion: "beta",
+            path: `${DEVICES}/${encodeURIComponent(deviceId)}/deploymentProfile`,
+            route: `GET ${DEVICES}/{deviceId}/deploymentProfile`,
+        });
+        return res.body;
+    } catch (e) {
+        if (GraphError.isGraphError(e) && e.status === 404) {
+            throw new AutopilotError(
+                "AUTOPILOT_DEVICE_HAS_NO_PROFILE",
+                `deviceId: Autopilot device ${deviceId} has no deployment profile yet (Graph answered 404, request-id ${e.requestId ?? "none"}), so there are no assignments to reach through it. ` +
+                    `An assignment belongs to the profile: declare it with profileId (the WindowsAutopilotDeploymentProfile's profileId); the device gets the profile once it is in a group the profile is assigned to.`,
+            );
+        }
+        throw e;
+    }
+}
+
+const describeTarget = (a: Props): string => {
+    const t = targetFromGraph(a.target) as Props | null;
+    return t ? `${t.kind}${t.groupId ? ` ${t.groupId}` : ""}${t.collectionId ? ` ${t.collectionId}` : ""}` : "no target";
+};
+
+/** WindowsAutopilotDeploymentProfileAssignment: a profile's group assignment, created or adopted. */
+export const assignmentSpec = {
     typeName: "WindowsAutopilotDeploymentProfileAssignment",
     graphType: "microsoft.graph.windowsAutopilotDeploymentProfileAssignment",
     apiVersion: "beta",
@@ -78,19 +138,23 @@ export const assignmentSpec: ResourceSpec = {
     fields: assignmentFields,
     permission: "DeviceManagementServiceConfig.ReadWrite.All",
 
-    item: (id, props) => ({ path: `${collectionPath(props)}/${encodeURIComponent(id)}`, route: `GET ${ITEM_ROUTE}` }),
+    item: (id, props) => {
+        const i = item(id, props);
+        return { path: i.path, route: `GET ${i.route}` };
+    },
 
-    patchTarget: (id, props) => ({
-        method: "PATCH",
-        path: `${collectionPath(props)}/${encodeURIComponent(id)}`,
-        route: `PATCH ${ITEM_ROUTE}`,
-        bodyExtras: { "@odata.type": ODATA_TYPE },
-    }),
+    patchTarget: (id, props) => {
+        const i = item(id, props);
+        return { method: "PATCH", path: i.path, route: `PATCH ${i.route}`, bodyExtras: { "@odata.type": ODATA_TYPE } };
+    },
 
     validate(inputs) {
         const failures: CheckFailure[] = [];
-        if (inputs.deviceId === undefined) {
-            failures.push({ property: "deviceId", reason: "deviceId is required: the Graph id of the Autopilot device" });
+        if ((inputs.profileId === undefined) === (inputs.deviceId === undefined)) {
+            failures.push({
+                property: "profileId",
+                reason: "give exactly one of profileId (the deployment profile the assignment belongs to) or deviceId (reach the profile a device has through the device)",
+            });
         }
         if (inputs.assignmentId === undefined && inputs.target === undefined) {
             failures.push({ property: "target", reason: "target is required to create an assignment (or give assignmentId to adopt one)" });
@@ -99,17 +163,24 @@ export const assignmentSpec: ResourceSpec = {
     },
 
     async create(ctx, inputs) {
+        const throughDevice = inputs.profileId === undefined;
+        // Through a device, the profile it has now: kept in the outputs (the declaration owns
+        // what it makes there; see delete).
+        const profile = throughDevice ? await profileOfDevice(ctx, String(inputs.deviceId)) : undefined;
+        const profileId = profile ? String(profile.id) : String(inputs.profileId);
+        const learned = profile ? { profileId } : undefined;
         if (inputs.assignmentId !== undefined) {
             const id = String(inputs.assignmentId);
-            try {
-                const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "beta", path: `${collectionPath(inputs)}/${encodeURIComponent(id)}`, route: `GET ${ITEM_ROUTE}` });
-                return { id, graph: res.body, written: [] };
-            } catch (e) {
-                if (GraphError.isGraphError(e) && e.status === 404) {
-                    throw new AutopilotError("AUTOPILOT_ASSIGNMENT_NOT_FOUND", `assignmentId: no assignment ${id} on device ${inputs.deviceId} (Graph answered 404, request-id ${e.requestId ?? "none"}).`);
-                }
-                throw e;
-            }
+            const i = item(id, inputs);
+            const graph = await readToAdopt(ctx, id, {
+                apiVersion: "beta",
+                path: i.path,
+                route: `GET ${i.route}`,
+                input: "assignmentId",
+                what: `assignment on ${throughDevice ? `the deployment profile of device ${inputs.deviceId}` : `deployment profile ${profileId}`}`,
+                code: "AUTOPILOT_ASSIGNMENT_NOT_FOUND",
+            });
+            return { id, graph, written: [], learned };
         }
         const body: Props = { "@odata.type": ODATA_TYPE, target: targetToGraph(inputs.target) };
         const written = ["target"];
@@ -119,19 +190,48 @@ export const assignmentSpec: ResourceSpec = {
                 written.push(name);
             }
         }
-        const post = async (): Promise<Props> =>
-            (await ctx.graph.send<Props>({ method: "POST", apiVersion: "beta", path: collectionPath(inputs), route: `POST ${COLLECTION_ROUTE}`, body })).body;
-        // Adopts the assignment an interrupted run made; never re-POSTs blindly after an unknown outcome (adopt.ts).
-        const made = await createOrAdoptAssignment(ctx, inputs, post);
-        return { id: String(made.graph.id), graph: made.graph, written: made.how === "adopted" ? [] : written, fresh: made.how !== "adopted" };
+        const c = collection(inputs);
+        const post = async (): Promise<Props> => (await ctx.graph.send<Props>({ method: "POST", apiVersion: "beta", path: c.path, route: `POST ${c.route}`, body })).body;
+        const made = await createOrAdoptAssignment(ctx, inputs, profileId, post, {
+            where: throughDevice ? `device ${inputs.deviceId}` : `profile ${profileId}`,
+            // Through a device, an existing assignment with the target is another declaration's
+            // (or the portal's): owning it too would let either one delete it for both.
+            refuseExisting: throughDevice
+                ? (existing) =>
+                      new AutopilotError(
+                          "AUTOPILOT_ASSIGNMENT_SHARED",
+                          `deviceId: device ${inputs.deviceId} has deployment profile ${profileId} (${JSON.stringify(profile?.displayName ?? null)}), which already has an assignment to ${describeTarget(existing)} (assignment ${existing.id}). ` +
+                              `An assignment belongs to the profile and serves every device that has it: declare it once with profileId: "${profileId}", or adopt this one with assignmentId: "${existing.id}".`,
+                      )
+                : undefined,
+        });
+        return { id: String(made.graph.id), graph: made.graph, written: made.how === "adopted" ? [] : written, fresh: made.how !== "adopted", learned };
     },
 
     async delete(ctx, id, props) {
+        if (!given(props.profileId)) {
+            ctx.log(
+                `WindowsAutopilotDeploymentProfileAssignment ${id}: released, not deleted: this state was written when a fleet declared one assignment per device, ` +
+                    `several sharing this one; it belongs to the profile (declare it with profileId to manage it)`,
+            );
+            return;
+        }
+        const i = item(id, props);
         try {
-            await ctx.graph.send({ method: "DELETE", apiVersion: "beta", path: `${collectionPath(props)}/${encodeURIComponent(id)}`, route: `DELETE ${ITEM_ROUTE}` });
+            await ctx.graph.send({ method: "DELETE", apiVersion: "beta", path: i.path, route: `DELETE ${i.route}` });
         } catch (e) {
             if (GraphError.isGraphError(e) && e.status === 404) return;
             throw e;
         }
     },
-};
+} as const satisfies ResourceSpec;
+
+/**
+ * A deployment profile's group assignment (Graph windowsAutopilotDeploymentProfileAssignment,
+ * beta): on the profile (`profileId`) or reached through a device (`deviceId`); created with POST
+ * or adopted by `assignmentId`; PATCHed; deleted.
+ */
+export const WindowsAutopilotDeploymentProfileAssignment = resourceClass(assignmentSpec);
+export type WindowsAutopilotDeploymentProfileAssignment = InstanceType<typeof WindowsAutopilotDeploymentProfileAssignment>;
+/** Inputs of {@link WindowsAutopilotDeploymentProfileAssignment}. */
+export type WindowsAutopilotDeploymentProfileAssignmentArgs = ArgsOf<typeof assignmentFields>;

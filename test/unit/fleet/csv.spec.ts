@@ -188,7 +188,7 @@ describe("hardware-hash CSV reader", () => {
             const H = "Hardware Hash";
             assert.deepEqual(brief(r), [
                 [2, S, "is empty: every row needs the device's serial number"],
-                [3, S, '"BAD*SERIAL" is not a serial number: use letters, digits, and . _ - / or space inside'],
+                [3, S, '"BAD*SERIAL" is not a serial number: "*" (U+002A) at position 4 is not allowed; a serial starts with A-Z, a-z or 0-9 and holds only those, and . _ - / or space'],
                 [4, S, "must be at most 256 characters, got 257"],
                 [5, H, "is empty: every row needs the device's hardware hash"],
                 [6, H, "is not base64: it holds characters outside A-Z a-z 0-9 + / and = padding"],

@@ -232,17 +232,23 @@ describe("creates of unknown outcome", () => {
         assert.strictEqual(ctx.sent.length, 1, "only the look before the POST");
     });
 
-    it("assignments: the same, on the device's assignment list", async () => {
+    it("assignments: the same, on the profile's assignment list", async () => {
         let lists = 0;
         const target = { "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget" };
         const ctx = fakeContext(() => ({ value: ++lists >= 3 ? [{ id: "made", source: "direct", target }] : [] }));
         let posted = 0;
-        const made = await createOrAdoptAssignment(ctx, { deviceId: "d1", target: { kind: "allDevices" } }, async () => {
-            posted++;
-            throw ambiguous();
-        });
+        const made = await createOrAdoptAssignment(
+            ctx,
+            { profileId: "p1", target: { kind: "allDevices" } },
+            "p1",
+            async () => {
+                posted++;
+                throw ambiguous();
+            },
+            { where: "profile p1" },
+        );
         assert.deepStrictEqual([made.how, made.graph.id, posted], ["adopted after an ambiguous POST", "made", 1]);
-        assert.strictEqual(ctx.sent[0].path, "/deviceManagement/windowsAutopilotDeviceIdentities/d1/deploymentProfile/assignments");
+        assert.strictEqual(ctx.sent[0].path, "/deviceManagement/windowsAutopilotDeploymentProfiles/p1/assignments");
     });
 });
 
