@@ -202,7 +202,7 @@ async function inUseReason(ctx: LifecycleContext, id: string, refusal: GraphErro
     }
     return new AutopilotError(
         "AUTOPILOT_PROFILE_IN_USE",
-        `deployment profile ${id} still has ${parts.join(" and ")}: Graph refuses to delete a profile in use (${refusal.status} ${refusal.code}, request-id ${refusal.requestId ?? "none"}). ` +
+        `deployment profile ${id} still has ${parts.join(" and ")}: Graph refuses to delete a profile in use (${refusal.status} ${refusal.graphCode ?? refusal.code}, request-id ${refusal.requestId ?? "none"}). ` +
             `Remove its WindowsAutopilotDeploymentProfileAssignment resources (or its assignments in the Intune portal) first; its devices leave it once no assignment reaches them. Then run the command again.`,
     );
 }
