@@ -1,7 +1,8 @@
 // One device from a hardware hash to a ready-to-deploy Autopilot device:
 // 1. import the hash and wait until Autopilot has registered the device,
 // 2. give the new device identity its name (group tag and user come with the import),
-// 3. assign its deployment profile to a group.
+// 3. assign a deployment profile to the group the device's group tag puts it in (the assignment
+//    belongs to the profile: every device in the group gets it).
 import * as pulumi from "@pulumi/pulumi";
 import {
     ImportedWindowsAutopilotDeviceIdentity,
@@ -26,8 +27,8 @@ const device = new WindowsAutopilotDeviceIdentity(`device-${serialNumber}`, {
     displayName: config.get("deviceName") ?? "SALES-NEW-01",
 });
 
-const assignment = new WindowsAutopilotDeploymentProfileAssignment(`profile-${serialNumber}`, {
-    deviceId: device.deviceId,
+const assignment = new WindowsAutopilotDeploymentProfileAssignment("profile-assignment", {
+    profileId: config.require("profileId"),
     target: { kind: "group", groupId: config.require("profileGroupId") },
 });
 

@@ -1,5 +1,6 @@
-// Deployment-profile assignments for devices that are already in Autopilot: each device is
-// adopted by serial number, and its profile assignment targets an Entra group.
+// Deployment-profile assignments reached through devices that are already in Autopilot: each
+// device is adopted by serial number, and the profile it has gets an assignment to an Entra group
+// (the assignment is the profile's, shared by every device with that profile).
 import * as pulumi from "@pulumi/pulumi";
 import { WindowsAutopilotDeploymentProfileAssignment, WindowsAutopilotDeviceIdentity } from "pulumi-autopilot";
 
