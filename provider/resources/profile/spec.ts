@@ -82,8 +82,10 @@ export const profileFields = {
     locale: patch({ type: "string", maxLength: 64 }, "language of the out-of-box experience, e.g. en-US, or os-default", { readFrom: currentOrTwin("locale", "language") }),
     deviceNameTemplate: patch({ type: "string", maxLength: 64 }, "device name template: letters, digits, hyphens, %SERIAL% and %RAND:n%; at most 15 characters once expanded"),
     deviceType: patch({ type: "enum", api: "beta", name: "windowsAutopilotDeviceType" }, "the Windows device type the profile applies to"),
-    hardwareHashExtractionEnabled: flag("convert every targeted device to Autopilot (register its hardware hash)"),
-    preprovisioningAllowed: flag("allow pre-provisioned deployment (formerly white glove)"),
+    hardwareHashExtractionEnabled: patch({ type: "boolean" }, "convert every targeted device to Autopilot (register its hardware hash)", {
+        readFrom: currentOrTwin("hardwareHashExtractionEnabled", "extractHardwareHash"),
+    }),
+    preprovisioningAllowed: patch({ type: "boolean" }, "allow pre-provisioned deployment (formerly white glove)", { readFrom: currentOrTwin("preprovisioningAllowed", "enableWhiteGlove") }),
     outOfBoxExperienceSetting: patch(
         {
             type: "object",
