@@ -4,7 +4,7 @@
 // belong to the profile when reached through devices.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { WindowsAutopilotDeploymentProfile, WindowsAutopilotDeploymentProfileArgs, WindowsAutopilotDeploymentProfileAssignment } from "../../provider";
+import { AssignmentTarget, WindowsAutopilotDeploymentProfile, WindowsAutopilotDeploymentProfileArgs, WindowsAutopilotDeploymentProfileAssignment } from "../../provider";
 import { CliHarness, requestLines, startCliHarness, stepOf } from "./harness";
 import { PulumiRunError } from "../pulumi/stack";
 
@@ -50,9 +50,10 @@ describe("WindowsAutopilotDeploymentProfile through the real Pulumi CLI", functi
             outOfBoxExperienceSetting: { eulaHidden: true, userType: "standard" },
             roleScopeTagIds: ["0"],
         };
+        let target: AssignmentTarget = { kind: "group", groupId: PILOT_GROUP };
         const stack = await h.stack(() => {
             const profile = new WindowsAutopilotDeploymentProfile("pilot", args);
-            const assignment = new WindowsAutopilotDeploymentProfileAssignment("pilot-group", { profileId: profile.profileId, target: { kind: "group", groupId: PILOT_GROUP } });
+            const assignment = new WindowsAutopilotDeploymentProfileAssignment("pilot-group", { profileId: profile.profileId, target });
             return { profileId: profile.profileId, assignmentId: assignment.assignmentId };
         });
         h.emu.clearRequests();
@@ -83,6 +84,18 @@ describe("WindowsAutopilotDeploymentProfile through the real Pulumi CLI", functi
             writes(h).map((r) => [r.method, r.path, r.body]),
             [["PATCH", `${PROFILES}/${profileId}`, { "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", description: "second wave" }]],
         );
+
+        // The group becomes an exclusion, then all devices: the assignment's target is PATCHed whole.
+        for (const next of [{ kind: "exclusionGroup", groupId: PILOT_GROUP }, { kind: "allDevices" }] as AssignmentTarget[]) {
+            target = next;
+            h.emu.clearRequests();
+            const moved = await stack.up();
+            assert.strictEqual(stepOf(moved.steps, "pilot-group").op, "update");
+            const sent = writes(h).map((r) => [r.method, r.path, r.body]);
+            assert.strictEqual(sent.length, 1, JSON.stringify(sent));
+            assert.deepStrictEqual(sent[0].slice(0, 2), ["PATCH", `${PROFILES}/${profileId}/assignments/${assignmentId}`]);
+            assert.strictEqual(((sent[0][2] as Record<string, Record<string, unknown>>).target)["@odata.type"], `#microsoft.graph.${(next as { kind: string }).kind}AssignmentTarget`);
+        }
 
         // Someone changes the locale in the portal: refresh shows it, the next up puts it back.
         h.emu.tenant.profiles.get(profileId)!.locale = "fr-FR";
