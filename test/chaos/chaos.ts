@@ -19,6 +19,8 @@ import { Host, REPO_ROOT } from "../runner/host";
 
 /** The fleet's assignment target (an Entra group). */
 export const CHAOS_GROUP = "3b2b1a4e-0c53-4d2e-9a39-4b0a3f7c9d11";
+/** The seeded Sales profile: the fleet assigns it to CHAOS_GROUP once. */
+export const CHAOS_PROFILE = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 const TOKEN = "emulator-token";
 
 export interface ChaosOptions {
@@ -122,7 +124,8 @@ export function audit(emu: Emulator, engine: Engine, serials: string[], seed: { 
     const imports = byType("ImportedWindowsAutopilotDeviceIdentity");
     const devices = byType("WindowsAutopilotDeviceIdentity");
     const assignments = byType("WindowsAutopilotDeploymentProfileAssignment");
-    const expected = serials.length * 3;
+    // An import and a device per serial, and the fleet's one profile assignment.
+    const expected = serials.length * 2 + 1;
     let present = 0;
     for (const e of imports) {
         if (emu.tenant.importedIdentities.has(e.id)) present++;
@@ -133,9 +136,9 @@ export function audit(emu: Emulator, engine: Engine, serials: string[], seed: { 
         else problems.push(`device ${e.name}: ${e.id} is in the state but not in the tenant`);
     }
     for (const e of assignments) {
-        const deviceId = String(engine.box.open(e.outputs).deviceId);
-        if (emu.tenant.assignments.get(deviceId)?.has(e.id)) present++;
-        else problems.push(`assignment ${e.name}: ${e.id} on device ${deviceId} is in the state but not in the tenant`);
+        const profileId = String(engine.box.open(e.outputs).profileId);
+        if (emu.tenant.assignments.get(profileId)?.has(e.id)) present++;
+        else problems.push(`assignment ${e.name}: ${e.id} on profile ${profileId} is in the state but not in the tenant`);
     }
 
     // Duplicates: two objects where the fleet wants one.
@@ -159,14 +162,14 @@ export function audit(emu: Emulator, engine: Engine, serials: string[], seed: { 
             problems.push(`serial ${serial}: ${n} Autopilot devices`);
         }
     }
-    const runAssignments: { deviceId: string; id: string; target: string }[] = [];
-    for (const [deviceId, map] of emu.tenant.assignments) {
-        for (const a of map.values()) if (!seed.assignments.has(a.id)) runAssignments.push({ deviceId, id: a.id, target: JSON.stringify(a.target) });
+    const runAssignments: { profileId: string; id: string; target: string }[] = [];
+    for (const [profileId, map] of emu.tenant.assignments) {
+        for (const a of map.values()) if (!seed.assignments.has(a.id)) runAssignments.push({ profileId, id: a.id, target: JSON.stringify(a.target) });
     }
-    for (const [key, n] of count(runAssignments, (a) => `${a.deviceId} ${a.target}`)) {
+    for (const [key, n] of count(runAssignments, (a) => `${a.profileId} ${a.target}`)) {
         if (n > 1) {
             duplicated += n - 1;
-            problems.push(`device ${key.split(" ")[0]}: ${n} assignments with the same target`);
+            problems.push(`profile ${key.split(" ")[0]}: ${n} assignments with the same target`);
         }
     }
 
@@ -189,7 +192,7 @@ export function audit(emu: Emulator, engine: Engine, serials: string[], seed: { 
     for (const a of runAssignments) {
         if (!stateIds.has(a.id)) {
             orphaned++;
-            problems.push(`assignment ${a.id} on device ${a.deviceId} is in the tenant but not in the state`);
+            problems.push(`assignment ${a.id} on profile ${a.profileId} is in the tenant but not in the state`);
         }
     }
     return { expected, present, duplicated, orphaned, problems };
@@ -271,7 +274,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             new AutopilotFleet("chaos", {
                 csv,
                 defaults: { groupTag: "Chaos", displayName: "C-%SERIAL%" },
-                profileAssignment: { target: { kind: "group", groupId: CHAOS_GROUP } },
+                profileAssignment: { profileId: CHAOS_PROFILE, target: { kind: "group", groupId: CHAOS_GROUP } },
             });
         },
     });
@@ -294,7 +297,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             const steps = await engine.up(false);
             const failed = steps.filter((s) => s.op === "failed");
             // Resources that never registered (their import failed) count as failed too.
-            const missing = o.devices * 3 - engine.entries().filter((e) => !e.initFailed).length;
+            const missing = o.devices * 2 + 1 - engine.entries().filter((e) => !e.initFailed).length;
             failedPerUp.push(Math.max(failed.length, missing));
             o.log(`up ${up}: ${summarize(steps)} in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${failed.length} failed${missing > 0 ? `, ${missing} not created` : ""}`);
             for (const f of failed.slice(0, 5)) o.log(`  failed: ${f.type} ${f.name}: ${f.error}`);
@@ -326,7 +329,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     problems.push(...earlyRetryHistories(emu).slice(0, 5));
     await emu.close();
     fs.rmSync(dir, { recursive: true, force: true });
-    const failed = failedPerUp[failedPerUp.length - 1] ?? o.devices * 3;
+    const failed = failedPerUp[failedPerUp.length - 1] ?? o.devices * 2 + 1;
     const report: ChaosReport = {
         devices: o.devices,
         faultRate: o.faultRate,
