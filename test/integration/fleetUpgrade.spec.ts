@@ -52,12 +52,14 @@ describe("upgrading a fleet state written with one assignment per device (real P
     let emu: Emulator;
     let sandbox: PulumiSandbox;
     let stack: TestStack | undefined;
+    const folders: string[] = [];
     before(async () => {
         emu = await startEmulator({ profile: "live", importPendingReads: 1 });
         sandbox = new PulumiSandbox();
     });
     after(async () => {
         stack?.dispose();
+        for (const f of folders) fs.rmSync(f, { recursive: true, force: true });
         sandbox?.dispose();
         await emu?.close();
     });
@@ -65,6 +67,7 @@ describe("upgrading a fleet state written with one assignment per device (real P
     it("keeps the shared assignment: the fleet's one assignment adopts it and the per-device ones are released", async () => {
         const before = buildPackageAt(BEFORE);
         const program = workFolder("fleet-upgrade");
+        folders.push(before, program);
         fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: fleet-upgrade\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
         fs.copyFileSync(path.join(REPO_ROOT, "examples/fleet-from-csv/tsconfig.json"), path.join(program, "tsconfig.json"));
         fs.writeFileSync(path.join(program, "index.ts"), PROGRAM);
