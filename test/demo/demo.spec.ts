@@ -48,7 +48,7 @@ describe("npm run demo: the fleet story through the real Pulumi CLI, end to end"
     // About 40 s alone on 2 cores (five pulumi commands, each compiling the program with ts-node).
     this.timeout(240_000);
 
-    it("reports the bad rows, plans 69 resources, applies them, changes nothing the second time and keeps secrets out of the state; exit code 0", async () => {
+    it("reports the bad rows, plans 47 resources, applies them, changes nothing the second time and keeps secrets out of the state; exit code 0", async () => {
         const home = fs.mkdtempSync(path.join(os.tmpdir(), "autopilot-demo-home-"));
         const stackFilesBefore = fs.readdirSync(path.join(REPO_ROOT, "examples", "fleet-from-csv")).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
         try {
@@ -72,16 +72,17 @@ describe("npm run demo: the fleet story through the real Pulumi CLI, end to end"
                 "devices.csv:20: Device Serial Number: duplicates the serial number of line 4",
                 "# ok: nothing was created: 0 Graph request(s)",
                 /^\$ pulumi config set skipBadRows true$/m,
-                "+ 71 to create",
-                "# ok: the plan creates 69 Autopilot resources",
+                "+ 49 to create",
+                "# ok: the plan creates 47 Autopilot resources",
                 /^\$ pulumi up --yes --skip-preview$/m,
                 /^# Graph now: imports: \d+ pending; /m,
-                "+ 71 created",
+                "+ 49 created",
                 /^# ok: imports went from pending \(up to \d+ at once\) to complete: 23 of 23$/m,
                 "# ok: 23 of 23 devices have the group tag, name and user",
-                /^8CG51005ZK +complete +[0-9a-f-]{36} +Sales-Kiosk +S-8CG51005ZK +adele\.vance@contoso\.com +assigned$/m,
+                /^8CG51001ZK +complete +[0-9a-f-]{36} +Sales +S-8CG51001ZK +alex\.wilber@contoso\.com +Sales \(Entra join\)$/m,
+                /^8CG51005ZK +complete +[0-9a-f-]{36} +Sales-Kiosk +S-8CG51005ZK +adele\.vance@contoso\.com$/m,
                 /^\$ pulumi up --yes --expect-no-changes$/m,
-                '# ok: pulumi up changed nothing: its preview and its update each report "71 unchanged", "71 unchanged"',
+                '# ok: pulumi up changed nothing: its preview and its update each report "49 unchanged", "49 unchanged"',
                 /^\$ pulumi stack export --file state\.json$/m,
                 "hardware hashes: 23 in the state, each as ciphertext; 0 of the CSV's 25 in plain text",
                 "access token: not present",

@@ -3,7 +3,7 @@
  * offline. In a copy of examples/fleet-from-csv it runs the commands a user types: `pulumi preview`
  * with the CSV as delivered (the bad rows reported, nothing created), `pulumi config set
  * skipBadRows true` and `pulumi preview` (the plan), `pulumi up` (imports pending -> complete, then
- * tags, names, users, profile assignments), `pulumi up` again (no change, no Graph request) and
+ * tags, names, users, and the profile assigned to the Sales group once), `pulumi up` again (no change, no Graph request) and
  * `pulumi stack export` (no hardware hash, product key or token in plain text). It prints the
  * session and checks each step; the exit code is non-zero when a step did not go as described.
  */
@@ -20,10 +20,13 @@ import { Transcript } from "./transcript";
 
 const EXAMPLE = path.join(REPO_ROOT, "examples", "fleet-from-csv");
 const STACK = "demo";
-const PROFILE_GROUP = "4feb833d-fd1e-48eb-ad7e-9e4843bc2207";
+// The seeded tenant's "Sales (Entra join)" profile and the dynamic group its Sales group tag fills.
+const PROFILE = { id: "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", name: "Sales (Entra join)", groupId: "4feb833d-fd1e-48eb-ad7e-9e4843bc2207", groupTag: "Sales" };
 // The defaults of the example's Pulumi.yaml (groupTag, deviceNameTemplate): what a device gets when its row says nothing.
 const EXAMPLE_DEFAULTS = { groupTag: "Sales", displayName: "S-%SERIAL%" };
-const AUTOPILOT_TYPES = ["ImportedWindowsAutopilotDeviceIdentity", "WindowsAutopilotDeviceIdentity", "WindowsAutopilotDeploymentProfileAssignment"];
+// What the fleet plans: an import and a device per good row, and one profile assignment for the fleet.
+const PER_ROW_TYPES = ["ImportedWindowsAutopilotDeviceIdentity", "WindowsAutopilotDeviceIdentity"];
+const ASSIGNMENT_TYPE = "WindowsAutopilotDeploymentProfileAssignment";
 
 /** A copy of the example without its node_modules or stack files, so that no stack file lands in the repository. */
 function copyProject(source: string): string {
@@ -74,7 +77,7 @@ class FleetDemo {
     }
 
     private fleet(): FleetInGraph {
-        return new FleetInGraph(this.emu, this.csv.devices, PROFILE_GROUP);
+        return new FleetInGraph(this.emu, this.csv.devices, PROFILE.id);
     }
 
     interrupt(): void {
@@ -139,7 +142,8 @@ class FleetDemo {
         await this.must(["stack", "init", STACK]);
         await this.must(["config", "set", "autopilot:graphEndpoint", this.emu.url]);
         await this.must(["config", "set", "--secret", "autopilot:accessToken", DEFAULT_TOKEN]);
-        await this.must(["config", "set", "profileGroupId", PROFILE_GROUP]);
+        await this.must(["config", "set", "profileId", PROFILE.id]);
+        await this.must(["config", "set", "profileGroupId", PROFILE.groupId]);
     }
 
     private async previewAsDelivered(): Promise<void> {
@@ -168,10 +172,10 @@ class FleetDemo {
         this.t.check(result.code === 0, `pulumi preview succeeded (exit code ${result.code})`);
         const creates = plannedCreates(result.output);
         const total = [...creates.values()].reduce((a, b) => a + b, 0);
-        const perClass = AUTOPILOT_TYPES.map((type) => `${creates.get(type) ?? 0} ${type}`);
+        const perClass = [...PER_ROW_TYPES, ASSIGNMENT_TYPE].map((type) => `${creates.get(type) ?? 0} ${type}`);
         this.t.check(
-            total === 3 * good && AUTOPILOT_TYPES.every((type) => creates.get(type) === good),
-            `the plan creates ${total} Autopilot resources, one import, device and profile assignment per good row: ${perClass.join(", ")} (the CLI's "${resourceSummary(result.output)}" also counts the stack and the fleet component)`,
+            total === 2 * good + 1 && PER_ROW_TYPES.every((type) => creates.get(type) === good) && creates.get(ASSIGNMENT_TYPE) === 1,
+            `the plan creates ${total} Autopilot resources, an import and a device per good row and the profile's group assignment once: ${perClass.join(", ")} (the CLI's "${resourceSummary(result.output)}" also counts the stack and the fleet component)`,
         );
         this.t.check(/warning: AutopilotFleet sales: skipping \d+ bad row/.test(result.output), "the bad rows are listed as a warning");
         this.t.check(this.emu.requests.length === 0, `${this.emu.requests.length} Graph request(s): a preview of new resources sends none`);
@@ -184,7 +188,7 @@ class FleetDemo {
             [
                 "3. Apply. The plan was just shown, so the update starts at once (--skip-preview). Between pulumi's",
                 "   lines, '# Graph now:' lines say what the emulator holds: imports pending, then complete, then the",
-                "   devices tagged, named and given their user, then their profiles assigned.",
+                "   devices tagged, named and given their user; the Sales-tagged ones get the profile assigned to the Sales group.",
             ].join("\n"),
         );
         this.emu.clearRequests();
@@ -204,14 +208,18 @@ class FleetDemo {
         this.t.check(result.code === 0, `pulumi up succeeded (exit code ${result.code}; ${resourceSummary(result.output)})`);
         this.t.check(mostPending > 0 && counts.imports.complete === total, `imports went from pending (up to ${mostPending} at once) to complete: ${counts.imports.complete ?? 0} of ${total}`);
         this.t.check(counts.configured === total, `${counts.configured} of ${total} devices have the group tag, name and user their row and the defaults ask for`);
-        this.t.check(counts.assigned === total, `${counts.assigned} of ${total} devices have their deployment profile assigned to group ${PROFILE_GROUP}`);
+        const salesTagged = fleet.devices().filter((d) => d.groupTag === PROFILE.groupTag).length;
+        this.t.check(
+            salesTagged > 0 && counts.withProfile === salesTagged,
+            `${counts.withProfile} of the ${salesTagged} devices tagged ${PROFILE.groupTag} have the profile "${PROFILE.name}" (its assignment targets the group that tag fills; the others carry another tag)`,
+        );
 
         this.t.line();
         this.t.note("The fleet in Graph now (the emulator's tenant):");
         const rows = fleet
             .devices()
             .sort((a, b) => a.serialNumber.localeCompare(b.serialNumber))
-            .map((d) => [d.serialNumber, d.importStatus, d.deviceId, d.groupTag, d.displayName, d.userPrincipalName, d.profileAssigned ? "assigned" : ""]);
+            .map((d) => [d.serialNumber, d.importStatus, d.deviceId, d.groupTag, d.displayName, d.userPrincipalName, d.profile]);
         table(["serial", "import", "Autopilot device id", "group tag", "name", "user", "profile"], rows).forEach((l) => this.t.line(l));
         this.t.line();
         this.t.note(`${this.emu.requests.length} Graph requests during pulumi up, by route:`);
@@ -246,7 +254,7 @@ class FleetDemo {
         this.t.note(`  hardware hashes: ${report.hashesSealed} in the state, each as ciphertext; ${report.hashesInPlainText} of the CSV's ${secrets.hardwareHashes.length} in plain text`);
         this.t.note(`  product keys: ${keys}`);
         this.t.note(`  access token: ${report.tokenInPlainText ? "PRESENT in plain text" : "not present"}`);
-        this.t.check(report.autopilotResources === 3 * total, `the state holds the ${report.autopilotResources} Autopilot objects pulumi up created`);
+        this.t.check(report.autopilotResources === 2 * total + 1, `the state holds the ${report.autopilotResources} Autopilot objects pulumi up created`);
         this.t.check(
             report.hashesSealed === total && report.hashesInPlainText === 0 && report.productKeysInPlainText === 0 && !report.tokenInPlainText,
             "no hardware hash, product key or token in plain text in pulumi stack export",

@@ -1,9 +1,10 @@
 /**
  * The fleet as Graph (the emulator's tenant) holds it: per device its import record, the Autopilot
- * device it became, and its profile assignment; and a one-line count of how far the fleet got,
+ * device it became, and the deployment profile it has; and a one-line count of how far the fleet got,
  * which the demo prints while `pulumi up` runs.
  */
 import type { Emulator, ImportedDeviceIdentity } from "../emulator";
+import { profileOfDevice } from "../emulator/profileModel";
 import type { ExpectedDevice } from "./fleetCsv";
 
 /** One device of the fleet in Graph. */
@@ -16,8 +17,10 @@ export interface DeviceInGraph {
     groupTag: string;
     displayName: string;
     userPrincipalName: string;
-    /** The device has an assignment to the expected group. */
-    profileAssigned: boolean;
+    /** The display name of the deployment profile the device has ("" for none). */
+    profile: string;
+    /** The device has the fleet's profile (its group tag puts it in the group the profile is assigned to). */
+    hasFleetProfile: boolean;
     /** Group tag, name and user are the ones the CSV and the defaults ask for. */
     configured: boolean;
 }
@@ -26,7 +29,8 @@ export interface DeviceInGraph {
 export interface FleetCounts {
     imports: Record<string, number>;
     configured: number;
-    assigned: number;
+    /** Devices that have the fleet's deployment profile. */
+    withProfile: number;
 }
 
 // The order an import goes through; other statuses come last.
@@ -39,7 +43,7 @@ export class FleetInGraph {
     constructor(
         private readonly emu: Emulator,
         private readonly expected: ExpectedDevice[],
-        private readonly profileGroupId: string,
+        private readonly profileId: string,
     ) {}
 
     devices(): DeviceInGraph[] {
@@ -51,7 +55,7 @@ export class FleetInGraph {
             const importStatus = text(rec?.state?.deviceImportStatus);
             const deviceId = importStatus === "complete" ? text(rec?.state?.deviceRegistrationId) : "";
             const device = deviceId ? tenant.devices.get(deviceId.toLowerCase()) : undefined;
-            const assignments = deviceId ? [...(tenant.assignments.get(deviceId.toLowerCase())?.values() ?? [])] : [];
+            const profile = device ? profileOfDevice(tenant, device) : undefined;
             const found = {
                 groupTag: text(device?.groupTag),
                 displayName: text(device?.displayName),
@@ -62,7 +66,8 @@ export class FleetInGraph {
                 importStatus,
                 deviceId,
                 ...found,
-                profileAssigned: assignments.some((a) => (a.target as { groupId?: string } | null | undefined)?.groupId === this.profileGroupId),
+                profile: text(profile?.[1].displayName),
+                hasFleetProfile: profile?.[0] === this.profileId,
                 configured:
                     !!device &&
                     found.groupTag === (want.groupTag ?? "") &&
@@ -76,15 +81,15 @@ export class FleetInGraph {
         const devices = this.devices();
         const imports: Record<string, number> = {};
         for (const d of devices) if (d.importStatus) imports[d.importStatus] = (imports[d.importStatus] ?? 0) + 1;
-        return { imports, configured: devices.filter((d) => d.configured).length, assigned: devices.filter((d) => d.profileAssigned).length };
+        return { imports, configured: devices.filter((d) => d.configured).length, withProfile: devices.filter((d) => d.hasFleetProfile).length };
     }
 
-    /** "imports: 8 pending, 3 complete; 3 of 23 devices tagged, named, given their user; 1 of 23 profiles assigned". */
+    /** "imports: 8 pending, 3 complete; 3 of 23 devices tagged, named, given their user; 3 with the fleet's profile". */
     static describe(c: FleetCounts, total: number): string {
         const order = (status: string) => (STATUS_ORDER.includes(status) ? STATUS_ORDER.indexOf(status) : STATUS_ORDER.length);
         const imports = Object.entries(c.imports)
             .sort((a, b) => order(a[0]) - order(b[0]))
             .map(([status, n]) => `${n} ${status}`);
-        return `imports: ${imports.join(", ") || "none yet"}; ${c.configured} of ${total} devices tagged, named, given their user; ${c.assigned} of ${total} profiles assigned`;
+        return `imports: ${imports.join(", ") || "none yet"}; ${c.configured} of ${total} devices tagged, named, given their user; ${c.withProfile} with the fleet's profile`;
     }
 }
