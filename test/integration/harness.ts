@@ -4,7 +4,7 @@
  */
 import { Emulator, EmulatorOptions, startEmulator } from "../emulator";
 import { PulumiSandbox } from "../pulumi/cli";
-import { ConfigValue, Step, TestStack } from "../pulumi/stack";
+import { ConfigValue, PulumiRunError, RunResult, shortType, StateResource, Step, TestStack } from "../pulumi/stack";
 
 export const TOKEN = "emulator-token";
 export const PROJECT = "autopilot-test";
@@ -64,4 +64,42 @@ export function stepOf(steps: Step[], name: string): Step {
         throw new Error(`expected one step for ${name}, got ${JSON.stringify(steps)}`);
     }
     return found[0];
+}
+
+/** This package's resources in the state (not the stack, components or providers). */
+export async function autopilotResources(stack: TestStack): Promise<StateResource[]> {
+    return (await stack.resources()).filter((r) => shortType(r.type).startsWith("autopilot:"));
+}
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** `--show-secrets` exports a secret as `{<sig>: ..., plaintext: "<JSON>"}`: the value inside, at any depth. */
+export function openSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(openSecrets);
+    if (value !== null && typeof value === "object") {
+        const bag = value as Record<string, unknown>;
+        if (SECRET_SIG_KEY in bag && typeof bag.plaintext === "string") return openSecrets(JSON.parse(bag.plaintext));
+        return Object.fromEntries(Object.entries(bag).map(([k, v]) => [k, openSecrets(v)]));
+    }
+    return value;
+}
+
+/** A resource's outputs as the state holds them, secrets opened (what the program reads after `pulumi up`). */
+export async function outputsOf(stack: TestStack, type: string, name: string): Promise<Record<string, unknown>> {
+    const found = await stack.resource(type, name);
+    if (!found) {
+        throw new Error(`no ${type} ${name} in the state`);
+    }
+    return openSecrets(found.outputs ?? {}) as Record<string, unknown>;
+}
+
+/** Runs a command that must fail; its error says what the engine reported, and `.result` has the steps and output. */
+export async function failing(run: Promise<RunResult>): Promise<PulumiRunError> {
+    try {
+        const result = await run;
+        throw new Error(`the command succeeded, expected a failure: ${JSON.stringify(result.steps)}`);
+    } catch (e) {
+        if (e instanceof PulumiRunError) return e;
+        throw e;
+    }
 }

@@ -4,8 +4,10 @@
  * in-process language host), with preview / up / refresh / destroy returning what happened to each
  * resource, read from the engine's own events.
  */
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { promisify } from "util";
 import { ConfigMap, EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { PulumiSandbox, REPO_ROOT, workFolder } from "./cli";
 
@@ -302,6 +304,29 @@ export class TestStack {
     /** This package's resources in the state, by `autopilot:<Class>` type and name. */
     async resource(type: string, name: string): Promise<StateResource | undefined> {
         return (await this.resources()).find((r) => shortType(r.type) === type && nameOf(r.urn) === name);
+    }
+
+    /**
+     * The state as `pulumi stack export` prints it without `--show-secrets`, as a user (or a
+     * pipeline's log) sees it: secret values are ciphertext.
+     */
+    async exportedState(): Promise<{ text: string; resources: StateResource[] }> {
+        const { stdout } = await promisify(execFile)(path.join(this.sandbox.cli.binDir, "pulumi"), ["stack", "export", "--stack", this.stack.name], {
+            cwd: this.workDir,
+            env: this.commandEnv(),
+            maxBuffer: 256 * 1024 * 1024,
+        });
+        return { text: stdout, resources: (JSON.parse(stdout).deployment?.resources ?? []) as StateResource[] };
+    }
+
+    /** Replaces the stack's state (`pulumi stack import`), e.g. with one an earlier version of the package wrote. */
+    async importState(deployment: { version: number; deployment: unknown }): Promise<void> {
+        await this.stack.importStack(deployment);
+    }
+
+    /** The state with secrets in plain text, whole (`pulumi stack export --show-secrets`), for editing and importing. */
+    async exportedDeployment(): Promise<{ version: number; deployment: { resources?: StateResource[]; [key: string]: unknown } }> {
+        return (await this.stack.exportStack()) as never;
     }
 
     /** The state file as the backend stores it: secrets are ciphertext here. */
