@@ -36,6 +36,16 @@ function withoutProvider(props: Props): Props {
     return rest;
 }
 
+/**
+ * The outputs a ResourceInitError hands the engine, with the `__provider` text the call came with.
+ * The host adds that text to the outputs of a call that succeeds, not to these; the engine records
+ * them as the object's state, and a state without the text fails in the host at the next delete or
+ * refresh ("code must be a string"): the failed import could then be neither removed nor refreshed.
+ */
+function initFailureOutputs(outputs: Props, raw: Props): Props {
+    return raw.__provider === undefined ? outputs : { ...outputs, __provider: raw.__provider };
+}
+
 /** Inputs as the lifecycle sees them: without the host's `__provider` and our record of input names. */
 function programInputs(props: Props): Props {
     const { __provider: _p, [INPUT_NAMES]: _n, ...rest } = props;
@@ -154,7 +164,7 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                 } catch (e) {
                     // The object exists in Graph: hand its id to the engine so it is kept in the state.
                     const message = explainFailure(e, scope, ctx.limits);
-                    throw new ResourceInitError(message, created.id, toOutputs(spec, created.id, latestGraph(e, graph), created.known, names));
+                    throw new ResourceInitError(message, created.id, initFailureOutputs(toOutputs(spec, created.id, latestGraph(e, graph), created.known, names), rawInputs));
                 }
             });
         },
@@ -203,7 +213,7 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                         graph = await spec.settle!(ctx, id, graph, news);
                     } catch (e) {
                         // Keep what Graph now holds in the state; the next run settles again.
-                        throw new ResourceInitError(explainFailure(e, scope, ctx.limits), id, toOutputs(spec, id, latestGraph(e, graph), news, names));
+                        throw new ResourceInitError(explainFailure(e, scope, ctx.limits), id, initFailureOutputs(toOutputs(spec, id, latestGraph(e, graph), news, names), rawNews));
                     }
                 }
                 return { outs: toOutputs(spec, id, graph, news, names) };
