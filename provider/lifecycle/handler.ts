@@ -52,6 +52,16 @@ function programInputs(props: Props): Props {
     return rest;
 }
 
+/**
+ * A failure of a secret field without its property name (the reason names the field). Pulumi's
+ * engine prints a failure that names a property as "property X value {<the value>} has a problem",
+ * and prints a secret value there in plain text (3.248); without the name it prints the reason only.
+ */
+function withoutSecretProperty(spec: ResourceSpec, failure: CheckFailure): CheckFailure {
+    const top = failure.property.split(/[.[]/)[0];
+    return spec.fields[top]?.secret ? { property: "", reason: failure.reason } : failure;
+}
+
 /** GETs the object; undefined when Graph says it is gone. */
 async function fetchObject(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props): Promise<Props | undefined> {
     const item = spec.item(id, props);
@@ -123,7 +133,7 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
             if (news.__provider !== undefined) {
                 inputs.__provider = news.__provider;
             }
-            return { inputs, failures };
+            return { inputs, failures: failures.map((f) => withoutSecretProperty(spec, f)) };
         },
 
         async diff(_id, olds, news) {
