@@ -1,4 +1,5 @@
 import { CheckFailure, FieldSpec, validateValue } from "./fields";
+import { REPLACE_ON_CHANGES } from "./replaceOnChanges";
 import type { ResourceSpec } from "./spec";
 import { isUnknown, Props } from "./values";
 
@@ -35,7 +36,7 @@ export function checkInputs(spec: ResourceSpec, news: Props): { inputs: Props; f
     const failures: CheckFailure[] = [];
     const inputs: Props = { ...news };
     for (const name of Object.keys(news)) {
-        if (name === "__provider" || name in spec.fields) {
+        if (name === "__provider" || name === REPLACE_ON_CHANGES || name in spec.fields) {
             continue;
         }
         const writable = Object.entries(spec.fields)

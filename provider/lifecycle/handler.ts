@@ -9,6 +9,7 @@ import { beginStep, explainFailure, StepScope } from "./bounds";
 import { readBack } from "./consistency";
 import { collectionReads } from "./collectionReads";
 import { planWrites, sendWrites } from "./writes";
+import { forcedReplacements, REPLACE_ON_CHANGES, replaceOnChangesOf } from "./replaceOnChanges";
 import { Props } from "./values";
 
 /** The dynamic-provider methods for one resource spec, as the host calls them. */
@@ -46,9 +47,9 @@ function initFailureOutputs(outputs: Props, raw: Props): Props {
     return raw.__provider === undefined ? outputs : { ...outputs, __provider: raw.__provider };
 }
 
-/** Inputs as the lifecycle sees them: without the host's `__provider` and our record of input names. */
+/** Inputs as the lifecycle sees them: without the host's `__provider`, our record of input names and the replaceOnChanges paths. */
 function programInputs(props: Props): Props {
-    const { __provider: _p, [INPUT_NAMES]: _n, ...rest } = props;
+    const { __provider: _p, [INPUT_NAMES]: _n, [REPLACE_ON_CHANGES]: _r, ...rest } = props;
     return rest;
 }
 
@@ -138,9 +139,10 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
 
         async diff(_id, olds, news) {
             const { changed, replaces } = fieldChanges(spec, olds, news);
+            const forced = forcedReplacements(changed, replaceOnChangesOf(news), olds, news);
             return {
                 changes: changed.length > 0,
-                replaces,
+                replaces: [...new Set([...replaces, ...forced])],
                 stables: [],
                 deleteBeforeReplace: spec.deleteBeforeReplace ?? false,
             };

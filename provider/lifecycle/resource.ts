@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerText } from "./dynamicProvider";
+import { REPLACE_ON_CHANGES } from "./replaceOnChanges";
 import type { ResourceSpec } from "./spec";
 
 /** The Pulumi module every class registers under: types read `autopilot:<ClassName>`. */
@@ -52,8 +53,8 @@ export abstract class AutopilotResource extends pulumi.CustomResource {
         const secrets = secretFields(spec);
         const { outputs, ...resourceOptions } = opts ?? {};
         const names = registeredNames(spec, args, outputs);
-        if ("__provider" in args) {
-            throw new Error(`${spec.typeName} ${name}: "__provider" is not an input (it holds the provider's code)`);
+        if ("__provider" in args || REPLACE_ON_CHANGES in args) {
+            throw new Error(`${spec.typeName} ${name}: "__provider" and "${REPLACE_ON_CHANGES}" are not inputs (the resource class sets them)`);
         }
         const props: Record<string, unknown> = {};
         // Registered names absent from the inputs stay undefined (not sent); the provider fills
@@ -63,6 +64,10 @@ export abstract class AutopilotResource extends pulumi.CustomResource {
             props[key] = value !== undefined && secrets.includes(key) ? pulumi.secret(value as pulumi.Input<unknown>) : value;
         }
         props.__provider = providerText(spec.typeName);
+        if (resourceOptions.replaceOnChanges && resourceOptions.replaceOnChanges.length > 0) {
+            // The engine cannot apply the option to a dynamic resource (replaceOnChanges.ts): the provider does.
+            props[REPLACE_ON_CHANGES] = [...resourceOptions.replaceOnChanges];
+        }
         super(`pulumi-nodejs:dynamic/${PULUMI_MODULE}:${spec.typeName}`, name, props, {
             ...resourceOptions,
             additionalSecretOutputs: [...new Set([...(resourceOptions.additionalSecretOutputs ?? []), ...secrets])],

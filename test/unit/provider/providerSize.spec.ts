@@ -52,7 +52,7 @@ describe("__provider: small, by name, the same text per type", () => {
     });
 
     it("refuses a __provider input and a type name that is not a plain identifier", () => {
-        assert.throws(() => new WindowsAutopilotDeviceIdentity("x", { deviceId: "4b77edd2-0549-4e37-960f-5dcd781c6560", __provider: "exports.handler = () => ({})" } as any), /"__provider" is not an input/);
+        assert.throws(() => new WindowsAutopilotDeviceIdentity("x", { deviceId: "4b77edd2-0549-4e37-960f-5dcd781c6560", __provider: "exports.handler = () => ({})" } as any), /"__provider" and "__replaceOnChanges" are not inputs/);
         assert.throws(() => providerText('A"); process.exit(1); ("'), /letters and digits/);
     });
 
