@@ -5,7 +5,7 @@ import {
     WindowsAutopilotDeploymentProfileAssignment,
     WindowsAutopilotDeploymentProfileAssignmentArgs,
 } from "../../provider";
-import { HostHarness, requestLines, startHarness, stepOf } from "./harness";
+import { CliHarness, failing, outputsOf, requestLines, startCliHarness, stepOf } from "./harness";
 
 const UPLOAD_ID = "ed4a63b2-b47c-45a7-88d2-241adc7a4dfe";
 const UPLOADS = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
@@ -17,110 +17,113 @@ const GROUP_B = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9";
 const ASSIGNMENT_TYPE = "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
 
 for (const profile of ["documented", "live"] as const) {
-    describe(`ImportedWindowsAutopilotDeviceIdentityUpload through the real host (${profile} profile)`, function () {
-        let h: HostHarness;
+    describe(`ImportedWindowsAutopilotDeviceIdentityUpload through the real Pulumi CLI (${profile} profile)`, function () {
+        this.timeout(120_000);
+        let h: CliHarness;
         before(async () => {
-            h = await startHarness({ profile });
+            h = await startCliHarness({ profile });
         });
-        after(async () => h.close());
+        after(async () => h?.close());
         beforeEach(() => h.emu.clearRequests());
 
         it("adopts by uploadId, PATCHes only the changed status, reads, and releases on delete", async () => {
             let status: "pending" | "complete" = "complete";
             let declared = true;
-            const engine = h.engine(() => {
+            const stack = await h.stack(() => {
                 if (declared) new ImportedWindowsAutopilotDeviceIdentityUpload("upload", { uploadId: UPLOAD_ID, status });
             });
-            await engine.up(false);
+            await stack.up();
             assert.deepStrictEqual(requestLines(h.emu), [`GET ${UPLOADS}/${UPLOAD_ID}`]);
             status = "pending";
             h.emu.clearRequests();
-            const step = stepOf(await engine.up(false), "upload");
+            const step = stepOf((await stack.up()).steps, "upload");
             assert.strictEqual(step.op, "update", step.error);
             const patch = h.emu.requests.find((r) => r.method === "PATCH")!;
             assert.strictEqual(patch.path, `${UPLOADS}/${UPLOAD_ID}`);
             assert.deepStrictEqual(patch.body, { "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload", status: "pending" });
-            assert.strictEqual(engine.outputsOf("autopilot:ImportedWindowsAutopilotDeviceIdentityUpload", "upload")!.status, "pending");
+            assert.strictEqual((await outputsOf(stack, "autopilot:ImportedWindowsAutopilotDeviceIdentityUpload", "upload")).status, "pending");
 
             h.emu.tenant.uploads.get(UPLOAD_ID)!.status = "error";
-            const refreshed = await engine.refresh();
-            assert.deepStrictEqual(stepOf(refreshed, "upload").changed, ["status"]);
+            const refreshed = await stack.refresh();
+            assert.deepStrictEqual(stepOf(refreshed.steps, "upload").changed, ["status"]);
 
             declared = false;
             h.emu.clearRequests();
-            assert.strictEqual(stepOf(await engine.up(false), "upload").op, "delete");
+            assert.strictEqual(stepOf((await stack.up()).steps, "upload").op, "delete");
             assert.deepStrictEqual(h.emu.requests, [], "release sends nothing");
             assert.ok(h.emu.tenant.uploads.has(UPLOAD_ID));
         });
     });
 
-    describe(`WindowsAutopilotDeploymentProfileAssignment through the real host (${profile} profile)`, function () {
-        let h: HostHarness;
+    describe(`WindowsAutopilotDeploymentProfileAssignment through the real Pulumi CLI (${profile} profile)`, function () {
+        this.timeout(120_000);
+        let h: CliHarness;
         before(async () => {
-            h = await startHarness({ profile });
+            h = await startCliHarness({ profile });
         });
-        after(async () => h.close());
+        after(async () => h?.close());
         beforeEach(() => h.emu.clearRequests());
 
         it("creates with POST, PATCHes a changed target whole, PATCHes only a changed source, and DELETEs", async () => {
             let args: WindowsAutopilotDeploymentProfileAssignmentArgs | undefined = { deviceId: DEVICE, target: { kind: "group", groupId: GROUP_A } };
-            const engine = h.engine(() => {
+            const stack = await h.stack(() => {
                 if (args) new WindowsAutopilotDeploymentProfileAssignment("assign", args);
             });
-            const created = stepOf(await engine.up(false), "assign");
+            const created = stepOf((await stack.up()).steps, "assign");
             assert.strictEqual(created.op, "create", created.error);
-            // First a look for an assignment with this target an interrupted run may have made (issue 6), then the POST.
+            // First a look for an assignment with this target an interrupted run may have made, then the POST.
             assert.deepStrictEqual(requestLines(h.emu).slice(0, 2), [`GET ${ASSIGNMENTS(DEVICE)}`, `POST ${ASSIGNMENTS(DEVICE)}`]);
             const post = h.emu.requests[1];
             assert.strictEqual(`${post.method} ${post.path}`, `POST ${ASSIGNMENTS(DEVICE)}`);
             assert.deepStrictEqual(post.body, { "@odata.type": ASSIGNMENT_TYPE, target: { "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: GROUP_A } });
-            const id = engine.entries()[0].id;
-            assert.deepStrictEqual(engine.outputsOf("autopilot:WindowsAutopilotDeploymentProfileAssignment", "assign")!.target, { kind: "group", groupId: GROUP_A, deviceAndAppManagementAssignmentFilterType: "none" });
+            const id = created.id;
+            assert.deepStrictEqual((await outputsOf(stack, "autopilot:WindowsAutopilotDeploymentProfileAssignment", "assign")).target, { kind: "group", groupId: GROUP_A, deviceAndAppManagementAssignmentFilterType: "none" });
 
             args = { deviceId: DEVICE, target: { kind: "exclusionGroup", groupId: GROUP_B } };
             h.emu.clearRequests();
-            assert.strictEqual(stepOf(await engine.up(false), "assign").op, "update");
+            assert.strictEqual(stepOf((await stack.up()).steps, "assign").op, "update");
             const patch = h.emu.requests.find((r) => r.method === "PATCH")!;
             assert.strictEqual(patch.path, `${ASSIGNMENTS(DEVICE)}/${id}`);
             assert.deepStrictEqual(patch.body, { "@odata.type": ASSIGNMENT_TYPE, target: { "@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", groupId: GROUP_B } });
 
             args = { deviceId: DEVICE, target: { kind: "exclusionGroup", groupId: GROUP_B }, source: "policySets" };
             h.emu.clearRequests();
-            await engine.up(false);
+            await stack.up();
             assert.deepStrictEqual(h.emu.requests.find((r) => r.method === "PATCH")!.body, { "@odata.type": ASSIGNMENT_TYPE, source: "policySets" });
 
             h.emu.clearRequests();
-            const plan = await engine.up(true);
-            assert.strictEqual(stepOf(plan, "assign").op, "same");
+            const plan = await stack.preview();
+            assert.strictEqual(stepOf(plan.steps, "assign").op, "same");
             assert.deepStrictEqual(h.emu.requests, []);
 
             args = undefined;
-            await engine.up(false);
+            await stack.up();
             assert.deepStrictEqual(requestLines(h.emu), [`DELETE ${ASSIGNMENTS(DEVICE)}/${id}`]);
             assert.ok(!h.emu.tenant.assignments.get(DEVICE)?.has(id));
         });
 
         it("adopts an assignment by assignmentId and maps Graph's target type back to a kind", async () => {
-            const engine = h.engine(() => {
+            const stack = await h.stack(() => {
                 new WindowsAutopilotDeploymentProfileAssignment("seeded", { deviceId: SEED_ASSIGNMENT.device, assignmentId: SEED_ASSIGNMENT.id });
             });
-            await engine.up(false);
+            await stack.up();
             assert.deepStrictEqual(requestLines(h.emu), [`GET ${ASSIGNMENTS(SEED_ASSIGNMENT.device)}/${SEED_ASSIGNMENT.id}`]);
-            const target = engine.outputsOf("autopilot:WindowsAutopilotDeploymentProfileAssignment", "seeded")!.target as Record<string, unknown>;
+            const target = (await outputsOf(stack, "autopilot:WindowsAutopilotDeploymentProfileAssignment", "seeded")).target as Record<string, unknown>;
             assert.strictEqual(target.kind, "group");
             assert.strictEqual(target.groupId, "4feb833d-fd1e-48eb-ad7e-9e4843bc2207");
         });
     });
 }
 
-describe("upload and assignment check", function () {
-    let h: HostHarness;
+describe("upload and assignment check, through the real Pulumi CLI", function () {
+    this.timeout(120_000);
+    let h: CliHarness;
     before(async () => {
-        h = await startHarness({ profile: "documented" });
+        h = await startCliHarness({ profile: "documented" });
     });
-    after(async () => h.close());
+    after(async () => h?.close());
 
-    it("rejects every bad input in check, naming the field, with no request", async () => {
+    it("rejects every bad input at preview, naming the field, with no request", async () => {
         const assignmentCases: [WindowsAutopilotDeploymentProfileAssignmentArgs, RegExp][] = [
             [{ deviceId: DEVICE } as WindowsAutopilotDeploymentProfileAssignmentArgs, /target is required to create an assignment/],
             [{ deviceId: DEVICE, target: { kind: "group" } }, /target.groupId \(a GUID\) is required when target.kind is group/],
@@ -133,20 +136,23 @@ describe("upload and assignment check", function () {
             [{ deviceId: DEVICE, target: { kind: "allDevices" }, source: "inherited" as "direct" }, /source "inherited" is not allowed; allowed values: direct, policySets/],
             [{ target: { kind: "allDevices" } } as WindowsAutopilotDeploymentProfileAssignmentArgs, /deviceId is required/],
         ];
-        for (const [args, expected] of assignmentCases) {
-            const step = stepOf(await h.engine(() => new WindowsAutopilotDeploymentProfileAssignment("a", args)).up(true), "a");
-            assert.strictEqual(step.op, "failed", JSON.stringify(args));
-            assert.match(step.error!, expected);
-        }
         const uploadCases: [ImportedWindowsAutopilotDeviceIdentityUploadArgs, RegExp][] = [
             [{ uploadId: UPLOAD_ID, status: "done" as "complete" }, /status "done" is not allowed; allowed values: noUpload, pending, complete, error/],
             [{ uploadId: UPLOAD_ID, createdDateTimeUtc: "11/22/2026" }, /createdDateTimeUtc "11\/22\/2026" is not an ISO 8601 date-time/],
             [{} as ImportedWindowsAutopilotDeviceIdentityUploadArgs, /uploadId is required/],
         ];
-        for (const [args, expected] of uploadCases) {
-            const step = stepOf(await h.engine(() => new ImportedWindowsAutopilotDeviceIdentityUpload("u", args)).up(true), "u");
-            assert.strictEqual(step.op, "failed", JSON.stringify(args));
-            assert.match(step.error!, expected);
+        // One stack, one preview per case: the engine stops a preview at the first invalid resource.
+        let declare: () => void = () => undefined;
+        const stack = await h.stack(() => declare());
+        const cases: [string, () => void, RegExp][] = [
+            ...assignmentCases.map(([args, expected]): [string, () => void, RegExp] => ["a", () => new WindowsAutopilotDeploymentProfileAssignment("a", args), expected]),
+            ...uploadCases.map(([args, expected]): [string, () => void, RegExp] => ["u", () => new ImportedWindowsAutopilotDeviceIdentityUpload("u", args), expected]),
+        ];
+        for (const [name, program, expected] of cases) {
+            declare = program;
+            const error = await failing(stack.preview());
+            assert.strictEqual(stepOf(error.result.steps, name).op, "failed", String(expected));
+            assert.match(error.message, expected);
         }
         assert.deepStrictEqual(h.emu.requests, []);
     });
