@@ -103,6 +103,8 @@ export interface RunOptions {
     target?: string[];
     targetDependents?: boolean;
     parallel?: number;
+    /** `--continue-on-error` (up and destroy): the engine goes on with the steps that do not depend on a failed one. */
+    continueOnError?: boolean;
     /** Called with what the CLI prints, as it prints it. */
     onOutput?: (text: string) => void;
 }
@@ -254,7 +256,7 @@ export class TestStack {
 
     up(opts: RunOptions = {}): Promise<RunResult> {
         return this.run(opts, (onEvent, onOutput, onError) =>
-            this.stack.up({ onEvent, onOutput, onError, target: opts.target, targetDependents: opts.targetDependents, parallel: opts.parallel }),
+            this.stack.up({ onEvent, onOutput, onError, target: opts.target, targetDependents: opts.targetDependents, parallel: opts.parallel, continueOnError: opts.continueOnError }),
         );
     }
 
@@ -263,7 +265,9 @@ export class TestStack {
     }
 
     destroy(opts: RunOptions = {}): Promise<RunResult> {
-        return this.run(opts, (onEvent, onOutput, onError) => this.stack.destroy({ onEvent, onOutput, onError, target: opts.target, parallel: opts.parallel }));
+        return this.run(opts, (onEvent, onOutput, onError) =>
+            this.stack.destroy({ onEvent, onOutput, onError, target: opts.target, parallel: opts.parallel, continueOnError: opts.continueOnError }),
+        );
     }
 
     private async run(opts: RunOptions, command: (onEvent: (e: EngineEvent) => void, onOutput: (s: string) => void, onError: (s: string) => void) => Promise<unknown>): Promise<RunResult> {
