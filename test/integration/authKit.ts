@@ -1,16 +1,16 @@
 /**
- * Set-up for sign-in tests through the real host: a test PKI made at run time, test OIDC issuers
- * (GitHub Actions, Azure DevOps, a workload-identity token file), an emulator whose HTTPS listener
- * serves Entra's token endpoint for one app registration, and hosts that trust the test CA through
- * NODE_EXTRA_CA_CERTS.
+ * Set-up for sign-in tests through the real Pulumi CLI: a test PKI made at run time, test OIDC
+ * issuers (GitHub Actions, Azure DevOps, a workload-identity token file), an emulator whose HTTPS
+ * listener serves Entra's token endpoint for one app registration, and stacks whose provider host
+ * (started by the CLI, one per command) trusts the test CA through NODE_EXTRA_CA_CERTS.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { Emulator, EmulatorOptions, startEmulator } from "../emulator";
 import { createOidcIssuer, TestOidcIssuer } from "../emulator/jwt";
 import { createTestPki, TestPki } from "../emulator/pki";
-import { Engine } from "../runner/engine";
-import { Host, REPO_ROOT } from "../runner/host";
+import { PulumiSandbox } from "../pulumi/cli";
+import { ConfigValue, TestStack } from "../pulumi/stack";
 
 export const TENANT_ID = "5b2e4c1a-7f3d-4e8b-9a61-0c2d3e4f5a6b";
 export const CLIENT_ID = "0e9c6a7b-3d2f-4c1e-8b5a-9f8e7d6c5b4a";
@@ -23,8 +23,12 @@ export const GITHUB_SUBJECT = "repo:contoso/autopilot-fleet:environment:producti
 export const ADO_SUBJECT = "sc://contoso/autopilot/autopilot-graph";
 export const WORKLOAD_SUBJECT = "system:serviceaccount:autopilot:deployer";
 
-/** Every AZURE_* / CI variable the host could pick up from the test runner's environment. */
-const CLEAN_ENV: Record<string, undefined> = Object.fromEntries(
+/**
+ * Every AZURE_* / CI variable the host could pick up from the test runner's environment: the CLI
+ * passes its whole environment on, so those set here are passed on empty (which the provider and
+ * @azure/identity read as unset).
+ */
+const CLEAN_ENV: Record<string, string> = Object.fromEntries(
   [
     "AZURE_TENANT_ID",
     "AZURE_CLIENT_ID",
@@ -44,8 +48,20 @@ const CLEAN_ENV: Record<string, undefined> = Object.fromEntries(
     "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
     "AUTOPILOT_LOG",
     "AZURE_LOG_LEVEL",
-  ].map((k) => [k, undefined]),
+  ]
+    .filter((k) => process.env[k] !== undefined)
+    .map((k) => [k, ""]),
 );
+
+/** What a stack of an auth test is made with besides its program. */
+export interface AuthStackOptions {
+  /** Stack config (namespaced keys). */
+  config: Record<string, ConfigValue>;
+  /** Stack config set with --secret (a client secret, an access token). */
+  secretConfig?: Record<string, string>;
+  /** More environment for the CLI and the provider host it starts (a CI system's variables). */
+  env?: Record<string, string>;
+}
 
 export interface AuthWorld {
   pki: TestPki;
@@ -57,14 +73,13 @@ export interface AuthWorld {
   certificateFile: string;
   /** A file holding a workload identity token (what AZURE_FEDERATED_TOKEN_FILE names). */
   tokenFile: string;
+  sandbox: PulumiSandbox;
   /** Config pointing the provider at the emulator: Graph over http loopback, authority over https. */
   baseConfig(): Record<string, string>;
-  /**
-   * Starts a host trusting the test CA; `env` adds variables (undefined removes one). By default
-   * in the repository (the root project); `project` runs another program folder's.
-   */
-  startHost(env?: Record<string, string | undefined>, onStderrLine?: (line: string) => void, project?: { cwd: string; name: string }): Promise<Host>;
-  engine(host: Host, program: () => unknown, config: Record<string, string>, secretKeys?: string[], project?: string): Engine;
+  /** A new stack for an inline program (project autopilot-test). */
+  stack(program: () => unknown, opts: AuthStackOptions): Promise<TestStack>;
+  /** A new stack for a program folder (copied), run through Pulumi's language host. */
+  folderStack(dir: string, opts: AuthStackOptions): Promise<TestStack>;
   close(): Promise<void>;
 }
 
@@ -103,8 +118,15 @@ export async function startAuthWorld(emulatorOptions: Omit<EmulatorOptions, "aut
   });
   const tokenFile = path.join(pki.dir, "federated-token");
   fs.writeFileSync(tokenFile, workload.mint({ sub: WORKLOAD_SUBJECT, aud: "api://AzureADTokenExchange", lifetimeSeconds: 3600 }));
-  const hosts = new Set<Host>();
+  const sandbox = new PulumiSandbox();
+  const stacks: TestStack[] = [];
   let n = 0;
+  // The host trusts the test CA; import polls start at 50 ms (the host's clock is real).
+  const hostEnv = (env: Record<string, string> = {}) => ({ ...CLEAN_ENV, NODE_EXTRA_CA_CERTS: pki.caFile, AUTOPILOT_IMPORT_POLL_MS: "50", ...env });
+  const track = (stack: TestStack) => {
+    stacks.push(stack);
+    return stack;
+  };
   return {
     pki,
     emu,
@@ -120,34 +142,18 @@ export async function startAuthWorld(emulatorOptions: Omit<EmulatorOptions, "aut
       "autopilot:clientId": CLIENT_ID,
       "autopilot:maxRetries": "2",
     }),
-    async startHost(env = {}, onStderrLine, project) {
-      const host = await Host.start({
-        cwd: project?.cwd ?? REPO_ROOT,
-        project: project?.name ?? "autopilot-test",
-        env: { ...CLEAN_ENV, NODE_EXTRA_CA_CERTS: pki.caFile, ...env },
-        onStderrLine,
-      });
-      hosts.add(host);
-      // Host.close waits for the exit event, which comes once: close each host once.
-      const close = host.close.bind(host);
-      host.close = async () => {
-        if (hosts.delete(host)) await close();
-      };
-      return host;
+    sandbox,
+    async stack(program, opts) {
+      return track(
+        await TestStack.inline({ sandbox, project: "autopilot-test", stackName: `auth${++n}`, program, config: opts.config, secretConfig: opts.secretConfig, env: hostEnv(opts.env) }),
+      );
     },
-    engine(host, program, config, secretKeys = ["autopilot:clientSecret", "autopilot:accessToken"], project = "autopilot-test") {
-      return new Engine({
-        host,
-        project,
-        stack: "test",
-        config,
-        secretConfigKeys: secretKeys.filter((k) => k in config),
-        stateFile: path.join(pki.dir, `state-${++n}.json`),
-        program,
-      });
+    async folderStack(dir, opts) {
+      return track(await TestStack.folder({ sandbox, dir, stackName: `auth${++n}`, config: opts.config, secretConfig: opts.secretConfig, env: hostEnv(opts.env) }));
     },
     async close() {
-      await Promise.all([...hosts].map((h) => h.close()));
+      stacks.forEach((s) => s.dispose());
+      sandbox.dispose();
       await emu.close();
       pki.dispose();
     },

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as path from "path";
 import { WindowsAutopilotDeviceIdentity } from "../../provider";
-import { REPO_ROOT, type Host } from "../runner/host";
-import { programFrom, projectName } from "../runner/program";
+import { REPO_ROOT } from "../pulumi/cli";
+import { TestStack } from "../pulumi/stack";
 import {
   ADO_SERVICE_CONNECTION,
   ADO_SUBJECT,
@@ -16,7 +16,7 @@ import {
   TENANT_ID,
   WORKLOAD_SUBJECT,
 } from "./authKit";
-import { stepOf } from "./harness";
+import { failing, stepOf } from "./harness";
 
 /** The seed's devices, adopted by id: one GET each on create, one each on refresh. */
 const DEVICE_IDS = [
@@ -36,7 +36,6 @@ function devices(ids = DEVICE_IDS): () => void {
 
 /** The GitHub Actions example, run with the environment its workflow sets. */
 const EXAMPLE_DIR = path.join(REPO_ROOT, "examples/github-actions");
-const EXAMPLE_PROJECT = projectName(EXAMPLE_DIR);
 const EXAMPLE_DEVICES = [
   { serialNumber: "5CG1234ABC", groupTag: "Sales", displayName: "SALES-001" },
   { serialNumber: "1ZXY8K3", groupTag: "Finance", displayName: "FIN-001" },
@@ -44,22 +43,85 @@ const EXAMPLE_DEVICES = [
 
 const graphRequests = (w: AuthWorld) => w.emu.requests.filter((r) => r.path.startsWith("/beta/") || r.path.startsWith("/v1.0/"));
 
-type HostName = "secret" | "certificate" | "tokenFile" | "github" | "azurePipelines" | "midRun" | "nextLink" | "endpoint";
-
-describe("sign-in through the real host against the emulator's HTTPS token endpoint", function () {
+describe("sign-in through the real Pulumi CLI against the emulator's HTTPS token endpoint", function () {
+  this.timeout(120_000);
   let w: AuthWorld;
-  /** One host per test (a host keeps the config of its first Configure), started together. */
-  const hosts = {} as Record<HostName, Host>;
   before(async () => {
     w = await startAuthWorld();
+  });
+  after(async () => w?.close());
+  beforeEach(() => {
+    w.emu.clearRequests();
+    w.emu.authority!.clear();
+    w.emu.authority!.setTokenLifetime(3600);
+  });
+
+  /** `pulumi up` then `pulumi refresh`: two commands, so two provider hosts. */
+  async function upAndRefresh(stack: TestStack): Promise<void> {
+    const { steps } = await stack.up();
+    for (const s of steps) assert.strictEqual(s.op, "create", `${s.name}: ${s.error}`);
+    const refreshed = await stack.refresh();
+    for (const s of refreshed.steps) assert.strictEqual(s.op, "same", `${s.name}: ${s.error}`);
+  }
+
+  /**
+   * Many Graph calls, every one answered 200, with one token per `pulumi` command: each command
+   * starts its own provider host, which signs in once (the stand-in engine kept one host for both).
+   */
+  function assertOneTokenPerCommand(commands: number, credential: string, subject?: string): void {
+    const graph = graphRequests(w);
+    // A GET per device on create and on refresh (and whatever else the lifecycle sends).
+    assert.ok(graph.length >= 2 * DEVICE_IDS.length, JSON.stringify(graph.map((r) => `${r.method} ${r.path} ${r.status}`)));
+    assert.deepStrictEqual([...new Set(graph.map((r) => r.status))], [200]);
+    const tokens = w.emu.authority!.tokenRequests;
+    assert.strictEqual(tokens.length, commands, JSON.stringify(tokens));
+    for (const t of tokens) {
+      assert.deepStrictEqual(
+        { tenant: t.tenant, clientId: t.clientId, credential: t.credential, scope: t.scope, status: t.status, subject: t.subject },
+        { tenant: TENANT_ID, clientId: CLIENT_ID, credential, scope: `${w.emu.url}/.default`, status: 200, subject },
+      );
+    }
+  }
+
+  /**
+   * The CI system's ID token was fetched for each Entra token request: MSAL (5.x) calls the
+   * assertion callback twice per token request, so one or two fetches each, each answered 200.
+   */
+  function assertIdTokenRequests(system: "github" | "azureDevOps", tokenRequests: number): void {
+    const seen = w.emu.authority!.idTokenRequests;
+    assert.ok(seen.length >= tokenRequests && seen.length <= 2 * tokenRequests, JSON.stringify(seen));
+    for (const r of seen) assert.deepStrictEqual(r, { system, status: 200 });
+  }
+
+  it("client secret: ClientSecretCredential, one token request per command for all its Graph calls", async () => {
+    await upAndRefresh(await w.stack(devices(), { config: w.baseConfig(), secretConfig: { "autopilot:clientSecret": CLIENT_SECRET } }));
+    assertOneTokenPerCommand(2, "client_secret");
+    // MSAL read the tenant's metadata once per host, from the emulator (instance discovery is off for a custom authority).
+    const signIn = [`GET /${TENANT_ID}/v2.0/.well-known/openid-configuration 200`, `POST /${TENANT_ID}/oauth2/v2.0/token 200`];
+    assert.deepStrictEqual(
+      w.emu.authority!.requests.map((r) => `${r.method} ${r.path} ${r.status}`),
+      [...signIn, ...signIn],
+    );
+  });
+
+  it("certificate: ClientCertificateCredential signs a client assertion the authority verifies", async () => {
+    await upAndRefresh(await w.stack(devices(), { config: { ...w.baseConfig(), "autopilot:clientCertificatePath": w.certificateFile } }));
+    assertOneTokenPerCommand(2, "certificate");
+  });
+
+  it("federated token file (useOidc + AZURE_FEDERATED_TOKEN_FILE): WorkloadIdentityCredential", async () => {
+    await upAndRefresh(await w.stack(devices(), { config: { ...w.baseConfig(), "autopilot:useOidc": "true" }, env: { AZURE_FEDERATED_TOKEN_FILE: w.tokenFile } }));
+    assertOneTokenPerCommand(2, "federated", WORKLOAD_SUBJECT);
+  });
+
+  it("GitHub Actions: examples/github-actions with its workflow's environment; the ID token becomes the client assertion", async () => {
     const authority = w.emu.authority!.url;
-    const env: Record<HostName, Record<string, string>> = {
-      secret: {},
-      certificate: {},
-      tokenFile: { AZURE_FEDERATED_TOKEN_FILE: w.tokenFile },
+    // The stack config holds only the devices, as Pulumi.production.yaml does: no credential.
+    const stack = await w.folderStack(EXAMPLE_DIR, {
+      config: { "autopilot-github-actions:devices": EXAMPLE_DEVICES },
       // What .github/workflows/pulumi-up.yml sets, plus what GitHub sets for `id-token: write`,
       // plus the emulator's endpoints (a real run uses the cloud's).
-      github: {
+      env: {
         AUTOPILOT_USE_OIDC: "true",
         AZURE_TENANT_ID: TENANT_ID,
         AZURE_CLIENT_ID: CLIENT_ID,
@@ -68,114 +130,48 @@ describe("sign-in through the real host against the emulator's HTTPS token endpo
         AUTOPILOT_GRAPH_ENDPOINT: w.emu.url,
         AZURE_AUTHORITY_HOST: authority,
       },
-      azurePipelines: { SYSTEM_OIDCREQUESTURI: `${authority}/_ado/oidctoken`, SYSTEM_ACCESSTOKEN: ADO_SYSTEM_TOKEN, AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: ADO_SERVICE_CONNECTION },
-      midRun: {},
-      nextLink: {},
-      endpoint: {},
-    };
-    const started = await Promise.all(
-      Object.entries(env).map(async ([name, e]) => [name, await w.startHost(e, undefined, name === "github" ? { cwd: EXAMPLE_DIR, name: EXAMPLE_PROJECT } : undefined)] as const),
-    );
-    for (const [name, host] of started) hosts[name as HostName] = host;
-  });
-  after(async () => w.close());
-  beforeEach(() => {
-    w.emu.clearRequests();
-    w.emu.authority!.clear();
-    w.emu.authority!.setTokenLifetime(3600);
-  });
-
-  async function upAndRefresh(host: Host, config: Record<string, string>): Promise<void> {
-    const engine = w.engine(host, devices(), config);
-    const steps = await engine.up(false);
-    for (const s of steps) assert.strictEqual(s.op, "create", `${s.name}: ${s.error}`);
-    const refreshed = await engine.refresh();
-    for (const s of refreshed) assert.strictEqual(s.op, "refresh", `${s.name}: ${s.error}`);
-  }
-
-  /** Many Graph calls, every one answered 200 with the one token the authority issued. */
-  function assertOneTokenForAllCalls(credential: string, subject?: string): void {
-    const graph = graphRequests(w);
-    // A GET per device on create and on refresh (and whatever else the lifecycle sends).
-    assert.ok(graph.length >= 2 * DEVICE_IDS.length, JSON.stringify(graph.map((r) => `${r.method} ${r.path} ${r.status}`)));
-    assert.deepStrictEqual([...new Set(graph.map((r) => r.status))], [200]);
-    const tokens = w.emu.authority!.tokenRequests;
-    assert.strictEqual(tokens.length, 1, JSON.stringify(tokens));
-    assert.deepStrictEqual(
-      { tenant: tokens[0].tenant, clientId: tokens[0].clientId, credential: tokens[0].credential, scope: tokens[0].scope, status: tokens[0].status, subject: tokens[0].subject },
-      { tenant: TENANT_ID, clientId: CLIENT_ID, credential, scope: `${w.emu.url}/.default`, status: 200, subject },
-    );
-  }
-
-  /**
-   * The CI system's ID token was fetched for the one Entra token request: MSAL (5.x) calls the
-   * assertion callback twice per token request, so one or two fetches, each answered 200.
-   */
-  function assertIdTokenRequests(system: "github" | "azureDevOps"): void {
-    const seen = w.emu.authority!.idTokenRequests;
-    assert.ok(seen.length >= 1 && seen.length <= 2, JSON.stringify(seen));
-    for (const r of seen) assert.deepStrictEqual(r, { system, status: 200 });
-  }
-
-  it("client secret: ClientSecretCredential, one token request for a dozen Graph calls", async () => {
-    await upAndRefresh(hosts.secret, { ...w.baseConfig(), "autopilot:clientSecret": CLIENT_SECRET });
-    assertOneTokenForAllCalls("client_secret");
-    // MSAL read the tenant's metadata once, from the emulator (instance discovery is off for a custom authority).
-    assert.deepStrictEqual(
-      w.emu.authority!.requests.map((r) => `${r.method} ${r.path} ${r.status}`),
-      [`GET /${TENANT_ID}/v2.0/.well-known/openid-configuration 200`, `POST /${TENANT_ID}/oauth2/v2.0/token 200`],
-    );
-  });
-
-  it("certificate: ClientCertificateCredential signs a client assertion the authority verifies", async () => {
-    await upAndRefresh(hosts.certificate, { ...w.baseConfig(), "autopilot:clientCertificatePath": w.certificateFile });
-    assertOneTokenForAllCalls("certificate");
-  });
-
-  it("federated token file (useOidc + AZURE_FEDERATED_TOKEN_FILE): WorkloadIdentityCredential", async () => {
-    await upAndRefresh(hosts.tokenFile, { ...w.baseConfig(), "autopilot:useOidc": "true" });
-    assertOneTokenForAllCalls("federated", WORKLOAD_SUBJECT);
-  });
-
-  it("GitHub Actions: examples/github-actions with its workflow's environment; the ID token becomes the client assertion", async () => {
-    // The stack config holds only the devices, as Pulumi.production.yaml does: no credential.
-    const engine = w.engine(hosts.github, programFrom(EXAMPLE_DIR), { [`${EXAMPLE_PROJECT}:devices`]: JSON.stringify(EXAMPLE_DEVICES) }, [], EXAMPLE_PROJECT);
-    const steps = await engine.up(false);
-    assert.deepStrictEqual(steps.map((s) => `${s.op} ${s.name} ${s.error ?? ""}`.trim()), ["create device-5CG1234ABC", "create device-1ZXY8K3"]);
+    });
+    const { steps } = await stack.up();
+    assert.deepStrictEqual(steps.map((s) => `${s.op} ${s.name} ${s.error ?? ""}`.trim()).sort(), ["create device-1ZXY8K3", "create device-5CG1234ABC"]);
     assert.strictEqual(w.emu.tenant.devices.get("1cb374d2-6cd6-4ba1-a886-448a9054629d")!.displayName, "FIN-001");
-    for (const s of await engine.refresh()) assert.strictEqual(s.op, "refresh", s.error);
+    for (const s of (await stack.refresh()).steps) assert.strictEqual(s.op, "same", s.error);
     const graph = graphRequests(w);
     assert.ok(graph.length >= 4);
     assert.ok(graph.every((r) => r.status === 200 || r.status === 204), "every call signed in (updateDeviceProperties answers 204)");
     const tokens = w.emu.authority!.tokenRequests;
     assert.deepStrictEqual(
       tokens.map((t) => ({ clientId: t.clientId, credential: t.credential, subject: t.subject, status: t.status })),
-      [{ clientId: CLIENT_ID, credential: "federated", subject: GITHUB_SUBJECT, status: 200 }],
+      [1, 2].map(() => ({ clientId: CLIENT_ID, credential: "federated", subject: GITHUB_SUBJECT, status: 200 })),
+      "one token per command (up, refresh)",
     );
-    assertIdTokenRequests("github");
+    assertIdTokenRequests("github", 2);
   });
 
   it("Azure Pipelines (useOidc + SYSTEM_OIDCREQUESTURI): AzurePipelinesCredential", async () => {
-    await upAndRefresh(hosts.azurePipelines, { ...w.baseConfig(), "autopilot:useOidc": "true" });
-    assertOneTokenForAllCalls("federated", ADO_SUBJECT);
-    assertIdTokenRequests("azureDevOps");
+    const authority = w.emu.authority!.url;
+    const stack = await w.stack(devices(), {
+      config: { ...w.baseConfig(), "autopilot:useOidc": "true" },
+      env: { SYSTEM_OIDCREQUESTURI: `${authority}/_ado/oidctoken`, SYSTEM_ACCESSTOKEN: ADO_SYSTEM_TOKEN, AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: ADO_SERVICE_CONNECTION },
+    });
+    await upAndRefresh(stack);
+    assertOneTokenPerCommand(2, "federated", ADO_SUBJECT);
+    assertIdTokenRequests("azureDevOps", 2);
   });
 
-  it("refreshes ahead of expiry mid-run: a 2 s token is replaced after 1 s, Graph never sees an expired one", async () => {
-    w.emu.authority!.setTokenLifetime(2);
-    const engine = w.engine(
-      hosts.midRun,
+  it("refreshes ahead of expiry mid-run: a 4 s token is replaced after 2 s, Graph never sees an expired one", async () => {
+    w.emu.authority!.setTokenLifetime(4);
+    // The inline program runs in this process while the engine runs its steps: it waits for the
+    // first batch, then past the token's refresh point (half its lifetime) and before it expires.
+    const stack = await w.stack(
       async () => {
         const early = DEVICE_IDS.slice(0, 3).map((deviceId, i) => new WindowsAutopilotDeviceIdentity(`early-${i}`, { deviceId }));
         await Promise.all(early.map((d) => new Promise((r) => d.deviceId.apply(r))));
-        // The first token came before the first batch finished; now past its refresh point
-        // (half the lifetime), and before it expires.
-        await new Promise((r) => setTimeout(r, 1200));
+        await new Promise((r) => setTimeout(r, 2400));
         DEVICE_IDS.slice(3).forEach((deviceId, i) => new WindowsAutopilotDeviceIdentity(`late-${i}`, { deviceId }));
       },
-      { ...w.baseConfig(), "autopilot:clientSecret": CLIENT_SECRET },
+      { config: w.baseConfig(), secretConfig: { "autopilot:clientSecret": CLIENT_SECRET } },
     );
-    const steps = await engine.up(false);
+    const { steps } = await stack.up();
     for (const s of steps) assert.strictEqual(s.op, "create", `${s.name}: ${s.error}`);
     const tokens = w.emu.authority!.tokenRequests;
     assert.strictEqual(tokens.length, 2, JSON.stringify(tokens));
@@ -187,41 +183,42 @@ describe("sign-in through the real host against the emulator's HTTPS token endpo
   });
 
   it("a 401 refreshes once and retries once; requests refused together cause one new token", async () => {
-    // The client-secret test's host (same config): it may hold a token already.
-    const host = hosts.secret;
-    const config = { ...w.baseConfig(), "autopilot:clientSecret": CLIENT_SECRET };
-    const engine = w.engine(host, devices(), config);
-    await engine.up(false);
-    assert.ok(w.emu.authority!.tokenRequests.length <= 1);
-    w.emu.clearRequests();
-    w.emu.authority!.clear();
-
-    // The tenant expires every token (the provider's cache still thinks it valid).
-    w.emu.authority!.expireTokens();
-    const refreshed = await engine.refresh();
-    for (const s of refreshed) assert.strictEqual(s.op, "refresh", `${s.name}: ${s.error}`);
+    const config = { config: w.baseConfig(), secretConfig: { "autopilot:clientSecret": CLIENT_SECRET } };
+    // A host signs in once per command: the tenant expires every token while this one runs (the
+    // provider's cache still thinks its token valid), between the first device and the others.
+    const stack = await w.stack(async () => {
+      const first = new WindowsAutopilotDeviceIdentity("dev-0", { deviceId: DEVICE_IDS[0] });
+      await new Promise((r) => first.deviceId.apply(r));
+      w.emu.authority!.expireTokens();
+      DEVICE_IDS.slice(1).forEach((deviceId, i) => new WindowsAutopilotDeviceIdentity(`dev-${i + 1}`, { deviceId }));
+    }, config);
+    const { steps } = await stack.up();
+    for (const s of steps) assert.strictEqual(s.op, "create", `${s.name}: ${s.error}`);
     const tokens = w.emu.authority!.tokenRequests;
-    assert.strictEqual(tokens.length, 1, "one new token for all refused requests");
+    assert.strictEqual(tokens.length, 2, "the first token, then one new token for all refused requests");
     // Whether the reads went one by one or in a $batch: what was sent on the wire.
     const wire = graphRequests(w).filter((r) => !r.viaBatch);
     const refused = wire.filter((r) => r.status === 401);
     assert.ok(refused.length >= 1, "Graph refused the expired token");
-    assert.ok(refused.every((r) => r.time <= tokens[0].time), "refused before the new token");
-    const after = wire.filter((r) => r.time >= tokens[0].time);
+    assert.ok(refused.every((r) => r.time >= tokens[0].time && r.time <= tokens[1].time), "refused between the two tokens");
+    const after = wire.filter((r) => r.time >= tokens[1].time);
     assert.strictEqual(after.length, refused.length, `each refused request sent once more: ${JSON.stringify(wire.map((r) => `${r.method} ${r.path} ${r.status}`))}`);
     assert.deepStrictEqual([...new Set(after.map((r) => r.status))], [200]);
 
     // Tokens refused whatever their age: one new token, one resend, then the 401 is the answer.
     w.emu.clearRequests();
+    w.emu.authority!.clear();
     w.emu.authority!.refuseTokens(true);
     try {
-      const one = w.engine(host, devices(DEVICE_IDS.slice(0, 1)), config);
-      const step = stepOf(await one.up(false), "dev-0");
+      const one = await w.stack(devices(DEVICE_IDS.slice(0, 1)), config);
+      const error = await failing(one.up());
+      const step = stepOf(error.result.steps, "dev-0");
       assert.strictEqual(step.op, "failed");
       assert.match(step.error!, /401 InvalidAuthenticationToken: Access token validation failure\. \(request-id [0-9a-f-]{36}/);
-      for (const t of w.emu.authority!.issuedTokens) assert.ok(!step.error!.includes(t), "no token in the message");
+      const shown = `${error.message}\n${error.result.stdout}\n${error.result.stderr}`;
+      for (const t of w.emu.authority!.issuedTokens) assert.ok(!shown.includes(t), "no token in the message or the CLI's output");
       assert.deepStrictEqual(graphRequests(w).filter((r) => !r.viaBatch).map((r) => r.status), [401, 401]);
-      assert.strictEqual(w.emu.authority!.tokenRequests.length, 2, "one more new token, then no more");
+      assert.strictEqual(w.emu.authority!.tokenRequests.length, 2, "the host's token, one more new token, then no more");
     } finally {
       w.emu.authority!.refuseTokens(false);
     }
@@ -236,8 +233,11 @@ describe("sign-in through the real host against the emulator's HTTPS token endpo
       added.push(id);
     }
     try {
-      const config = { ...w.baseConfig(), "autopilot:graphEndpoint": w.emu.authority!.url, "autopilot:clientSecret": CLIENT_SECRET };
-      const step = stepOf(await w.engine(hosts.nextLink, () => new WindowsAutopilotDeviceIdentity("dev", { serialNumber: "PAGE" }), config).up(false), "dev");
+      const stack = await w.stack(() => new WindowsAutopilotDeviceIdentity("dev", { serialNumber: "PAGE" }), {
+        config: { ...w.baseConfig(), "autopilot:graphEndpoint": w.emu.authority!.url },
+        secretConfig: { "autopilot:clientSecret": CLIENT_SECRET },
+      });
+      const step = stepOf((await failing(stack.up())).result.steps, "dev");
       const lists = graphRequests(w);
       assert.strictEqual(lists.length, 2, JSON.stringify(lists.map((r) => r.path)));
       const httpsPort = new URL(w.emu.authority!.url).port;
@@ -258,12 +258,13 @@ describe("sign-in through the real host against the emulator's HTTPS token endpo
   });
 
   it("refuses a Graph endpoint that is neither https nor loopback, before any request", async () => {
-    const host = hosts.endpoint;
-    const config = { "autopilot:graphEndpoint": "http://graph.example.com", "autopilot:accessToken": "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ4In0.c2ln" };
-    const step = stepOf(await w.engine(host, devices(DEVICE_IDS.slice(0, 1)), config).up(false), "dev-0");
+    const token = "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ4In0.c2ln";
+    const stack = await w.stack(devices(DEVICE_IDS.slice(0, 1)), { config: { "autopilot:graphEndpoint": "http://graph.example.com" }, secretConfig: { "autopilot:accessToken": token } });
+    const error = await failing(stack.up());
+    const step = stepOf(error.result.steps, "dev-0");
     assert.strictEqual(step.op, "failed");
     assert.match(step.error!, /autopilot:graphEndpoint \(or AUTOPILOT_GRAPH_ENDPOINT\) must be an https URL, or http on loopback only .*got "http:\/\/graph\.example\.com": http is only allowed on loopback/);
-    assert.ok(!step.error!.includes("eyJ0eXAi"));
+    assert.ok(!`${error.message}\n${error.result.stdout}\n${error.result.stderr}`.includes("eyJ0eXAi"));
     assert.strictEqual(w.emu.requests.length, 0);
     assert.strictEqual(w.emu.authority!.requests.length, 0);
   });
