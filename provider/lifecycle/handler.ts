@@ -63,6 +63,15 @@ function withoutSecretProperty(spec: ResourceSpec, failure: CheckFailure): Check
     return spec.fields[top]?.secret ? { property: "", reason: failure.reason } : failure;
 }
 
+/** Key fields the state holds a value for and the program's inputs leave out. */
+function keysOnlyTheStateHolds(spec: ResourceSpec, olds: Props, news: Props): Props {
+    const kept: Props = {};
+    for (const [name, field] of Object.entries(spec.fields)) {
+        if (field.write === "key" && news[name] === undefined && olds[name] !== undefined && olds[name] !== null) kept[name] = olds[name];
+    }
+    return kept;
+}
+
 /** GETs the object; undefined when Graph says it is gone. */
 async function fetchObject(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props): Promise<Props | undefined> {
     const item = spec.item(id, props);
@@ -212,6 +221,9 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                 }
                 return { outs };
             }
+            // What the state knows of the object beyond the program's inputs (a key a create learned,
+            // like the profile a device's assignment belongs to) stays known after the update.
+            const known = { ...keysOnlyTheStateHolds(spec, olds, news), ...news };
             return step("update", id, settle ? (spec.settleSeconds?.(news) ?? 0) : 0, async (ctx, scope) => {
                 let graph: Props;
                 if (writes.length > 0) {
@@ -225,10 +237,10 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                         graph = await spec.settle!(ctx, id, graph, news);
                     } catch (e) {
                         // Keep what Graph now holds in the state; the next run settles again.
-                        throw new ResourceInitError(explainFailure(e, scope, ctx.limits), id, initFailureOutputs(toOutputs(spec, id, latestGraph(e, graph), news, names), rawNews));
+                        throw new ResourceInitError(explainFailure(e, scope, ctx.limits), id, initFailureOutputs(toOutputs(spec, id, latestGraph(e, graph), known, names), rawNews));
                     }
                 }
-                return { outs: toOutputs(spec, id, graph, news, names) };
+                return { outs: toOutputs(spec, id, graph, known, names) };
             });
         },
 

@@ -2,11 +2,14 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import { AutopilotFleet, AutopilotFleetArgs, getAutopilotDevices } from "../../provider";
 import { Emulator, startEmulator } from "../emulator";
+import { profileOfDevice } from "../emulator/profileModel";
 import { autopilotResources, CliHarness, failing, outputsOf, startCliHarness, TOKEN } from "./harness";
 
 const hash = () => crypto.randomBytes(3000).toString("base64");
 const HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User";
-const GROUP = "4feb833d-fd1e-48eb-ad7e-9e4843bc2207";
+// The seeded "Sales (Entra join)" profile, already assigned to the dynamic group of group tag Sales.
+const SALES_PROFILE = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+const SALES_GROUP = "4feb833d-fd1e-48eb-ad7e-9e4843bc2207";
 const hashes = new Map<string, string>();
 function csvOf(rows: [serial: string, groupTag?: string, user?: string][]): string {
     return [HEADER, ...rows.map(([s, g = "", u = ""]) => {
@@ -36,7 +39,7 @@ describe("AutopilotFleet through the real Pulumi CLI (live profile)", function (
     it("imports each row, waits, then tags, names and assigns each device; failed imports are kept in the state, and skipping their rows finishes the rest", async () => {
         const csv = csvOf([["8CG6000A01", "Kiosk"], ["8CG6000A02", "", "megan.bowen@contoso.com"], ["5CG1234ABC"], ["PF9ZZZZZ"], ["8CG6000A03"]]);
         let overrides: AutopilotFleetArgs["overrides"] = {};
-        const stack = await h.stack(fleet(() => ({ csv, overrides, defaults: { groupTag: "Sales", displayName: "S-%SERIAL%" }, profileAssignment: { target: { kind: "group", groupId: GROUP } } })));
+        const stack = await h.stack(fleet(() => ({ csv, overrides, defaults: { groupTag: "Sales", displayName: "S-%SERIAL%" }, profileAssignment: { profileId: SALES_PROFILE, target: { kind: "group", groupId: SALES_GROUP } } })));
         // The imports register together and fail together. The engine then starts no other step (the
         // stand-in went on with the good rows): which of their devices were written is up to timing.
         const error = await failing(stack.up());
@@ -63,8 +66,12 @@ describe("AutopilotFleet through the real Pulumi CLI (live profile)", function (
             assert.strictEqual(device.groupTag, groupTag, serial);
             assert.strictEqual(device.displayName, `S-${serial}`);
             assert.strictEqual(device.userPrincipalName ?? null, user);
-            assert.strictEqual([...(h.emu.tenant.assignments.get(id)?.values() ?? [])].length, 1, `one assignment for ${serial}`);
+            // The Sales-tagged devices are in the group the fleet's profile is assigned to; the Kiosk one is not.
+            assert.strictEqual(profileOfDevice(h.emu.tenant, device)?.[0] === SALES_PROFILE, groupTag === "Sales", serial);
         }
+        // One assignment for the fleet: the profile's existing one to that group, adopted, not a copy per device.
+        const salesAssignments = [...(h.emu.tenant.assignments.get(SALES_PROFILE)?.values() ?? [])].filter((a) => (a.target as { groupId?: string }).groupId === SALES_GROUP);
+        assert.strictEqual(salesAssignments.length, 1);
         assert.deepStrictEqual((await stack.outputs()).importCounts, { complete: 3 });
     });
 

@@ -11,7 +11,11 @@ const UPLOAD_ID = "ed4a63b2-b47c-45a7-88d2-241adc7a4dfe";
 const UPLOADS = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
 const DEVICE = "1cb374d2-6cd6-4ba1-a886-448a9054629d";
 const SEED_ASSIGNMENT = { device: "4b77edd2-0549-4e37-960f-5dcd781c6560", id: "a979a3cd-8d8c-4be2-8cca-9193cb7ba682" };
-const ASSIGNMENTS = (device: string) => `/beta/deviceManagement/windowsAutopilotDeviceIdentities/${device}/deploymentProfile/assignments`;
+// The device-scoped route reaches the profile the device has; the assignments are the profile's.
+const DEVICE_PROFILE = (device: string) => `/beta/deviceManagement/windowsAutopilotDeviceIdentities/${device}/deploymentProfile`;
+const THROUGH_DEVICE = (device: string) => `${DEVICE_PROFILE(device)}/assignments`;
+const FINANCE_PROFILE = "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a"; // the profile DEVICE (group tag Finance) has
+const PROFILE_ASSIGNMENTS = (profile: string) => `/beta/deviceManagement/windowsAutopilotDeploymentProfiles/${profile}/assignments`;
 const GROUP_A = "0b8d3c1e-2f4a-4d5b-9c6e-7f8a9b0c1d2e";
 const GROUP_B = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9";
 const ASSIGNMENT_TYPE = "#microsoft.graph.windowsAutopilotDeploymentProfileAssignment";
@@ -71,10 +75,10 @@ for (const profile of ["documented", "live"] as const) {
             });
             const created = stepOf((await stack.up()).steps, "assign");
             assert.strictEqual(created.op, "create", created.error);
-            // First a look for an assignment with this target an interrupted run may have made, then the POST.
-            assert.deepStrictEqual(requestLines(h.emu).slice(0, 2), [`GET ${ASSIGNMENTS(DEVICE)}`, `POST ${ASSIGNMENTS(DEVICE)}`]);
-            const post = h.emu.requests[1];
-            assert.strictEqual(`${post.method} ${post.path}`, `POST ${ASSIGNMENTS(DEVICE)}`);
+            // The device's profile, a look at that profile's assignments for this target (another
+            // declaration or an interrupted run may own one), then the POST through the device.
+            assert.deepStrictEqual(requestLines(h.emu).slice(0, 3), [`GET ${DEVICE_PROFILE(DEVICE)}`, `GET ${PROFILE_ASSIGNMENTS(FINANCE_PROFILE)}`, `POST ${THROUGH_DEVICE(DEVICE)}`]);
+            const post = h.emu.requests[2];
             assert.deepStrictEqual(post.body, { "@odata.type": ASSIGNMENT_TYPE, target: { "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: GROUP_A } });
             const id = created.id;
             assert.deepStrictEqual((await outputsOf(stack, "autopilot:WindowsAutopilotDeploymentProfileAssignment", "assign")).target, { kind: "group", groupId: GROUP_A, deviceAndAppManagementAssignmentFilterType: "none" });
@@ -83,7 +87,7 @@ for (const profile of ["documented", "live"] as const) {
             h.emu.clearRequests();
             assert.strictEqual(stepOf((await stack.up()).steps, "assign").op, "update");
             const patch = h.emu.requests.find((r) => r.method === "PATCH")!;
-            assert.strictEqual(patch.path, `${ASSIGNMENTS(DEVICE)}/${id}`);
+            assert.strictEqual(patch.path, `${THROUGH_DEVICE(DEVICE)}/${id}`);
             assert.deepStrictEqual(patch.body, { "@odata.type": ASSIGNMENT_TYPE, target: { "@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", groupId: GROUP_B } });
 
             args = { deviceId: DEVICE, target: { kind: "exclusionGroup", groupId: GROUP_B }, source: "policySets" };
@@ -98,8 +102,10 @@ for (const profile of ["documented", "live"] as const) {
 
             args = undefined;
             await stack.up();
-            assert.deepStrictEqual(requestLines(h.emu), [`DELETE ${ASSIGNMENTS(DEVICE)}/${id}`]);
-            assert.ok(!h.emu.tenant.assignments.get(DEVICE)?.has(id));
+            // On the profile the create recorded: the device may have another profile by now.
+            assert.deepStrictEqual(requestLines(h.emu), [`DELETE ${PROFILE_ASSIGNMENTS(FINANCE_PROFILE)}/${id}`]);
+            assert.ok(h.emu.tenant.assignments.get(FINANCE_PROFILE)?.size, "the profile's other assignments stay");
+            assert.ok(!h.emu.tenant.assignments.get(FINANCE_PROFILE)?.has(id));
         });
 
         it("adopts an assignment by assignmentId and maps Graph's target type back to a kind", async () => {
@@ -107,7 +113,8 @@ for (const profile of ["documented", "live"] as const) {
                 new WindowsAutopilotDeploymentProfileAssignment("seeded", { deviceId: SEED_ASSIGNMENT.device, assignmentId: SEED_ASSIGNMENT.id });
             });
             await stack.up();
-            assert.deepStrictEqual(requestLines(h.emu), [`GET ${ASSIGNMENTS(SEED_ASSIGNMENT.device)}/${SEED_ASSIGNMENT.id}`]);
+            // The device's profile (recorded, so the assignment is known to be the profile's), then the assignment.
+            assert.deepStrictEqual(requestLines(h.emu), [`GET ${DEVICE_PROFILE(SEED_ASSIGNMENT.device)}`, `GET ${THROUGH_DEVICE(SEED_ASSIGNMENT.device)}/${SEED_ASSIGNMENT.id}`]);
             const target = (await outputsOf(stack, "autopilot:WindowsAutopilotDeploymentProfileAssignment", "seeded")).target as Record<string, unknown>;
             assert.strictEqual(target.kind, "group");
             assert.strictEqual(target.groupId, "4feb833d-fd1e-48eb-ad7e-9e4843bc2207");
@@ -134,7 +141,7 @@ describe("upload and assignment check, through the real Pulumi CLI", function ()
             [{ deviceId: DEVICE, target: { kind: "allDevices", deviceAndAppManagementAssignmentFilterType: "include" } }, /deviceAndAppManagementAssignmentFilterId is required when the filter type is include/],
             [{ deviceId: DEVICE, target: { kind: "allDevices", deviceAndAppManagementAssignmentFilterType: "only" as "include" } }, /deviceAndAppManagementAssignmentFilterType "only" is not allowed; allowed values: none, include, exclude/],
             [{ deviceId: DEVICE, target: { kind: "allDevices" }, source: "inherited" as "direct" }, /source "inherited" is not allowed; allowed values: direct, policySets/],
-            [{ target: { kind: "allDevices" } } as WindowsAutopilotDeploymentProfileAssignmentArgs, /deviceId is required/],
+            [{ target: { kind: "allDevices" } } as WindowsAutopilotDeploymentProfileAssignmentArgs, /give exactly one of profileId .* or deviceId/],
         ];
         const uploadCases: [ImportedWindowsAutopilotDeviceIdentityUploadArgs, RegExp][] = [
             [{ uploadId: UPLOAD_ID, status: "done" as "complete" }, /status "done" is not allowed; allowed values: noUpload, pending, complete, error/],
