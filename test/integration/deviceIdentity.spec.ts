@@ -196,7 +196,7 @@ describe("WindowsAutopilotDeviceIdentity through the real Pulumi CLI (documented
         const stack = await h.stack(() => device(args)());
         for (const [bad, expected] of cases) {
             args = bad;
-            const error = await failing(stack.preview());
+            const error = await failing(stack.preview()).catch((e) => { throw new Error(`${JSON.stringify(bad)}: ${e.message}`); });
             assert.strictEqual(stepOf(error.result.steps, "dev").op, "failed", JSON.stringify(bad));
             assert.match(error.message, expected);
             // The engine names the resource and the property.
