@@ -2,8 +2,10 @@
  * Shared set-up for tests through the real Pulumi CLI against the emulator: one emulator and one
  * offline Pulumi sandbox per suite, and a new stack (fresh state) per program.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { Emulator, EmulatorOptions, startEmulator } from "../emulator";
-import { PulumiSandbox } from "../pulumi/cli";
+import { PulumiSandbox, REPO_ROOT } from "../pulumi/cli";
 import { ConfigValue, PulumiRunError, RunResult, shortType, StateResource, Step, TestStack } from "../pulumi/stack";
 
 export const TOKEN = "emulator-token";
@@ -17,8 +19,24 @@ export interface CliHarness {
      * 3 retries) plus `extraConfig`. The provider's host gets `env` (and polls imports every 50 ms).
      */
     stack(program: () => unknown, extraConfig?: Record<string, ConfigValue>, env?: Record<string, string>): Promise<TestStack>;
+    /**
+     * A new stack for a program folder under test/projects/ (run by `pulumi` through the Node.js
+     * language host, as a user's project is), configured for the emulator like {@link stack};
+     * `config` and `secretConfig` keys without a namespace get the project's.
+     */
+    project(name: string, config?: Record<string, ConfigValue>, secretConfig?: Record<string, string>, env?: Record<string, string>): Promise<TestStack>;
     /** Disposes every stack made here, the sandbox and the emulator. */
     close(): Promise<void>;
+}
+
+/** The small program folders, one per engine-level behaviour. */
+export const PROJECTS_DIR = path.join(REPO_ROOT, "test", "projects");
+
+/** The `name:` line of a folder's Pulumi.yaml. */
+function projectName(dir: string): string {
+    const match = /^name:\s*(\S+)/m.exec(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
+    if (!match) throw new Error(`${dir}/Pulumi.yaml has no name`);
+    return match[1];
 }
 
 /** Starts an emulator and a Pulumi sandbox for a suite. */
@@ -39,6 +57,22 @@ export async function startCliHarness(options: EmulatorOptions = {}, hostEnv: Re
                 config: { "autopilot:graphEndpoint": emu.url, "autopilot:maxRetries": "3", ...extraConfig },
                 secretConfig: { "autopilot:accessToken": TOKEN },
                 // Import polling starts at 50 ms here: the host is another process, so its clock is real.
+                env: { AUTOPILOT_IMPORT_POLL_MS: "50", ...hostEnv, ...env },
+            });
+            stacks.push(stack);
+            return stack;
+        },
+        async project(name, config = {}, secretConfig = {}, env = {}) {
+            const dir = path.join(PROJECTS_DIR, name);
+            const namespaced = <T>(values: Record<string, T>, project: string) =>
+                Object.fromEntries(Object.entries(values).map(([k, v]) => [k.includes(":") ? k : `${project}:${k}`, v]));
+            const project = projectName(dir);
+            const stack = await TestStack.folder({
+                sandbox,
+                dir,
+                stackName: `test${++n}`,
+                config: { "autopilot:graphEndpoint": emu.url, "autopilot:maxRetries": "3", ...namespaced(config, project) },
+                secretConfig: { "autopilot:accessToken": TOKEN, ...namespaced(secretConfig, project) },
                 env: { AUTOPILOT_IMPORT_POLL_MS: "50", ...hostEnv, ...env },
             });
             stacks.push(stack);
