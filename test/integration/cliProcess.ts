@@ -45,6 +45,22 @@ export function runPulumi(stack: TestStack, args: string[]): Promise<PulumiExit>
     return startPulumi(stack, args).exited;
 }
 
+/** The state letter of a process in /proc (R, S, Z, ...), or undefined when there is none. */
+function processState(pid: number): string | undefined {
+    try {
+        const stat = fs.readFileSync(path.join("/proc", String(pid), "stat"), "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    } catch {
+        return undefined;
+    }
+}
+
+/** Whether a process still runs (a zombie waiting to be reaped does not). */
+export function isRunning(pid: number): boolean {
+    const state = processState(pid);
+    return state !== undefined && state !== "Z";
+}
+
 /** Every live process descended from `pid` (read from /proc), children before grandchildren. */
 export function descendants(pid: number): number[] {
     const parents = new Map<number, number[]>();

@@ -59,6 +59,15 @@ export interface StateResource {
     [key: string]: unknown;
 }
 
+/** An operation pending in the state (`pending_operations` of `pulumi stack export`). */
+export interface PendingOperation {
+    /** `creating`, `updating`, `deleting`, `reading`, `importing`. */
+    type: string;
+    urn: string;
+    name: string;
+    id?: string;
+}
+
 /** A config value: text, or structured (a list or an object of them). */
 export type ConfigValue = string | number | boolean | ConfigValue[] | { [key: string]: ConfigValue };
 
@@ -331,6 +340,16 @@ export class TestStack {
     async resources(): Promise<StateResource[]> {
         const deployment = await this.stack.exportStack();
         return (deployment.deployment?.resources ?? []) as StateResource[];
+    }
+
+    /**
+     * Operations the engine began and never saw end (a killed run): `creating` ones have no id,
+     * and `pulumi up` keeps them until a refresh clears them.
+     */
+    async pendingOperations(): Promise<PendingOperation[]> {
+        const deployment = await this.stack.exportStack();
+        const ops = (deployment.deployment?.pending_operations ?? []) as { type: string; resource: StateResource }[];
+        return ops.map((o) => ({ type: o.type, urn: o.resource.urn, name: nameOf(o.resource.urn), id: o.resource.id || undefined }));
     }
 
     /** This package's resources in the state, by `autopilot:<Class>` type and name. */
