@@ -75,6 +75,16 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
         return proc;
     }
 
+    /**
+     * Nothing reaches Graph after a signal (beyond a request already on its way): the waiting steps
+     * poll every few hundred ms by then, so a host that kept polling would show within a second.
+     */
+    async function assertQuietAfter(signalledAt: number): Promise<void> {
+        await new Promise((r) => setTimeout(r, Math.max(0, signalledAt + 1000 - Date.now())));
+        const late = h.emu.requests.filter((r) => r.time > signalledAt + 250);
+        assert.deepStrictEqual(late.map((r) => `${r.method} ${r.path}`), [], "nothing is sent once the host is signalled");
+    }
+
     async function assertConverged(stack: TestStack, serials: string[], seed: TenantSnapshot): Promise<void> {
         const audit = auditFleet(h.emu, await stack.resources(), serials, seed);
         assert.deepStrictEqual(audit.problems, []);
@@ -177,13 +187,7 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
         assert.match(terminated.stdout, /\^C received; terminating/);
         assert.match(terminated.stdout, /\[pulumi-autopilot\] SIGINT: stopping 3 running step\(s\)/, "the host was signalled while its steps waited");
         await waitFor("every process of the run to end", () => !tree.some(isRunning), undefined, 5_000);
-        const quietSince = Date.now();
-        await new Promise((r) => setTimeout(r, 500));
-        assert.deepStrictEqual(
-            h.emu.requests.filter((r) => r.time > quietSince - 200).map((r) => `${r.method} ${r.path}`),
-            [],
-            "nothing is sent once the host stopped",
-        );
+        await assertQuietAfter(signalledAt);
         // The CLI did not wait for the stopped steps' answers: the state has the creates as pending, with no ids.
         const made = f.records();
         assert.deepStrictEqual((await f.stack.pendingOperations()).map((o) => [o.type, o.id]), made.map(() => ["creating", undefined]));
@@ -195,6 +199,38 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
         const up = await runPulumi(f.stack, UP);
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
         assert.deepStrictEqual(f.records().map((r) => r.id).sort(), made.map((r) => r.id).sort(), "each record adopted, none made again");
+        await assertConverged(f.stack, f.serials, f.seed);
+    });
+
+    it("SIGTERM to every process of the run (a runner's service stopped): the host answers each waiting step with its record's id at once, the engine keeps them (initErrors), nothing is pending; the next up finishes them", async () => {
+        const f = await fleet("TM");
+        const proc = await upUntilImportsWait(f);
+        const tree = descendants(proc.child.pid!);
+        const signalledAt = Date.now();
+        for (const pid of [proc.child.pid!, ...tree]) process.kill(pid, "SIGTERM");
+        const stopped = await proc.exited;
+        const exitedAfterMs = Date.now() - signalledAt;
+        assert.ok(exitedAfterMs < 10_000, `the CLI took ${exitedAfterMs} ms to end`);
+        assert.strictEqual(stopped.code, 1);
+        assert.match(stopped.stdout, /SIGTERM received; cancelling/);
+        assert.match(stopped.stdout, /\[pulumi-autopilot\] SIGTERM: stopping 3 running step\(s\)/);
+        assert.match(stopped.stdout, /fleet-import-TM000001\):\n\s+error: 1 error occurred:\n\s+\* cancelled: the provider host received SIGTERM/);
+        await waitFor("every process of the run to end", () => !tree.some(isRunning), undefined, 5_000);
+        await assertQuietAfter(signalledAt);
+
+        // The engine waited for the answers: each record is in the state, marked unfinished, and nothing is pending.
+        const made = f.records();
+        const imports = (await f.stack.resources()).filter((r) => r.urn.includes("::fleet-import-"));
+        assert.deepStrictEqual(imports.map((r) => r.id).sort(), made.map((r) => r.id).sort());
+        assert.ok(imports.every((r) => r.initErrors?.length === 1 && /cancelled: the provider host received SIGTERM/.test(r.initErrors[0])), JSON.stringify(imports.map((r) => r.initErrors)));
+        assert.deepStrictEqual(await f.stack.pendingOperations(), []);
+        assert.deepStrictEqual(f.locks(), []);
+        f.release();
+
+        h.emu.clearRequests();
+        const up = await f.stack.up();
+        assert.deepStrictEqual(up.steps.filter((s) => s.name.startsWith("fleet-import-")).map((s) => s.op), ["update", "update", "update"], "the imports' waits resume");
+        assert.ok(!h.emu.requests.some((r) => r.method === "POST" && r.path.startsWith(IMPORTS)), "no import sent again");
         await assertConverged(f.stack, f.serials, f.seed);
     });
 });
