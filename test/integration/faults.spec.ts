@@ -1,5 +1,5 @@
-// Graph's failure modes through the real dynamic-provider host (issue 6): retries within the
-// budget and never early, creates of unknown outcome looked for before any second POST,
+// Graph's failure modes through the real Pulumi CLI and its dynamic-provider host: retries within
+// the budget and never early, creates of unknown outcome looked for before any second POST,
 // adoption of what an interrupted run made. Each test asserts the exact requests the emulator saw.
 import * as assert from "assert";
 import * as crypto from "crypto";
@@ -10,7 +10,9 @@ import {
     WindowsAutopilotDeviceIdentity,
 } from "../../provider";
 import type { Emulator, RecordedRequest } from "../emulator";
-import { HostHarness, requestLines, startHarness, stepOf } from "./harness";
+import { PulumiRunError, RunResult, TestStack } from "../pulumi/stack";
+import { crash, runPulumi, startPulumi } from "./cliProcess";
+import { CliHarness, requestLines, startCliHarness, stepOf } from "./harness";
 
 const DEVICES = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
 const IMPORTS = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities";
@@ -23,6 +25,7 @@ const NONE_1 = { id: "cfa1f41b-c60f-4636-88bd-e3e36e0dc3eb", serial: "0234567891
 const SALES_1 = { id: "4b77edd2-0549-4e37-960f-5dcd781c6560", serial: "5CG1234ABC" };
 const GROUP = "0d5d7d4e-52a3-4e1f-9a6c-0d7c1a0b7e21";
 const IMPORT_TYPE = "autopilot:ImportedWindowsAutopilotDeviceIdentity";
+const ASSIGNMENT_TYPE = "autopilot:WindowsAutopilotDeploymentProfileAssignment";
 
 const hash = () => crypto.randomBytes(300).toString("base64");
 const importsOf = (emu: Emulator, serial: string) => [...emu.tenant.importedIdentities.values()].filter((r) => r.serialNumber === serial);
@@ -44,10 +47,26 @@ function importer(name: string, args: ImportedWindowsAutopilotDeviceIdentityArgs
     };
 }
 
-describe("faults through the real host: idempotent steps are retried, never before Retry-After", function () {
-    let h: HostHarness;
+/** `pulumi up`'s steps, whether it succeeded or failed (a failed step is in them with its error). */
+async function upSteps(stack: TestStack): Promise<RunResult["steps"]> {
+    try {
+        return (await stack.up()).steps;
+    } catch (e) {
+        if (e instanceof PulumiRunError) return e.result.steps;
+        throw e;
+    }
+}
+
+/** The id the state holds for a resource. */
+async function stateId(stack: TestStack, type: string, name: string): Promise<string | undefined> {
+    return (await stack.resource(type, name))?.id;
+}
+
+describe("faults through the real CLI: idempotent steps are retried, never before Retry-After", function () {
+    this.timeout(180_000);
+    let h: CliHarness;
     before(async () => {
-        h = await startHarness({ profile: "documented" });
+        h = await startCliHarness({ profile: "documented" });
     });
     after(async () => h.close());
     beforeEach(() => {
@@ -61,13 +80,13 @@ describe("faults through the real host: idempotent steps are retried, never befo
         h.emu.injectFault({ method: "PATCH", path: `${DEVICES}/${ENG_1.id}`, status: 429, retryAfter: "1" });
         h.emu.injectFault({ method: "DELETE", path: `${DEVICES}/${ENG_1.id}`, status: 502 });
         let declared = true;
-        const engine = h.engine(() => {
+        const stack = await h.stack(() => {
             if (declared) new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_1.id, groupTag: "Eng-Retry", orderIdentifier: "PO-RETRY", deleteBehavior: "deregister" });
         });
-        const created = stepOf(await engine.up(false), "dev");
+        const created = stepOf(await upSteps(stack), "dev");
         assert.strictEqual(created.op, "create", created.error);
         declared = false;
-        assert.strictEqual(stepOf(await engine.up(false), "dev").op, "delete");
+        assert.strictEqual(stepOf(await upSteps(stack), "dev").op, "delete");
 
         for (const [method, path] of [
             ["GET", `${DEVICES}/${ENG_1.id}`],
@@ -91,10 +110,10 @@ describe("faults through the real host: idempotent steps are retried, never befo
         h.emu.injectFault({ method: "GET", path: `${DEVICES}/${ENG_2.id}`, status: 429, retryAfter: "0.6" });
         h.emu.injectFault({ method: "GET", path: `${DEVICES}/${ENG_2.id}`, status: 429, retryAfter: at.toUTCString() });
         h.emu.injectFault({ method: "GET", path: `${DEVICES}/${ENG_2.id}`, status: 429 });
-        const engine = h.engine(() => {
+        const stack = await h.stack(() => {
             new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_2.id });
         });
-        assert.strictEqual(stepOf(await engine.up(false), "dev").op, "create");
+        assert.strictEqual(stepOf(await upSteps(stack), "dev").op, "create");
         const [tries] = attempts(h.emu, (r) => r.path === `${DEVICES}/${ENG_2.id}`);
         assert.deepStrictEqual(tries.map((r) => r.status), [429, 429, 429, 200]);
         assert.ok(tries[1].time - tries[0].time >= 600, `fractional: ${tries[1].time - tries[0].time} ms`);
@@ -107,10 +126,10 @@ describe("faults through the real host: idempotent steps are retried, never befo
         h.emu.setFaultModes({ budgets: { windowMs: 1000, appWrites: 2 } });
         try {
             const devices = [ENG_2, KIOSK, NONE_1, SALES_2, SALES_1];
-            const engine = h.engine(() => {
+            const stack = await h.stack(() => {
                 devices.forEach((d, i) => new WindowsAutopilotDeviceIdentity(`dev${i}`, { deviceId: d.id, groupTag: "Budget" }));
             });
-            const steps = await engine.up(false);
+            const steps = await upSteps(stack);
             assert.deepStrictEqual(steps.filter((s) => s.op === "failed"), []);
             const writes = attempts(h.emu, (r) => r.method === "POST" && r.path.endsWith("/updateDeviceProperties"));
             assert.strictEqual(writes.length, 5);
@@ -131,50 +150,50 @@ describe("faults through the real host: idempotent steps are retried, never befo
     });
 });
 
-describe("faults through the real host: a create of unknown outcome is looked for, never blindly sent again", function () {
-    let h: HostHarness;
+describe("faults through the real CLI: a create of unknown outcome is looked for, never blindly sent again", function () {
+    this.timeout(180_000);
+    let h: CliHarness;
     before(async () => {
-        h = await startHarness({ profile: "live", importPendingReads: 1, writeVisibilityDelayMs: 300 }, undefined, {});
+        h = await startCliHarness({ profile: "live", importPendingReads: 1, writeVisibilityDelayMs: 300 });
     });
     after(async () => h.close());
     beforeEach(() => {
         h.emu.clearRequests();
         h.emu.clearFaults();
     });
-    // One config for the whole host: the dynamic-provider host configures a provider once (PULUMI-HOST.md).
     const config = { "autopilot:consistencyTimeoutSeconds": "2", "autopilot:timeoutSeconds": "1" };
 
     it("import: reset after Graph made the record -> one POST, the record is found by serial and adopted", async () => {
         h.emu.injectFault({ method: "POST", path: IMPORTS, reset: "after" });
-        const engine = h.engine(importer("imp", { serialNumber: "8CG6FLT001", hardwareIdentifier: hash() }), config);
-        const step = stepOf(await engine.up(false), "imp");
+        const stack = await h.stack(importer("imp", { serialNumber: "8CG6FLT001", hardwareIdentifier: hash() }), config);
+        const step = stepOf(await upSteps(stack), "imp");
         assert.strictEqual(step.op, "create", step.error);
         assert.strictEqual(posts(h.emu, IMPORTS).length, 1, "no second POST");
         const records = importsOf(h.emu, "8CG6FLT001");
         assert.strictEqual(records.length, 1);
-        assert.strictEqual(engine.entries()[0].id, records[0].id, "the state holds the record the POST made");
+        assert.strictEqual(await stateId(stack, IMPORT_TYPE, "imp"), records[0].id, "the state holds the record the POST made");
         const lines = requestLines(h.emu);
         const postAt = lines.indexOf(`POST ${IMPORTS}`);
         assert.deepStrictEqual(lines.slice(0, postAt), [`GET ${IMPORTS}`], "looked before the first POST");
         assert.ok(lines.slice(postAt + 1).filter((l) => l === `GET ${IMPORTS}`).length >= 1, "looked again after the reset");
         assert.strictEqual(h.emu.requests[postAt].fault, "scripted reset after processing");
-        assert.strictEqual(engine.outputsOf(IMPORT_TYPE, "imp")!.importStatus, "complete");
+        assert.strictEqual((await stack.resource(IMPORT_TYPE, "imp"))!.outputs!.importStatus, "complete");
     });
 
     it("import: timeout after Graph made the record (slow answer) -> found and adopted, one POST", async () => {
         h.emu.injectFault({ method: "POST", path: IMPORTS, delayMs: 2500, processed: true });
-        const engine = h.engine(importer("imp", { serialNumber: "8CG6FLT002", hardwareIdentifier: hash() }), config);
-        const step = stepOf(await engine.up(false), "imp");
+        const stack = await h.stack(importer("imp", { serialNumber: "8CG6FLT002", hardwareIdentifier: hash() }), config);
+        const step = stepOf(await upSteps(stack), "imp");
         assert.strictEqual(step.op, "create", step.error);
         assert.strictEqual(posts(h.emu, IMPORTS).length, 1);
         assert.strictEqual(importsOf(h.emu, "8CG6FLT002").length, 1);
-        assert.strictEqual(engine.entries()[0].id, importsOf(h.emu, "8CG6FLT002")[0].id);
+        assert.strictEqual(await stateId(stack, IMPORT_TYPE, "imp"), importsOf(h.emu, "8CG6FLT002")[0].id);
     });
 
     it("import: reset before Graph saw it -> looked for over consistencyTimeoutSeconds, nothing found, POSTed once more", async () => {
         h.emu.injectFault({ method: "POST", path: IMPORTS, reset: "before" });
-        const engine = h.engine(importer("imp", { serialNumber: "8CG6FLT003", hardwareIdentifier: hash() }), config);
-        const step = stepOf(await engine.up(false), "imp");
+        const stack = await h.stack(importer("imp", { serialNumber: "8CG6FLT003", hardwareIdentifier: hash() }), config);
+        const step = stepOf(await upSteps(stack), "imp");
         assert.strictEqual(step.op, "create", step.error);
         const sent = posts(h.emu, IMPORTS);
         assert.deepStrictEqual(sent.map((r) => r.fault ?? r.status), ["scripted reset before processing", 201]);
@@ -188,16 +207,16 @@ describe("faults through the real host: a create of unknown outcome is looked fo
     it("assignment: 504 after Graph made it -> the device's assignments are listed, the one with the target adopted, one POST", async () => {
         h.emu.setFaultModes({ routes: [{ method: "POST", path: /deploymentProfile\/assignments$/, random: { rate: 1, statuses: [504], processedRate: 1 } }] });
         try {
-            const engine = h.engine(() => {
+            const stack = await h.stack(() => {
                 new WindowsAutopilotDeploymentProfileAssignment("assign", { deviceId: KIOSK.id, target: { kind: "group", groupId: GROUP } });
             }, config);
-            const step = stepOf(await engine.up(false), "assign");
+            const step = stepOf(await upSteps(stack), "assign");
             assert.strictEqual(step.op, "create", step.error);
             const sent = posts(h.emu, ASSIGNMENTS(KIOSK.id));
             assert.deepStrictEqual(sent.map((r) => [r.status, r.fault]), [[504, "random 504 (processed)"]], "one POST");
             const made = [...(h.emu.tenant.assignments.get(KIOSK.id)?.values() ?? [])].filter((a) => (a.target as { groupId?: string })?.groupId === GROUP);
             assert.strictEqual(made.length, 1);
-            assert.strictEqual(engine.entries()[0].id, made[0].id);
+            assert.strictEqual(await stateId(stack, ASSIGNMENT_TYPE, "assign"), made[0].id);
             assert.ok(requestLines(h.emu).filter((l) => l === `GET ${ASSIGNMENTS(KIOSK.id)}`).length >= 2, "listed before and after the POST");
         } finally {
             h.emu.setFaultModes({});
@@ -205,13 +224,17 @@ describe("faults through the real host: a create of unknown outcome is looked fo
     });
 });
 
-describe("faults through the real host: what an interrupted run made is adopted, not duplicated", function () {
-    let h: HostHarness;
+describe("faults through the real CLI: what an interrupted run made is adopted, not duplicated", function () {
+    this.timeout(180_000);
+    let h: CliHarness;
     before(async () => {
-        h = await startHarness({ profile: "live", importPendingReads: 1 });
+        h = await startCliHarness({ profile: "live", importPendingReads: 1 });
     });
     after(async () => h.close());
     beforeEach(() => h.emu.clearRequests());
+
+    // Every `pulumi up` starts a provider host of its own: nothing the provider learned in an
+    // earlier run (a listing of import records) carries over, as for a user's next run.
 
     it("a pending import record of the same serial and hash is adopted: no POST, the wait resumes", async () => {
         const hardwareIdentifier = hash();
@@ -223,13 +246,13 @@ describe("faults through the real host: what an interrupted run made is adopted,
             state: { deviceImportStatus: "pending", deviceRegistrationId: "", deviceErrorCode: 0, deviceErrorName: "" },
         });
         h.emu.tenant.pendingImports.set(id, 0);
-        await h.newRun();
-        const engine = h.engine(importer("imp", { serialNumber: "8cg6adp001", hardwareIdentifier }));
-        const step = stepOf(await engine.up(false), "imp");
+        const stack = await h.stack(importer("imp", { serialNumber: "8cg6adp001", hardwareIdentifier }));
+        const step = stepOf(await upSteps(stack), "imp");
         assert.strictEqual(step.op, "create", step.error);
         assert.strictEqual(posts(h.emu, IMPORTS).length, 0);
-        assert.strictEqual(engine.entries()[0].id, id);
-        assert.strictEqual(engine.outputsOf(IMPORT_TYPE, "imp")!.importStatus, "complete");
+        const state = (await stack.resource(IMPORT_TYPE, "imp"))!;
+        assert.strictEqual(state.id, id);
+        assert.strictEqual(state.outputs!.importStatus, "complete");
         assert.strictEqual(importsOf(h.emu, "8CG6ADP001").length, 1);
     });
 
@@ -242,57 +265,55 @@ describe("faults through the real host: what an interrupted run made is adopted,
             hardwareIdentifier,
             state: { deviceImportStatus: "error", deviceRegistrationId: "", deviceErrorCode: 808, deviceErrorName: "ZtdDeviceAssignedToOtherTenant" },
         });
-        await h.newRun();
-        const same = h.engine(importer("imp", { serialNumber: "8CG6ADP002", hardwareIdentifier }));
-        const failed = stepOf(await same.up(false), "imp");
+        const same = await h.stack(importer("imp", { serialNumber: "8CG6ADP002", hardwareIdentifier }));
+        const failed = stepOf(await upSteps(same), "imp");
         assert.strictEqual(failed.op, "failed");
         assert.match(failed.error!, /808 ZtdDeviceAssignedToOtherTenant/);
-        assert.strictEqual(same.entries()[0].id, id, "the record is in the state");
+        assert.strictEqual(await stateId(same, IMPORT_TYPE, "imp"), id, "the record is in the state");
         assert.strictEqual(posts(h.emu, IMPORTS).length, 0);
 
         h.emu.clearRequests();
-        const other = h.engine(importer("imp", { serialNumber: "8CG6ADP002", hardwareIdentifier: hash() }));
-        const created = stepOf(await other.up(false), "imp");
+        const other = await h.stack(importer("imp", { serialNumber: "8CG6ADP002", hardwareIdentifier: hash() }));
+        const created = stepOf(await upSteps(other), "imp");
         assert.strictEqual(created.op, "create", created.error);
         assert.strictEqual(posts(h.emu, IMPORTS).length, 1, "a new capture is imported");
         assert.ok(h.emu.tenant.importedIdentities.has(id), "the other capture's record is left alone");
     });
 
-    it("an import interrupted by the host's death after its POST: the next run adopts the record (one record, one POST)", async () => {
+    it("an import whose run crashed after its POST (the CLI and its processes killed): the next run adopts the record (one record, one POST)", async () => {
         const hardwareIdentifier = hash();
-        // Hold the import pending so the first run is still waiting when its host dies.
+        // Hold the import pending so the first run is still waiting when it dies.
         const before = new Set(h.emu.tenant.importedIdentities.keys());
         const hold = setInterval(() => {
             for (const k of h.emu.tenant.importedIdentities.keys()) if (!before.has(k)) h.emu.tenant.pendingImports.set(k, 0);
         }, 5);
-        const dying = await startHarness({}, undefined, {});
-        await dying.emu.close(); // only its host is used, against this emulator
-        const first = new (require("../runner/engine").Engine)({
-            host: dying.host,
-            project: "autopilot-test",
-            stack: "test",
-            config: { "autopilot:graphEndpoint": h.emu.url, "autopilot:accessToken": "emulator-token" },
-            secretConfigKeys: ["autopilot:accessToken"],
-            stateFile: `${require("os").tmpdir()}/autopilot-interrupted-${process.pid}.json`,
-            program: importer("imp", { serialNumber: "8CG6INT001", hardwareIdentifier }),
-        });
-        const run = first.up(false);
-        while (posts(h.emu, IMPORTS).length === 0) await new Promise((r) => setTimeout(r, 20));
-        await new Promise((r) => setTimeout(r, 100));
-        (dying.host as unknown as { child: { kill(s: string): void } }).child.kill("SIGKILL");
-        const steps = await run;
-        assert.strictEqual(stepOf(steps, "imp").op, "failed");
-        assert.strictEqual(first.entries().length, 0, "the dead run saved nothing");
-        clearInterval(hold);
-        await dying.close().catch(() => undefined);
+        const stack = await h.project("slow-import", { serialNumber: "8CG6INT001" }, { hardwareHash: hardwareIdentifier });
+        try {
+            const run = startPulumi(stack, ["up", "--yes", "--skip-preview"]);
+            const polled = () => importsOf(h.emu, "8CG6INT001").some((r) => h.emu.requests.some((q) => q.method === "GET" && q.path === `${IMPORTS}/${r.id}`));
+            for (const deadline = Date.now() + 60_000; !polled(); await new Promise((r) => setTimeout(r, 20))) {
+                if (Date.now() > deadline) {
+                    crash(run);
+                    throw new Error(`the import was never polled; the CLI printed:\n${run.output()}`);
+                }
+            }
+            crash(run);
+            assert.strictEqual((await run.exited).signal, "SIGKILL");
+        } finally {
+            clearInterval(hold);
+        }
+        assert.strictEqual((await stack.resources()).filter((r) => r.custom && r.id && !r.type.startsWith("pulumi:providers:")).length, 0, "the dead run saved nothing");
+        assert.strictEqual(posts(h.emu, IMPORTS).length, 1);
 
-        await h.newRun();
-        const second = h.engine(importer("imp", { serialNumber: "8CG6INT001", hardwareIdentifier }));
-        const step = stepOf(await second.up(false), "imp");
+        // What a user runs after a crash (see interrupted.spec.ts): the lock, the pending CREATE, then up.
+        assert.strictEqual((await runPulumi(stack, ["cancel", "--yes"])).code, 0);
+        assert.strictEqual((await runPulumi(stack, ["refresh", "--clear-pending-creates", "--yes", "--skip-preview"])).code, 0);
+        h.emu.clearRequests();
+        const step = stepOf((await stack.up()).steps, "laptop");
         assert.strictEqual(step.op, "create", step.error);
-        assert.strictEqual(posts(h.emu, IMPORTS).length, 1, "the second run POSTed nothing");
+        assert.strictEqual(posts(h.emu, IMPORTS).length, 0, "the second run POSTed nothing");
         assert.strictEqual(importsOf(h.emu, "8CG6INT001").length, 1);
-        assert.strictEqual(second.entries()[0].id, importsOf(h.emu, "8CG6INT001")[0].id);
+        assert.strictEqual(await stateId(stack, IMPORT_TYPE, "laptop"), importsOf(h.emu, "8CG6INT001")[0].id);
     });
 
     it("an assignment with the same target already on the device is adopted: no POST", async () => {
@@ -300,20 +321,20 @@ describe("faults through the real host: what an interrupted run made is adopted,
         const map = h.emu.tenant.assignments.get(NONE_1.id) ?? new Map();
         map.set(id, { id, source: "direct", target: { "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: GROUP.toUpperCase(), deviceAndAppManagementAssignmentFilterType: "none" } });
         h.emu.tenant.assignments.set(NONE_1.id, map);
-        const engine = h.engine(() => {
+        const stack = await h.stack(() => {
             new WindowsAutopilotDeploymentProfileAssignment("assign", { deviceId: NONE_1.id, target: { kind: "group", groupId: GROUP } });
         });
-        const step = stepOf(await engine.up(false), "assign");
+        const step = stepOf(await upSteps(stack), "assign");
         assert.strictEqual(step.op, "create", step.error);
         assert.deepStrictEqual(requestLines(h.emu), [`GET ${ASSIGNMENTS(NONE_1.id)}`]);
-        assert.strictEqual(engine.entries()[0].id, id);
+        assert.strictEqual(await stateId(stack, ASSIGNMENT_TYPE, "assign"), id);
     });
 
     it("806 with removeRecordWhenComplete: the registered device is adopted and the error record removed; without it, refused", async () => {
-        const engine = h.engine(importer("imp", { serialNumber: SALES_1.serial, hardwareIdentifier: hash(), removeRecordWhenComplete: true }));
-        const step = stepOf(await engine.up(false), "imp");
+        const stack = await h.stack(importer("imp", { serialNumber: SALES_1.serial, hardwareIdentifier: hash(), removeRecordWhenComplete: true }));
+        const step = stepOf(await upSteps(stack), "imp");
         assert.strictEqual(step.op, "create", step.error);
-        const outs = engine.outputsOf(IMPORT_TYPE, "imp")!;
+        const outs = (await stack.resource(IMPORT_TYPE, "imp"))!.outputs!;
         assert.strictEqual(outs.autopilotDeviceId, SALES_1.id);
         assert.strictEqual(outs.recordRemoved, true);
         assert.strictEqual(importsOf(h.emu, SALES_1.serial).length, 0, "the error record was removed");
@@ -321,12 +342,12 @@ describe("faults through the real host: what an interrupted run made is adopted,
         assert.ok(lines.includes(`GET ${DEVICES}`), "looked the serial up among devices");
         assert.ok(lines.some((l) => l.startsWith(`DELETE ${IMPORTS}/`)));
 
-        const refused = h.engine(importer("imp", { serialNumber: SALES_1.serial, hardwareIdentifier: hash() }));
-        const failed = stepOf(await refused.up(false), "imp");
+        const refused = await h.stack(importer("imp", { serialNumber: SALES_1.serial, hardwareIdentifier: hash() }));
+        const failed = stepOf(await upSteps(refused), "imp");
         assert.strictEqual(failed.op, "failed");
         assert.match(failed.error!, /806 ZtdDeviceAlreadyAssigned/);
         assert.strictEqual(importsOf(h.emu, SALES_1.serial).length, 1, "the error record is kept, in the state");
         // Tidy up so other tests importing this serial start clean.
-        h.emu.tenant.importedIdentities.delete(refused.entries()[0].id);
+        h.emu.tenant.importedIdentities.delete((await stateId(refused, IMPORT_TYPE, "imp"))!);
     });
 });
