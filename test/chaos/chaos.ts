@@ -1,26 +1,26 @@
 /**
- * The chaos run (issue 6): a fleet (imports, tags, assignments) applied through Pulumi's real
- * dynamic-provider host against the emulator while it injects Graph's failures (random
- * 429/5xx with every Retry-After form, connection resets before and after processing, answers
- * slower than the client's timeout, Intune's budgets, late visibility of writes, punishment of
- * early retries); then a refresh and a second plan. The report says whether the tenant matches
- * the state: objects expected / present / duplicated / orphaned / failed, retries, early retries.
+ * The chaos run: a fleet (imports, tags, assignments) applied by the real Pulumi CLI (`pulumi up`
+ * on the fleet project, test/projects/fleet) against the emulator while it injects Graph's
+ * failures (random 429/5xx with every Retry-After form, connection resets before and after
+ * processing, answers slower than the client's timeout, Intune's budgets, late visibility of
+ * writes, punishment of early retries); then `pulumi refresh` and `pulumi preview`. The report
+ * says whether the tenant matches the state: objects expected / present / duplicated / orphaned /
+ * failed, retries, early retries.
  *
  * Pulumi's engine retries nothing itself; a user whose `pulumi up` failed runs it again. The run
  * does the same, up to `maxUps` times, and reports how many it took (the goal is one).
  */
-import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { Emulator, FaultModes, INTUNE_BUDGETS, startEmulator } from "../emulator";
-import { Engine, Step } from "../runner/engine";
-import { Host, REPO_ROOT } from "../runner/host";
+import { PulumiSandbox } from "../pulumi/cli";
+import { PulumiRunError, RunResult, shortType, Step, TestStack } from "../pulumi/stack";
+import { PROJECTS_DIR } from "../integration/harness";
+import { auditFleet, FleetAudit, snapshotTenant } from "./audit";
+import { fleetCsv } from "./fleetCsv";
 
 /** The fleet's assignment target (an Entra group). */
 export const CHAOS_GROUP = "3b2b1a4e-0c53-4d2e-9a39-4b0a3f7c9d11";
-/** The seeded Sales profile: the fleet assigns it to CHAOS_GROUP once. */
-export const CHAOS_PROFILE = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 const TOKEN = "emulator-token";
 
 export interface ChaosOptions {
@@ -32,6 +32,8 @@ export interface ChaosOptions {
     seed?: number;
     /** `pulumi up`s allowed before the run counts as failed. Default 3. */
     maxUps?: number;
+    /** `--parallel` of every command. Default: the engine's (4 x GOMAXPROCS). */
+    parallel?: number;
     /** Multiplies Intune's budgets (200 writes/20 s per tenant, 100 per app, 2,000 requests/20 s). Default 10. */
     budgetScale?: number;
     /** `autopilot:maxRetries`. Default 25: at a 50 % fault rate, 8 retries fail about one request in 500. */
@@ -66,7 +68,7 @@ export interface ChaosReport {
     ups: number;
     /** Resources that failed in each up. */
     failedPerUp: number[];
-    /** Changes the plan after the refresh still shows (must be 0). */
+    /** Changes the preview after the refresh still shows (must be 0). */
     secondPlanChanges: number;
     /** Resources the refresh dropped or changed (must be 0). */
     refreshDrift: number;
@@ -75,25 +77,14 @@ export interface ChaosReport {
     logicalRequests: number;
     retries: number;
     earlyRetries: number;
-    /** POSTs that created an object, and POSTs sent again after an ambiguous one that had not been applied. */
+    /** Faults the emulator injected, by kind. */
     faults: Record<string, number>;
+    /** Seconds each command took: `up 1`, `up 2`..., `refresh`, `preview`. */
+    commandSeconds: Record<string, number>;
     wallSeconds: number;
     /** Problems found, one line each (empty when converged). */
     problems: string[];
     converged: boolean;
-}
-
-/** A Get-WindowsAutopilotInfo CSV of `n` made-up devices (hashes of a real hash's minimum size). */
-export function chaosCsv(n: number, seedText = "chaos"): { csv: string; serials: string[] } {
-    const lines = ['"Device Serial Number","Windows Product ID","Hardware Hash"'];
-    const serials: string[] = [];
-    for (let i = 1; i <= n; i++) {
-        const serial = `CH${String(i).padStart(6, "0")}`;
-        serials.push(serial);
-        const hash = Buffer.concat([0, 1, 2, 3, 4].map((k) => crypto.createHash("sha512").update(`${seedText}:${serial}:${k}`).digest())).toString("base64");
-        lines.push(`"${serial}","","${hash}"`);
-    }
-    return { csv: lines.join("\r\n") + "\r\n", serials };
 }
 
 /** Emulator fault modes for a total fault rate `f`: resets 15 % of it, slow answers 2 %, the rest random Graph errors. */
@@ -112,92 +103,6 @@ export function chaosFaults(o: Required<Pick<ChaosOptions, "faultRate" | "budget
         seed: o.seed,
     };
 }
-
-const short = (type: string): string => type.replace(/^pulumi-nodejs:dynamic\//, "").split(":").pop()!;
-
-/** Compares the tenant with the state; lines for every mismatch. */
-export function audit(emu: Emulator, engine: Engine, serials: string[], seed: { imports: Set<string>; devices: Set<string>; assignments: Set<string> }): Pick<ChaosReport, "expected" | "present" | "duplicated" | "orphaned"> & { problems: string[] } {
-    const problems: string[] = [];
-    const wanted = new Set(serials.map((s) => s.toUpperCase()));
-    const entries = engine.entries();
-    const byType = (t: string) => entries.filter((e) => short(e.type) === t);
-    const imports = byType("ImportedWindowsAutopilotDeviceIdentity");
-    const devices = byType("WindowsAutopilotDeviceIdentity");
-    const assignments = byType("WindowsAutopilotDeploymentProfileAssignment");
-    // An import and a device per serial, and the fleet's one profile assignment.
-    const expected = serials.length * 2 + 1;
-    let present = 0;
-    for (const e of imports) {
-        if (emu.tenant.importedIdentities.has(e.id)) present++;
-        else problems.push(`import ${e.name}: record ${e.id} is in the state but not in the tenant`);
-    }
-    for (const e of devices) {
-        if (emu.tenant.devices.has(e.id)) present++;
-        else problems.push(`device ${e.name}: ${e.id} is in the state but not in the tenant`);
-    }
-    for (const e of assignments) {
-        const profileId = String(engine.box.open(e.outputs).profileId);
-        if (emu.tenant.assignments.get(profileId)?.has(e.id)) present++;
-        else problems.push(`assignment ${e.name}: ${e.id} on profile ${profileId} is in the state but not in the tenant`);
-    }
-
-    // Duplicates: two objects where the fleet wants one.
-    let duplicated = 0;
-    const count = <T>(items: T[], key: (t: T) => string): Map<string, number> => {
-        const m = new Map<string, number>();
-        for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
-        return m;
-    };
-    const runImports = [...emu.tenant.importedIdentities.values()].filter((r) => !seed.imports.has(r.id));
-    for (const [serial, n] of count(runImports, (r) => String(r.serialNumber).toUpperCase())) {
-        if (n > 1) {
-            duplicated += n - 1;
-            problems.push(`serial ${serial}: ${n} import records`);
-        }
-    }
-    const runDevices = [...emu.tenant.devices.values()].filter((d) => !seed.devices.has(d.id));
-    for (const [serial, n] of count(runDevices, (d) => String(d.serialNumber).toUpperCase())) {
-        if (n > 1) {
-            duplicated += n - 1;
-            problems.push(`serial ${serial}: ${n} Autopilot devices`);
-        }
-    }
-    const runAssignments: { profileId: string; id: string; target: string }[] = [];
-    for (const [profileId, map] of emu.tenant.assignments) {
-        for (const a of map.values()) if (!seed.assignments.has(a.id)) runAssignments.push({ profileId, id: a.id, target: JSON.stringify(a.target) });
-    }
-    for (const [key, n] of count(runAssignments, (a) => `${a.profileId} ${a.target}`)) {
-        if (n > 1) {
-            duplicated += n - 1;
-            problems.push(`profile ${key.split(" ")[0]}: ${n} assignments with the same target`);
-        }
-    }
-
-    // Orphans: objects the run made that the state does not hold.
-    let orphaned = 0;
-    const stateIds = new Set(entries.map((e) => e.id));
-    for (const r of runImports) {
-        if (!stateIds.has(r.id)) {
-            orphaned++;
-            problems.push(`import record ${r.id} (serial ${r.serialNumber}) is in the tenant but not in the state`);
-        }
-    }
-    for (const d of runDevices) {
-        if (!stateIds.has(d.id)) {
-            orphaned++;
-            problems.push(`device ${d.id} (serial ${d.serialNumber}) is in the tenant but not in the state`);
-        }
-        if (!wanted.has(String(d.serialNumber).toUpperCase())) problems.push(`device ${d.id}: serial ${d.serialNumber} is not in the CSV`);
-    }
-    for (const a of runAssignments) {
-        if (!stateIds.has(a.id)) {
-            orphaned++;
-            problems.push(`assignment ${a.id} on profile ${a.profileId} is in the tenant but not in the state`);
-        }
-    }
-    return { expected, present, duplicated, orphaned, problems };
-}
-
 /** Retries as the emulator saw them: requests beyond the first per client-request-id. */
 export function countRetries(emu: Emulator): { requests: number; logical: number; retries: number } {
     const ids = new Map<string, number>();
@@ -227,6 +132,21 @@ export function earlyRetryHistories(emu: Emulator): string[] {
     return out;
 }
 
+
+/** The steps of a command, whether it succeeded or failed (failed steps carry their errors). */
+async function stepsOf(command: Promise<RunResult>): Promise<Step[]> {
+    try {
+        return (await command).steps;
+    } catch (e) {
+        if (e instanceof PulumiRunError) return e.result.steps;
+        throw e;
+    }
+}
+
+function seconds(since: number): number {
+    return Math.round((Date.now() - since) / 100) / 10;
+}
+
 /** Runs the fleet under faults and reports. Never throws for a mismatch: the report says it. */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const o = {
@@ -242,94 +162,76 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ...options,
     };
     const started = Date.now();
-    const faults = chaosFaults(o);
-    const emu = await startEmulator({ profile: "live", writeVisibilityDelayMs: o.writeDelayMs, importPendingReads: 2, faults });
-    const seedIds = {
-        imports: new Set(emu.tenant.importedIdentities.keys()),
-        devices: new Set(emu.tenant.devices.keys()),
-        assignments: new Set([...emu.tenant.assignments.values()].flatMap((m) => [...m.keys()])),
-    };
-    const host = await Host.start({
-        cwd: REPO_ROOT,
-        project: "autopilot-chaos",
-        env: { AUTOPILOT_IMPORT_POLL_MS: "500", AUTOPILOT_LOG: process.env.AUTOPILOT_LOG, ...o.hostEnv },
-    });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "autopilot-chaos-"));
-    const { csv, serials } = chaosCsv(o.devices);
-    const engine = new Engine({
-        host,
-        project: "autopilot-chaos",
-        stack: "chaos",
-        config: {
-            "autopilot:graphEndpoint": emu.url,
-            "autopilot:accessToken": TOKEN,
-            "autopilot:maxRetries": String(o.maxRetries),
-            "autopilot:timeoutSeconds": String(o.timeoutSeconds),
-            "autopilot:consistencyTimeoutSeconds": String(o.consistencyTimeoutSeconds),
-        },
-        secretConfigKeys: ["autopilot:accessToken"],
-        stateFile: path.join(dir, "state.json"),
-        program: () => {
-            const { AutopilotFleet } = require("../../provider");
-            new AutopilotFleet("chaos", {
-                csv,
-                defaults: { groupTag: "Chaos", displayName: "C-%SERIAL%" },
-                profileAssignment: { profileId: CHAOS_PROFILE, target: { kind: "group", groupId: CHAOS_GROUP } },
-            });
-        },
-    });
+    const emu = await startEmulator({ profile: "live", writeVisibilityDelayMs: o.writeDelayMs, importPendingReads: 2, faults: chaosFaults(o) });
+    const seed = snapshotTenant(emu);
+    const sandbox = new PulumiSandbox();
+    const { csv, serials } = fleetCsv(o.devices);
+    const env: Record<string, string> = { AUTOPILOT_IMPORT_POLL_MS: "500", ...o.hostEnv };
+    if (process.env.AUTOPILOT_LOG) env.AUTOPILOT_LOG = process.env.AUTOPILOT_LOG;
+    const run = { parallel: o.parallel };
     const failedPerUp: number[] = [];
     const problems: string[] = [];
-    // A failed step also rejects the outputs that depend on it (the fleet's deviceIds, a dependent's
-    // inputs): under Pulumi those end the program with the step's error, which the engine has already
-    // recorded as a failed step. Here they must not end the process (or fail a mocha test) before the report.
-    const savedListeners = process.listeners("unhandledRejection");
-    process.removeAllListeners("unhandledRejection");
-    let dependentFailures = 0;
-    process.on("unhandledRejection", () => {
-        dependentFailures++;
-    });
+    const commandSeconds: Record<string, number> = {};
     let refreshDrift = 0;
     let secondPlanChanges = 0;
+    let audited: FleetAudit;
+    let stack: TestStack | undefined;
     try {
+        stack = await TestStack.folder({
+            sandbox,
+            dir: path.join(PROJECTS_DIR, "fleet"),
+            stackName: "chaos",
+            config: {
+                "autopilot:graphEndpoint": emu.url,
+                "autopilot:maxRetries": String(o.maxRetries),
+                "autopilot:timeoutSeconds": String(o.timeoutSeconds),
+                "autopilot:consistencyTimeoutSeconds": String(o.consistencyTimeoutSeconds),
+                "autopilot-fleet:csvFile": "devices.csv",
+                "autopilot-fleet:groupTag": "Chaos",
+                "autopilot-fleet:displayName": "C-%SERIAL%",
+                "autopilot-fleet:profileGroupId": CHAOS_GROUP,
+            },
+            secretConfig: { "autopilot:accessToken": TOKEN },
+            env,
+        });
+        fs.writeFileSync(path.join(stack.workDir, "devices.csv"), csv);
         for (let up = 1; up <= o.maxUps; up++) {
             const t0 = Date.now();
-            const steps = await engine.up(false);
+            const steps = await stepsOf(stack.up(run));
+            commandSeconds[`up ${up}`] = seconds(t0);
             const failed = steps.filter((s) => s.op === "failed");
-            // Resources that never registered (their import failed) count as failed too.
-            const missing = o.devices * 2 + 1 - engine.entries().filter((e) => !e.initFailed).length;
+            // Resources that never registered (their import failed) or are unfinished (initErrors) count as failed too.
+            const done = (await stack.resources()).filter((r) => r.custom && r.id && shortType(r.type).startsWith("autopilot:") && !r.initErrors?.length);
+            const missing = o.devices * 3 - done.length;
             failedPerUp.push(Math.max(failed.length, missing));
-            o.log(`up ${up}: ${summarize(steps)} in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${failed.length} failed${missing > 0 ? `, ${missing} not created` : ""}`);
+            o.log(`up ${up}: ${summarize(steps)} in ${commandSeconds[`up ${up}`]} s; ${failed.length} failed${missing > 0 ? `, ${missing} not created` : ""}`);
             for (const f of failed.slice(0, 5)) o.log(`  failed: ${f.type} ${f.name}: ${f.error}`);
             if (failed.length === 0 && missing <= 0) break;
         }
         let t0 = Date.now();
-        const refreshed = await engine.refresh();
-        refreshDrift = refreshed.filter((s) => s.op !== "refresh" || s.changed.length > 0).length;
-        o.log(`refresh: ${summarize(refreshed)}${refreshDrift ? `; ${refreshDrift} drifted` : ""} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-        for (const s of refreshed.filter((x) => x.op !== "refresh" || x.changed.length > 0).slice(0, 5)) {
-            problems.push(`refresh: ${s.type} ${s.name}: ${s.op} ${s.changed.join(", ")} ${s.error ?? ""}`.trim());
-        }
+        const refreshed = await stepsOf(stack.refresh(run));
+        commandSeconds.refresh = seconds(t0);
+        const drifted = refreshed.filter((s) => s.op !== "same");
+        refreshDrift = drifted.length;
+        o.log(`refresh: ${summarize(refreshed)}${refreshDrift ? `; ${refreshDrift} drifted` : ""} in ${commandSeconds.refresh} s`);
+        for (const s of drifted.slice(0, 5)) problems.push(`refresh: ${s.type} ${s.name}: ${s.op} ${s.changed.join(", ")} ${s.error ?? ""}`.trim());
         t0 = Date.now();
-        const plan = await engine.up(true);
+        const plan = await stepsOf(stack.preview(run));
+        commandSeconds.preview = seconds(t0);
         const changes = plan.filter((s) => s.op !== "same");
         secondPlanChanges = changes.length;
-        o.log(`second plan: ${summarize(plan)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-        for (const s of changes.slice(0, 5)) problems.push(`second plan: ${s.op} ${s.type} ${s.name} (${s.changed.join(", ")})`);
+        o.log(`preview: ${summarize(plan)} in ${commandSeconds.preview} s`);
+        for (const s of changes.slice(0, 5)) problems.push(`preview: ${s.op} ${s.type} ${s.name} (${s.changed.join(", ")})`);
+        audited = auditFleet(emu, await stack.resources(), serials, seed);
     } finally {
-        await host.close();
-        process.removeAllListeners("unhandledRejection");
-        for (const l of savedListeners) process.on("unhandledRejection", l);
+        stack?.dispose();
+        sandbox.dispose();
     }
-    if (dependentFailures > 0) o.log(`(${dependentFailures} program-level rejection(s) followed failed steps)`);
-    const audited = audit(emu, engine, serials, seedIds);
     problems.push(...audited.problems.slice(0, 20));
     const stats = emu.faultStats();
     const retries = countRetries(emu);
     problems.push(...earlyRetryHistories(emu).slice(0, 5));
     await emu.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-    const failed = failedPerUp[failedPerUp.length - 1] ?? o.devices * 2 + 1;
     const report: ChaosReport = {
         devices: o.devices,
         faultRate: o.faultRate,
@@ -338,7 +240,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         present: audited.present,
         duplicated: audited.duplicated,
         orphaned: audited.orphaned,
-        failed,
+        failed: failedPerUp[failedPerUp.length - 1] ?? o.devices * 3,
         ups: failedPerUp.length,
         failedPerUp,
         secondPlanChanges,
@@ -348,7 +250,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         retries: retries.retries,
         earlyRetries: stats.earlyRetries,
         faults: stats.injected,
-        wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+        commandSeconds,
+        wallSeconds: seconds(started),
         problems,
         converged: false,
     };
@@ -383,12 +286,12 @@ export function formatReport(r: ChaosReport): string {
         `  orphaned           ${r.orphaned}`,
         `  failed             ${r.failed}   (failed per up: ${r.failedPerUp.join(", ")}; ups: ${r.ups})`,
         `  refresh drift      ${r.refreshDrift}`,
-        `  second plan        ${r.secondPlanChanges} change(s)`,
+        `  second plan        ${r.secondPlanChanges} change(s) (pulumi preview after the refresh)`,
         `  requests           ${r.requests} (${r.logicalRequests} logical)`,
         `  retries            ${r.retries}`,
         `  early retries      ${r.earlyRetries}`,
         `  faults injected    ${faults || "none"}`,
-        `  wall time          ${r.wallSeconds} s`,
+        `  wall time          ${r.wallSeconds} s (${Object.entries(r.commandSeconds).map(([k, v]) => `${k} ${v} s`).join(", ")})`,
         r.converged ? "  CONVERGED: the tenant matches the state" : "  NOT CONVERGED",
         ...r.problems.map((p) => `  ! ${p}`),
     ];

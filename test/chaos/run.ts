@@ -1,15 +1,16 @@
 /**
- * npm run chaos -- --devices 1000 --fault-rate 0.5 [--seed N] [--max-ups 3] [--budget-scale 10]
- *   [--max-retries 25] [--timeout-seconds 2] [--write-delay-ms 500] [--consistency-timeout-seconds 4]
- *   [--retry-after-seconds 2] [--host-env NAME=value]... [--json]
- * Applies a fleet through the real dynamic-provider host against the emulator under Graph's
- * failure modes, refreshes, plans again, and prints what the tenant and the state hold. Exits 1
- * unless the tenant matches the state with no duplicate, orphan, failure or early retry.
+ * npm run chaos -- --devices 1000 --fault-rate 0.5 [--seed N] [--max-ups 3] [--parallel N]
+ *   [--budget-scale 10] [--max-retries 25] [--timeout-seconds 2] [--write-delay-ms 500]
+ *   [--consistency-timeout-seconds 4] [--retry-after-seconds 2] [--host-env NAME=value]... [--json]
+ * Applies a fleet with the real Pulumi CLI (`pulumi up` on test/projects/fleet) against the
+ * emulator under Graph's failure modes, then `pulumi refresh` and `pulumi preview`, and prints what
+ * the tenant and the state hold. Exits 1 unless the tenant matches the state with no duplicate,
+ * orphan, failure or early retry; 2 on a bad option.
  */
 import { ChaosOptions, formatReport, runChaos } from "./chaos";
 
 const USAGE =
-    "usage: npm run chaos -- [--devices 1000] [--fault-rate 0.5] [--seed N] [--max-ups 3] [--budget-scale 10] " +
+    "usage: npm run chaos -- [--devices 1000] [--fault-rate 0.5] [--seed N] [--max-ups 3] [--parallel N] [--budget-scale 10] " +
     "[--max-retries 25] [--timeout-seconds 2] [--write-delay-ms 500] [--consistency-timeout-seconds 4] [--retry-after-seconds 2] " +
     "[--host-env NAME=value]... [--json]";
 
@@ -29,6 +30,7 @@ function parse(argv: string[]): { options: ChaosOptions; json: boolean } {
             case "--fault-rate": options.faultRate = num(flag, v); if (options.faultRate > 1) throw new Error("--fault-rate is at most 1"); i++; break;
             case "--seed": options.seed = Math.floor(num(flag, v)); i++; break;
             case "--max-ups": options.maxUps = Math.floor(num(flag, v, 1)); i++; break;
+            case "--parallel": options.parallel = Math.floor(num(flag, v, 1)); i++; break;
             case "--budget-scale": options.budgetScale = num(flag, v); i++; break;
             case "--max-retries": options.maxRetries = Math.floor(num(flag, v)); i++; break;
             case "--timeout-seconds": options.timeoutSeconds = Math.floor(num(flag, v, 1)); i++; break;
