@@ -14,8 +14,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { Emulator, FaultModes, INTUNE_BUDGETS, startEmulator } from "../emulator";
 import { PulumiSandbox } from "../pulumi/cli";
-import { PulumiRunError, RunResult, shortType, Step, TestStack } from "../pulumi/stack";
-import { PROJECTS_DIR } from "../integration/harness";
+import { shortType, Step, TestStack } from "../pulumi/stack";
+import { PROJECTS_DIR, stepsOf } from "../integration/harness";
 import { auditFleet, FleetAudit, snapshotTenant } from "./audit";
 import { fleetCsv } from "./fleetCsv";
 
@@ -132,16 +132,6 @@ export function earlyRetryHistories(emu: Emulator): string[] {
     return out;
 }
 
-
-/** The steps of a command, whether it succeeded or failed (failed steps carry their errors). */
-async function stepsOf(command: Promise<RunResult>): Promise<Step[]> {
-    try {
-        return (await command).steps;
-    } catch (e) {
-        if (e instanceof PulumiRunError) return e.result.steps;
-        throw e;
-    }
-}
 
 function seconds(since: number): number {
     return Math.round((Date.now() - since) / 100) / 10;

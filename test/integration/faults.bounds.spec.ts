@@ -4,29 +4,16 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
 import { ImportedWindowsAutopilotDeviceIdentity, WindowsAutopilotDeploymentProfileAssignment, WindowsAutopilotDeviceIdentity } from "../../provider";
-import { PulumiRunError, Step, TestStack } from "../pulumi/stack";
-import { CliHarness, startCliHarness, stepOf } from "./harness";
+import { CliHarness, startCliHarness, stepOf, stepsOf } from "./harness";
 
 const DEVICES = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
-const IMPORTS = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const ENG_1 = { id: "d7c44078-285c-4e5a-b3ec-a0ab2cf36ffa", serial: "PF3ABCDE" };
 const KIOSK = { id: "5e7a77d9-b175-4684-9ec8-31000cde3679", serial: "012345678957" };
-const GROUP = "7f3c2b1a-52a3-4e1f-9a6c-0d7c1a0b7e21";
 const DEVICE_TYPE = "autopilot:WindowsAutopilotDeviceIdentity";
 const IMPORT_TYPE = "autopilot:ImportedWindowsAutopilotDeviceIdentity";
 const ASSIGNMENT_TYPE = "autopilot:WindowsAutopilotDeploymentProfileAssignment";
 
 const hash = () => crypto.randomBytes(300).toString("base64");
-
-/** `pulumi up`'s steps, whether it succeeded or failed (a failed step is in them with its error). */
-async function upSteps(stack: TestStack): Promise<Step[]> {
-    try {
-        return (await stack.up()).steps;
-    } catch (e) {
-        if (e instanceof PulumiRunError) return e.result.steps;
-        throw e;
-    }
-}
 
 /** Keeps every import record made after now pending (the service never finishes them). */
 function holdImportsPending(h: CliHarness): () => void {
@@ -50,7 +37,7 @@ describe("faults through the real CLI: after a write, read back until Graph show
         const stack = await h.stack(() => {
             new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_1.id, groupTag: "Eng-Late" });
         });
-        const step = stepOf(await upSteps(stack), "dev");
+        const step = stepOf(await stepsOf(stack.up()), "dev");
         assert.strictEqual(step.op, "create", step.error);
         const action = h.emu.requests.findIndex((r) => r.path.endsWith("/updateDeviceProperties"));
         const after = h.emu.requests.slice(action + 1).filter((r) => r.method === "GET" && r.path === `${DEVICES}/${ENG_1.id}`);
@@ -65,7 +52,7 @@ describe("faults through the real CLI: after a write, read back until Graph show
         const stack = await h.stack(() => {
             new WindowsAutopilotDeploymentProfileAssignment("assign", { deviceId: KIOSK.id, target: { kind: "allDevices" } });
         });
-        const step = stepOf(await upSteps(stack), "assign");
+        const step = stepOf(await stepsOf(stack.up()), "assign");
         assert.strictEqual(step.op, "create", step.error);
         const id = (await stack.resource(ASSIGNMENT_TYPE, "assign"))!.id;
         const reads = h.emu.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/assignments/${id}`));
@@ -89,7 +76,7 @@ describe("faults through the real CLI: bounded steps", function () {
         const stack = await h.stack(() => {
             new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_1.id, groupTag: "Eng-Never" });
         }, { "autopilot:consistencyTimeoutSeconds": "1" });
-        const step = stepOf(await upSteps(stack), "dev");
+        const step = stepOf(await stepsOf(stack.up()), "dev");
         assert.strictEqual(step.op, "failed");
         assert.match(step.error!, /Graph still showed the old value of groupTag .*\[bound hit: autopilot:consistencyTimeoutSeconds=1/);
         // The step's own time, from the action to the give-up (the CLI's start-up is not the step's).
@@ -107,7 +94,7 @@ describe("faults through the real CLI: bounded steps", function () {
         const stack = await h.stack(() => {
             new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_1.id });
         }, { "autopilot:timeoutSeconds": "1", "autopilot:maxRetries": "1" });
-        const step = stepOf(await upSteps(stack), "dev");
+        const step = stepOf(await stepsOf(stack.up()), "dev");
         assert.strictEqual(step.op, "failed");
         assert.match(step.error!, /gave up after 2 attempts/);
         assert.match(step.error!, /\[bound hit: autopilot:maxRetries=1, the retries of one request; autopilot:timeoutSeconds=1, the limit for one request\]/);
@@ -121,7 +108,7 @@ describe("faults through the real CLI: bounded steps", function () {
             const stack = await h.stack(() => {
                 new ImportedWindowsAutopilotDeviceIdentity("imp", { serialNumber: "8CG6BND001", hardwareIdentifier: hash() });
             }, { "autopilot:stepTimeoutSeconds": "1" });
-            const step = stepOf(await upSteps(stack), "imp");
+            const step = stepOf(await stepsOf(stack.up()), "imp");
             assert.strictEqual(step.op, "failed");
             assert.match(step.error!, /stopped after 1 s: the whole-step time bound, autopilot:stepTimeoutSeconds=1, was reached/);
             // The step's own time: from its first request to its last (polling stopped at the bound).

@@ -10,9 +10,9 @@ import {
     WindowsAutopilotDeviceIdentity,
 } from "../../provider";
 import type { Emulator, RecordedRequest } from "../emulator";
-import { PulumiRunError, RunResult, TestStack } from "../pulumi/stack";
+import { TestStack } from "../pulumi/stack";
 import { crash, runPulumi, startPulumi } from "./cliProcess";
-import { CliHarness, requestLines, startCliHarness, stepOf } from "./harness";
+import { CliHarness, requestLines, startCliHarness, stepOf, stepsOf } from "./harness";
 
 const DEVICES = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
 const IMPORTS = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities";
@@ -47,16 +47,6 @@ function importer(name: string, args: ImportedWindowsAutopilotDeviceIdentityArgs
     };
 }
 
-/** `pulumi up`'s steps, whether it succeeded or failed (a failed step is in them with its error). */
-async function upSteps(stack: TestStack): Promise<RunResult["steps"]> {
-    try {
-        return (await stack.up()).steps;
-    } catch (e) {
-        if (e instanceof PulumiRunError) return e.result.steps;
-        throw e;
-    }
-}
-
 /** The id the state holds for a resource. */
 async function stateId(stack: TestStack, type: string, name: string): Promise<string | undefined> {
     return (await stack.resource(type, name))?.id;
@@ -83,10 +73,10 @@ describe("faults through the real CLI: idempotent steps are retried, never befor
         const stack = await h.stack(() => {
             if (declared) new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_1.id, groupTag: "Eng-Retry", orderIdentifier: "PO-RETRY", deleteBehavior: "deregister" });
         });
-        const created = stepOf(await upSteps(stack), "dev");
+        const created = stepOf(await stepsOf(stack.up()), "dev");
         assert.strictEqual(created.op, "create", created.error);
         declared = false;
-        assert.strictEqual(stepOf(await upSteps(stack), "dev").op, "delete");
+        assert.strictEqual(stepOf(await stepsOf(stack.up()), "dev").op, "delete");
 
         for (const [method, path] of [
             ["GET", `${DEVICES}/${ENG_1.id}`],
@@ -113,7 +103,7 @@ describe("faults through the real CLI: idempotent steps are retried, never befor
         const stack = await h.stack(() => {
             new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_2.id });
         });
-        assert.strictEqual(stepOf(await upSteps(stack), "dev").op, "create");
+        assert.strictEqual(stepOf(await stepsOf(stack.up()), "dev").op, "create");
         const [tries] = attempts(h.emu, (r) => r.path === `${DEVICES}/${ENG_2.id}`);
         assert.deepStrictEqual(tries.map((r) => r.status), [429, 429, 429, 200]);
         assert.ok(tries[1].time - tries[0].time >= 600, `fractional: ${tries[1].time - tries[0].time} ms`);
@@ -129,7 +119,7 @@ describe("faults through the real CLI: idempotent steps are retried, never befor
             const stack = await h.stack(() => {
                 devices.forEach((d, i) => new WindowsAutopilotDeviceIdentity(`dev${i}`, { deviceId: d.id, groupTag: "Budget" }));
             });
-            const steps = await upSteps(stack);
+            const steps = await stepsOf(stack.up());
             assert.deepStrictEqual(steps.filter((s) => s.op === "failed"), []);
             const writes = attempts(h.emu, (r) => r.method === "POST" && r.path.endsWith("/updateDeviceProperties"));
             assert.strictEqual(writes.length, 5);
@@ -166,7 +156,7 @@ describe("faults through the real CLI: a create of unknown outcome is looked for
     it("import: reset after Graph made the record -> one POST, the record is found by serial and adopted", async () => {
         h.emu.injectFault({ method: "POST", path: IMPORTS, reset: "after" });
         const stack = await h.stack(importer("imp", { serialNumber: "8CG6FLT001", hardwareIdentifier: hash() }), config);
-        const step = stepOf(await upSteps(stack), "imp");
+        const step = stepOf(await stepsOf(stack.up()), "imp");
         assert.strictEqual(step.op, "create", step.error);
         assert.strictEqual(posts(h.emu, IMPORTS).length, 1, "no second POST");
         const records = importsOf(h.emu, "8CG6FLT001");
@@ -183,7 +173,7 @@ describe("faults through the real CLI: a create of unknown outcome is looked for
     it("import: timeout after Graph made the record (slow answer) -> found and adopted, one POST", async () => {
         h.emu.injectFault({ method: "POST", path: IMPORTS, delayMs: 2500, processed: true });
         const stack = await h.stack(importer("imp", { serialNumber: "8CG6FLT002", hardwareIdentifier: hash() }), config);
-        const step = stepOf(await upSteps(stack), "imp");
+        const step = stepOf(await stepsOf(stack.up()), "imp");
         assert.strictEqual(step.op, "create", step.error);
         assert.strictEqual(posts(h.emu, IMPORTS).length, 1);
         assert.strictEqual(importsOf(h.emu, "8CG6FLT002").length, 1);
@@ -193,7 +183,7 @@ describe("faults through the real CLI: a create of unknown outcome is looked for
     it("import: reset before Graph saw it -> looked for over consistencyTimeoutSeconds, nothing found, POSTed once more", async () => {
         h.emu.injectFault({ method: "POST", path: IMPORTS, reset: "before" });
         const stack = await h.stack(importer("imp", { serialNumber: "8CG6FLT003", hardwareIdentifier: hash() }), config);
-        const step = stepOf(await upSteps(stack), "imp");
+        const step = stepOf(await stepsOf(stack.up()), "imp");
         assert.strictEqual(step.op, "create", step.error);
         const sent = posts(h.emu, IMPORTS);
         assert.deepStrictEqual(sent.map((r) => r.fault ?? r.status), ["scripted reset before processing", 201]);
@@ -210,7 +200,7 @@ describe("faults through the real CLI: a create of unknown outcome is looked for
             const stack = await h.stack(() => {
                 new WindowsAutopilotDeploymentProfileAssignment("assign", { deviceId: KIOSK.id, target: { kind: "group", groupId: GROUP } });
             }, config);
-            const step = stepOf(await upSteps(stack), "assign");
+            const step = stepOf(await stepsOf(stack.up()), "assign");
             assert.strictEqual(step.op, "create", step.error);
             const sent = posts(h.emu, ASSIGNMENTS(KIOSK.id));
             assert.deepStrictEqual(sent.map((r) => [r.status, r.fault]), [[504, "random 504 (processed)"]], "one POST");
@@ -247,7 +237,7 @@ describe("faults through the real CLI: what an interrupted run made is adopted, 
         });
         h.emu.tenant.pendingImports.set(id, 0);
         const stack = await h.stack(importer("imp", { serialNumber: "8cg6adp001", hardwareIdentifier }));
-        const step = stepOf(await upSteps(stack), "imp");
+        const step = stepOf(await stepsOf(stack.up()), "imp");
         assert.strictEqual(step.op, "create", step.error);
         assert.strictEqual(posts(h.emu, IMPORTS).length, 0);
         const state = (await stack.resource(IMPORT_TYPE, "imp"))!;
@@ -266,7 +256,7 @@ describe("faults through the real CLI: what an interrupted run made is adopted, 
             state: { deviceImportStatus: "error", deviceRegistrationId: "", deviceErrorCode: 808, deviceErrorName: "ZtdDeviceAssignedToOtherTenant" },
         });
         const same = await h.stack(importer("imp", { serialNumber: "8CG6ADP002", hardwareIdentifier }));
-        const failed = stepOf(await upSteps(same), "imp");
+        const failed = stepOf(await stepsOf(same.up()), "imp");
         assert.strictEqual(failed.op, "failed");
         assert.match(failed.error!, /808 ZtdDeviceAssignedToOtherTenant/);
         assert.strictEqual(await stateId(same, IMPORT_TYPE, "imp"), id, "the record is in the state");
@@ -274,7 +264,7 @@ describe("faults through the real CLI: what an interrupted run made is adopted, 
 
         h.emu.clearRequests();
         const other = await h.stack(importer("imp", { serialNumber: "8CG6ADP002", hardwareIdentifier: hash() }));
-        const created = stepOf(await upSteps(other), "imp");
+        const created = stepOf(await stepsOf(other.up()), "imp");
         assert.strictEqual(created.op, "create", created.error);
         assert.strictEqual(posts(h.emu, IMPORTS).length, 1, "a new capture is imported");
         assert.ok(h.emu.tenant.importedIdentities.has(id), "the other capture's record is left alone");
@@ -324,7 +314,7 @@ describe("faults through the real CLI: what an interrupted run made is adopted, 
         const stack = await h.stack(() => {
             new WindowsAutopilotDeploymentProfileAssignment("assign", { deviceId: NONE_1.id, target: { kind: "group", groupId: GROUP } });
         });
-        const step = stepOf(await upSteps(stack), "assign");
+        const step = stepOf(await stepsOf(stack.up()), "assign");
         assert.strictEqual(step.op, "create", step.error);
         assert.deepStrictEqual(requestLines(h.emu), [`GET ${ASSIGNMENTS(NONE_1.id)}`]);
         assert.strictEqual(await stateId(stack, ASSIGNMENT_TYPE, "assign"), id);
@@ -332,7 +322,7 @@ describe("faults through the real CLI: what an interrupted run made is adopted, 
 
     it("806 with removeRecordWhenComplete: the registered device is adopted and the error record removed; without it, refused", async () => {
         const stack = await h.stack(importer("imp", { serialNumber: SALES_1.serial, hardwareIdentifier: hash(), removeRecordWhenComplete: true }));
-        const step = stepOf(await upSteps(stack), "imp");
+        const step = stepOf(await stepsOf(stack.up()), "imp");
         assert.strictEqual(step.op, "create", step.error);
         const outs = (await stack.resource(IMPORT_TYPE, "imp"))!.outputs!;
         assert.strictEqual(outs.autopilotDeviceId, SALES_1.id);
@@ -343,7 +333,7 @@ describe("faults through the real CLI: what an interrupted run made is adopted, 
         assert.ok(lines.some((l) => l.startsWith(`DELETE ${IMPORTS}/`)));
 
         const refused = await h.stack(importer("imp", { serialNumber: SALES_1.serial, hardwareIdentifier: hash() }));
-        const failed = stepOf(await upSteps(refused), "imp");
+        const failed = stepOf(await stepsOf(refused.up()), "imp");
         assert.strictEqual(failed.op, "failed");
         assert.match(failed.error!, /806 ZtdDeviceAlreadyAssigned/);
         assert.strictEqual(importsOf(h.emu, SALES_1.serial).length, 1, "the error record is kept, in the state");

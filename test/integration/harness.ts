@@ -137,3 +137,13 @@ export async function failing(run: Promise<RunResult>): Promise<PulumiRunError> 
         throw e;
     }
 }
+
+/** A command's steps, whether it succeeded or failed (a failed step carries its error). */
+export async function stepsOf(command: Promise<RunResult>): Promise<Step[]> {
+    try {
+        return (await command).steps;
+    } catch (e) {
+        if (e instanceof PulumiRunError) return e.result.steps;
+        throw e;
+    }
+}
