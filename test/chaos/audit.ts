@@ -1,6 +1,6 @@
 /**
  * Compares what a fleet run left in the tenant with what it left in the state: every object the
- * state holds exists, no serial has two import records or two devices, no device two assignments
+ * state holds exists, no serial has two import records or two devices, no profile two assignments
  * with the same target, and every object the run made for the fleet's serials is in the state
  * (none orphaned). Other objects in the tenant (another test's) are not looked at.
  */
@@ -16,11 +16,11 @@ export interface TenantSnapshot {
 
 /** What {@link auditFleet} found. */
 export interface FleetAudit {
-    /** Objects the fleet wants: an import, a device and an assignment per serial. */
+    /** Objects the fleet wants: an import and a device per serial, and the fleet's one profile assignment. */
     expected: number;
     /** State resources whose object exists in the tenant. */
     present: number;
-    /** Objects beyond one per serial (or per device and target). */
+    /** Objects beyond one per serial (or per profile and target). */
     duplicated: number;
     /** Objects the run made that the state does not hold. */
     orphaned: number;
@@ -44,8 +44,8 @@ function counts<T>(items: T[], key: (t: T) => string): Map<string, number> {
 }
 
 /**
- * Audits a fleet of `serials` (each: import, device, assignment; `withAssignments` false when the
- * fleet has no profile assignment) against the state's resources (`pulumi stack export`).
+ * Audits a fleet of `serials` (each: import and device; and the fleet's profile assignment unless
+ * `withAssignments` is false) against the state's resources (`pulumi stack export`).
  */
 export function auditFleet(emu: Emulator, resources: StateResource[], serials: string[], seed: TenantSnapshot, withAssignments = true): FleetAudit {
     const problems: string[] = [];
@@ -63,19 +63,20 @@ export function auditFleet(emu: Emulator, resources: StateResource[], serials: s
         else problems.push(`device ${name(r)}: ${r.id} is in the state but not in the tenant`);
     }
     for (const r of byType("WindowsAutopilotDeploymentProfileAssignment")) {
-        const deviceId = String(r.outputs?.deviceId);
-        if (emu.tenant.assignments.get(deviceId)?.has(r.id!)) present++;
-        else problems.push(`assignment ${name(r)}: ${r.id} on device ${deviceId} is in the state but not in the tenant`);
+        // Assignments belong to the profile; the state records which.
+        const profileId = String(r.outputs?.profileId);
+        if (emu.tenant.assignments.get(profileId)?.has(r.id!)) present++;
+        else problems.push(`assignment ${name(r)}: ${r.id} on profile ${profileId} is in the state but not in the tenant`);
     }
 
     // The run's objects: those of the fleet's serials the tenant did not hold before, and the
-    // assignments made on the fleet's devices.
+    // assignments made on any profile.
     const runImports = [...emu.tenant.importedIdentities.values()].filter((r) => !seed.imports.has(r.id) && wanted.has(String(r.serialNumber).toUpperCase()));
     const runDevices = [...emu.tenant.devices.values()].filter((d) => !seed.devices.has(d.id) && wanted.has(String(d.serialNumber).toUpperCase()));
-    const runAssignments: { deviceId: string; id: string; target: string }[] = [];
-    for (const d of runDevices) {
-        for (const a of emu.tenant.assignments.get(d.id)?.values() ?? []) {
-            if (!seed.assignments.has(a.id)) runAssignments.push({ deviceId: d.id, id: a.id, target: JSON.stringify(a.target) });
+    const runAssignments: { profileId: string; id: string; target: string }[] = [];
+    for (const [profileId, assignments] of emu.tenant.assignments) {
+        for (const a of assignments.values()) {
+            if (!seed.assignments.has(a.id)) runAssignments.push({ profileId, id: a.id, target: JSON.stringify(a.target) });
         }
     }
 
@@ -92,10 +93,10 @@ export function auditFleet(emu: Emulator, resources: StateResource[], serials: s
             problems.push(`serial ${serial}: ${n} Autopilot devices`);
         }
     }
-    for (const [key, n] of counts(runAssignments, (a) => `${a.deviceId} ${a.target}`)) {
+    for (const [key, n] of counts(runAssignments, (a) => `${a.profileId} ${a.target}`)) {
         if (n > 1) {
             duplicated += n - 1;
-            problems.push(`device ${key.split(" ")[0]}: ${n} assignments with the same target`);
+            problems.push(`profile ${key.split(" ")[0]}: ${n} assignments with the same target`);
         }
     }
 
@@ -116,8 +117,8 @@ export function auditFleet(emu: Emulator, resources: StateResource[], serials: s
     for (const a of runAssignments) {
         if (!stateIds.has(a.id)) {
             orphaned++;
-            problems.push(`assignment ${a.id} on device ${a.deviceId} is in the tenant but not in the state`);
+            problems.push(`assignment ${a.id} on profile ${a.profileId} is in the tenant but not in the state`);
         }
     }
-    return { expected: serials.length * (withAssignments ? 3 : 2), present, duplicated, orphaned, problems };
+    return { expected: serials.length * 2 + (withAssignments ? 1 : 0), present, duplicated, orphaned, problems };
 }

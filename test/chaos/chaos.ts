@@ -21,6 +21,8 @@ import { fleetCsv } from "./fleetCsv";
 
 /** The fleet's assignment target (an Entra group). */
 export const CHAOS_GROUP = "3b2b1a4e-0c53-4d2e-9a39-4b0a3f7c9d11";
+/** The seeded "Sales (Entra join)" profile: the fleet assigns it to CHAOS_GROUP, once. */
+export const CHAOS_PROFILE = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 const TOKEN = "emulator-token";
 
 export interface ChaosOptions {
@@ -179,6 +181,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
                 "autopilot-fleet:csvFile": "devices.csv",
                 "autopilot-fleet:groupTag": "Chaos",
                 "autopilot-fleet:displayName": "C-%SERIAL%",
+                "autopilot-fleet:profileId": CHAOS_PROFILE,
                 "autopilot-fleet:profileGroupId": CHAOS_GROUP,
             },
             secretConfig: { "autopilot:accessToken": TOKEN },

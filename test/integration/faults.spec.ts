@@ -16,7 +16,8 @@ import { CliHarness, requestLines, startCliHarness, stepOf, stepsOf } from "./ha
 
 const DEVICES = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
 const IMPORTS = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities";
-const ASSIGNMENTS = (device: string) => `${DEVICES}/${device}/deploymentProfile/assignments`;
+const PROFILE_ASSIGNMENTS = (profile: string) => `/beta/deviceManagement/windowsAutopilotDeploymentProfiles/${profile}/assignments`;
+const KIOSK_PROFILE = "2f3a4b5c-6d7e-4f8a-9b0c-1d2e3f4a5b6c";
 const SALES_2 = { id: "9abeb69b-dda7-44b2-83c6-f5c6c09f36ff", serial: "5CG2345BCD" };
 const ENG_1 = { id: "d7c44078-285c-4e5a-b3ec-a0ab2cf36ffa", serial: "PF3ABCDE" };
 const ENG_2 = { id: "c96ef2b0-1043-4ed0-b6ac-a1775ae4b8f0", serial: "PF4BCDEF" };
@@ -194,20 +195,20 @@ describe("faults through the real CLI: a create of unknown outcome is looked for
         assert.strictEqual(importsOf(h.emu, "8CG6FLT003").length, 1);
     });
 
-    it("assignment: 504 after Graph made it -> the device's assignments are listed, the one with the target adopted, one POST", async () => {
-        h.emu.setFaultModes({ routes: [{ method: "POST", path: /deploymentProfile\/assignments$/, random: { rate: 1, statuses: [504], processedRate: 1 } }] });
+    it("assignment: 504 after Graph made it -> the profile's assignments are listed, the one with the target adopted, one POST", async () => {
+        h.emu.setFaultModes({ routes: [{ method: "POST", path: /windowsAutopilotDeploymentProfiles\/[^/]+\/assignments$/, random: { rate: 1, statuses: [504], processedRate: 1 } }] });
         try {
             const stack = await h.stack(() => {
-                new WindowsAutopilotDeploymentProfileAssignment("assign", { deviceId: KIOSK.id, target: { kind: "group", groupId: GROUP } });
+                new WindowsAutopilotDeploymentProfileAssignment("assign", { profileId: KIOSK_PROFILE, target: { kind: "group", groupId: GROUP } });
             }, config);
             const step = stepOf(await stepsOf(stack.up()), "assign");
             assert.strictEqual(step.op, "create", step.error);
-            const sent = posts(h.emu, ASSIGNMENTS(KIOSK.id));
+            const sent = posts(h.emu, PROFILE_ASSIGNMENTS(KIOSK_PROFILE));
             assert.deepStrictEqual(sent.map((r) => [r.status, r.fault]), [[504, "random 504 (processed)"]], "one POST");
-            const made = [...(h.emu.tenant.assignments.get(KIOSK.id)?.values() ?? [])].filter((a) => (a.target as { groupId?: string })?.groupId === GROUP);
+            const made = [...(h.emu.tenant.assignments.get(KIOSK_PROFILE)?.values() ?? [])].filter((a) => (a.target as { groupId?: string })?.groupId === GROUP);
             assert.strictEqual(made.length, 1);
             assert.strictEqual(await stateId(stack, ASSIGNMENT_TYPE, "assign"), made[0].id);
-            assert.ok(requestLines(h.emu).filter((l) => l === `GET ${ASSIGNMENTS(KIOSK.id)}`).length >= 2, "listed before and after the POST");
+            assert.ok(requestLines(h.emu).filter((l) => l === `GET ${PROFILE_ASSIGNMENTS(KIOSK_PROFILE)}`).length >= 2, "listed before and after the POST");
         } finally {
             h.emu.setFaultModes({});
         }
@@ -306,17 +307,17 @@ describe("faults through the real CLI: what an interrupted run made is adopted, 
         assert.strictEqual(await stateId(stack, IMPORT_TYPE, "laptop"), importsOf(h.emu, "8CG6INT001")[0].id);
     });
 
-    it("an assignment with the same target already on the device is adopted: no POST", async () => {
+    it("an assignment with the same target already on the profile is adopted: no POST", async () => {
         const id = crypto.randomUUID();
-        const map = h.emu.tenant.assignments.get(NONE_1.id) ?? new Map();
+        const map = h.emu.tenant.assignments.get(KIOSK_PROFILE) ?? new Map();
         map.set(id, { id, source: "direct", target: { "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: GROUP.toUpperCase(), deviceAndAppManagementAssignmentFilterType: "none" } });
-        h.emu.tenant.assignments.set(NONE_1.id, map);
+        h.emu.tenant.assignments.set(KIOSK_PROFILE, map);
         const stack = await h.stack(() => {
-            new WindowsAutopilotDeploymentProfileAssignment("assign", { deviceId: NONE_1.id, target: { kind: "group", groupId: GROUP } });
+            new WindowsAutopilotDeploymentProfileAssignment("assign", { profileId: KIOSK_PROFILE, target: { kind: "group", groupId: GROUP } });
         });
         const step = stepOf(await stepsOf(stack.up()), "assign");
         assert.strictEqual(step.op, "create", step.error);
-        assert.deepStrictEqual(requestLines(h.emu), [`GET ${ASSIGNMENTS(NONE_1.id)}`]);
+        assert.deepStrictEqual(requestLines(h.emu), [`GET ${PROFILE_ASSIGNMENTS(KIOSK_PROFILE)}`]);
         assert.strictEqual(await stateId(stack, ASSIGNMENT_TYPE, "assign"), id);
     });
 

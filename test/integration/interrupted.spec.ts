@@ -18,6 +18,7 @@ const IMPORTS = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities
 const DEVICES_IN_FLEET = 3;
 const UP = ["up", "--yes", "--skip-preview"];
 const PROFILE_GROUP = "3b2b1a4e-0c53-4d2e-9a39-4b0a3f7c9d11";
+const PROFILE = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"; // the seeded "Sales (Entra join)"
 
 
 async function waitFor(what: string, done: () => boolean, proc?: PulumiProcess, timeoutMs = 60_000): Promise<void> {
@@ -43,7 +44,7 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
     /** A fleet stack of its own serials; imports made from now on stay pending until `release()`. */
     async function fleet(prefix: string) {
         const { csv, serials } = fleetCsv(DEVICES_IN_FLEET, prefix);
-        const stack = await h.project("fleet", { csvFile: "devices.csv", profileGroupId: PROFILE_GROUP });
+        const stack = await h.project("fleet", { csvFile: "devices.csv", profileId: PROFILE, profileGroupId: PROFILE_GROUP });
         fs.writeFileSync(path.join(stack.workDir, "devices.csv"), csv);
         const seed = snapshotTenant(h.emu);
         const timer = setInterval(() => {
