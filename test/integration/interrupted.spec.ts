@@ -161,7 +161,8 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
         const state = await f.stack.resources();
         const byName = (prefix: string) => state.filter((r) => r.urn.includes(`::${prefix}`));
         assert.strictEqual(byName("fleet-import-").length, DEVICES_IN_FLEET, "the imports that were running finished");
-        assert.deepStrictEqual([byName("fleet-device-").length, byName("fleet-profile-").length], [0, 0], "nothing new started");
+        // The profile's assignment does not wait for any device: it may have been made before the Ctrl-C.
+        assert.strictEqual(byName("fleet-device-").length, 0, "no device step started");
         assert.ok(!h.emu.requests.some((r) => r.path.endsWith("/updateDeviceProperties")));
         assert.deepStrictEqual(await f.stack.pendingOperations(), []);
 
