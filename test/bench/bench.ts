@@ -1,25 +1,31 @@
 /**
- * Fleet-scale bench (issue 7): a fleet of N devices through Pulumi's real dynamic-provider host
- * against the Graph emulator behind a front with latency and Intune's budgets, for
+ * Fleet-scale bench through the real Pulumi CLI: a fleet of N devices, as a user's program folder
+ * (project.ts) with a CSV of N hardware hashes, run by `pulumi` with a file backend in an offline
+ * sandbox against the Graph emulator behind a front with latency and Intune's budgets, for
  *   (a) this package, and variants of it with one speed feature switched off, and
  *   (b) a baseline provider written with the official Graph JS SDK,
- * over five scenarios: cold apply, no-change plan, refresh, update of 10% of the devices, destroy.
- * Each side runs on a fresh emulator and budget; each scenario in a fresh host process (as each
- * `pulumi` command starts its own).
+ * over five scenarios, each one `pulumi` command: cold apply (`up`), no-change plan (`preview`),
+ * `refresh`, an update of 10 % of the devices (`up` with the program's BENCH_UPDATED), `destroy`.
+ * Each side runs with per-step checkpoints (Pulumi's default), with `PULUMI_SKIP_CHECKPOINTS=true`,
+ * or both (a column each), on a fresh emulator and budget and a stack of its own.
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { performance } from "perf_hooks";
 import { createTestPki, type TestPki } from "../emulator/pki";
 import type { EmulatorProfile } from "../emulator";
-import { Host, REPO_ROOT } from "../runner/host";
+import { PulumiSandbox } from "../pulumi/cli";
+import { TestStack } from "../pulumi/stack";
 import { BudgetLimits, INTUNE_LIMITS, scaledLimits, throttlingFloorMs } from "./budget";
-import { BenchEngine, registrationOnly, RunSummary } from "./engine";
 import type { FrontCounters } from "./front";
 import { startGraphService } from "./graphService";
-import { isUpdated, makeDevices } from "./program";
-import type { ProgramJob } from "./programChild";
+import { peakRssKB, resetPeakRss, TreeUsage } from "./processTree";
+import { makeDevices, UPDATED_ENV } from "./program";
+import { BENCH_PROJECT, writeProject } from "./project";
+import { runPulumiCommand } from "./pulumiCommand";
+import { StateSummary, summarizeState } from "./stateFile";
+import type { StateWriteCounts } from "./stateWrites";
 
 export const SCENARIOS = ["apply", "plan", "refresh", "update", "destroy"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -34,6 +40,13 @@ export const SIDES = {
 } as const;
 export type SideName = keyof typeof SIDES;
 
+/** How the engine writes the state: after every step (Pulumi's default) or once at the end. */
+export const CHECKPOINT_MODES = ["per-step", "skip"] as const;
+export type CheckpointMode = (typeof CHECKPOINT_MODES)[number];
+
+/** `--parallel` for "no bound": Pulumi treats MaxInt32 as unbounded. */
+const UNBOUNDED_PARALLEL = 2147483647;
+
 export interface BenchOptions {
     devices: number;
     /** Added to every Graph answer; default 20 ms. */
@@ -42,38 +55,47 @@ export interface BenchOptions {
     budgetScale?: number;
     profile?: EmulatorProfile;
     sides?: SideName[];
+    /** Which checkpoint modes each side runs in (a column each); default per-step only. */
+    checkpoints?: CheckpointMode[];
     /** Records per bulk import call the floor assumes (the provider's default chunk). */
     importChunk?: number;
     log?: (line: string) => void;
-    /** Where state files go (a temp folder by default). */
-    workDir?: string;
-    /** Resource operations at once, as `pulumi up --parallel`; 0 (default) = unbounded. */
+    /** `pulumi up --parallel`; 0 (default) = unbounded. */
     parallel?: number;
     /** The fleet's `importRecord` (side a): keep (default) or remove once the device exists. */
     importRecord?: "keep" | "remove";
     /**
-     * V8's old-space limit for the host, MB (`--max-old-space-size`), given as a user gives it under
-     * `pulumi up`: in the host's `NODE_OPTIONS`. 0 (default) = Node's own limit.
+     * V8's old-space limit in MB for the node processes `pulumi` starts (`NODE_OPTIONS=--max-old-space-size=M`,
+     * as a user sets it): the provider host and the program alike, since Pulumi's Node language host
+     * passes the same environment to both. 0 (default) = Node's own limit.
      */
     hostHeapMb?: number;
+    /** Scenarios to run (default all, in order). */
+    scenarios?: Scenario[];
+    /** A Go CPU profile of the CLI (`pulumi --profiling`) in this scenario: slows it down; for attribution only. */
+    cliProfile?: Scenario;
+    /** Keep the program folders, event logs and state files (printed at the end). */
+    keepWork?: boolean;
 }
 
 export interface ScenarioResult {
     scenario: Scenario;
+    /** The `pulumi` command line (without the event log). */
+    command: string;
+    exitCode: number | null;
     wallMs: number;
     /** The least Graph work this scenario needs, and the time Intune's budgets allow for it. */
     work: { writes: number; requests: number };
     floorMs: number;
     /** wall / floor (null when the floor is 0). */
     floorRatio: number | null;
-    /**
-     * Time before the first Graph request (the program registering its resources under Pulumi's
-     * SDK, and check/diff through the host), and wall / floor counted from that request on.
-     */
+    /** Time before the first Graph request (CLI start, program, check/diff), and wall / floor from it on. */
     firstRequestMs: number;
     floorRatioFromFirstRequest: number | null;
     okResources: number;
     failedResources: number;
+    /** What the engine reported per resource, by op. */
+    done: Record<string, number>;
     /** Resources done per second. */
     throughput: number;
     roundTrips: number;
@@ -88,14 +110,16 @@ export interface ScenarioResult {
     providerBytes: number;
     stateBytes: number;
     stateBytesPerDevice: number;
-    hostPeakRssMB: number;
-    /** The program's process's peak RSS, MB (0 for refresh and destroy, which run no program). */
-    programPeakRssMB: number;
-    /** CPU seconds used by the host process, the program's process, the bench process (the engine), and the Graph service (emulator and front). */
-    hostCpuS: number;
-    programCpuS: number;
-    benchCpuS: number;
-    graphCpuS: number;
+    stateResources: number;
+    pendingOperations: number;
+    /** The state file's writes during the command. */
+    stateWrites: StateWriteCounts;
+    /** CPU seconds and peak RSS of each process the command started, by role. */
+    processes: TreeUsage;
+    /** The Graph service (emulator and front): CPU seconds and peak RSS during the command. */
+    graph: { cpuS: number; peakRssMB: number };
+    /** The CLI's CPU profile, when asked for: seconds sampled in all and under saving checkpoints. */
+    cliProfile?: CliProfile;
     sampleErrors: string[];
     /** Per second: [reads, writes, refused] as the front admitted them. */
     timeline: number[][];
@@ -103,42 +127,41 @@ export interface ScenarioResult {
     tenant: { importRecords: number; devices: number; distinctImportSerials: number };
 }
 
+export interface CliProfile {
+    file: string;
+    sampledS: number;
+    saveSnapshotS: number;
+    /** Cumulative seconds of the functions that matter for the state (from `go tool pprof -top -cum`). */
+    functions: Record<string, number>;
+}
+
 export interface SideResult {
+    /** `a`, `b`, ... with `/skip` when the checkpoints were skipped. */
+    column: string;
     side: SideName;
+    checkpoints: CheckpointMode;
     label: string;
     scenarios: Partial<Record<Scenario, ScenarioResult>>;
-    /** The program registering its resources under Pulumi's SDK alone (mock monitor, no engine, host or Graph). */
-    registrationOnly?: { wallMs: number; cpuS: number; resources: number };
+    /** Where the state's bytes go, after the apply. */
+    stateAfterApply?: StateSummary;
 }
 
 export interface BenchResult {
     startedAt: string;
-    machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; pulumi: string; os: string };
-    options: { devices: number; latencyMs: number; budgetScale: number; limits: BudgetLimits; profile: EmulatorProfile; importChunk: number; parallel: number; importRecord: "keep" | "remove"; hostHeapMb: number };
+    machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; pulumiSdk: string; pulumiCli: string; os: string; load: number[] };
+    options: {
+        devices: number;
+        latencyMs: number;
+        budgetScale: number;
+        limits: BudgetLimits;
+        profile: EmulatorProfile;
+        importChunk: number;
+        parallel: number;
+        importRecord: "keep" | "remove";
+        hostHeapMb: number;
+        checkpoints: CheckpointMode[];
+    };
     sides: SideResult[];
-}
-
-/** Peak resident set of a process (VmHWM), MB. */
-export function peakRssMB(pid: number | undefined): number {
-    if (!pid) return 0;
-    try {
-        const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-        return m ? Math.round(Number(m[1]) / 102.4) / 10 : 0;
-    } catch {
-        return 0;
-    }
-}
-
-/** CPU seconds (user + system) a process used so far, from /proc/<pid>/stat. */
-export function cpuSeconds(pid: number | undefined): number {
-    if (!pid) return 0;
-    try {
-        const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-        // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
-        return (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-        return 0;
-    }
 }
 
 /** The least work of each scenario (what any client must send), for its throttling floor. */
@@ -166,202 +189,221 @@ export function scenarioWork(scenario: Scenario, n: number, importChunk: number,
     }
 }
 
-function machine(): BenchResult["machine"] {
+function machine(cliVersion: string): BenchResult["machine"] {
     const cpus = os.cpus();
     return {
         cpus: cpus.length,
         cpuModel: cpus[0]?.model ?? "unknown",
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
         node: process.version,
-        pulumi: require("@pulumi/pulumi/package.json").version,
+        pulumiSdk: require("@pulumi/pulumi/package.json").version,
+        pulumiCli: cliVersion,
         os: `${os.type()} ${os.release()}`,
+        load: os.loadavg().map((x) => Math.round(x * 100) / 100),
     };
 }
 
-/** Starts V8's CPU profiler in this process (BENCH_CPU_PROFILE=<scenario>); `stop` writes the profile and returns its path. */
-async function startCpuProfile(): Promise<{ stop: (file: string) => Promise<string> }> {
-    const inspector = await import("inspector");
-    const session = new inspector.Session();
-    session.connect();
-    const post = (method: string): Promise<any> => new Promise((resolve, reject) => session.post(method, (e, r) => (e ? reject(e) : resolve(r))));
-    await post("Profiler.enable");
-    await post("Profiler.start");
-    return {
-        stop: async (file) => {
-            const { profile } = await post("Profiler.stop");
-            session.disconnect();
-            fs.writeFileSync(file, JSON.stringify(profile));
-            return file;
-        },
-    };
-}
+/** Functions of the CLI whose cumulative CPU the profile summary keeps. */
+const PROFILED_FUNCTIONS: Record<string, RegExp> = {
+    saveSnapshot: /backend\.\(\*SnapshotManager\)\.saveSnapshot$/,
+    "snapshot serialization": /backend\.\(\*SnapshotManager\)\.Deployment$/,
+    "backend write": /diy\.\(\*diyBackend\)\.saveStack$/,
+    "JSON encoding": /encoding\/json\.\(\*Encoder\)\.Encode$/,
+    "MD5 of the file": /crypto\/md5\.\(\*digest\)\.Write$/,
+    "backup copy": /diy\.backupTarget$/,
+    "integrity check": /snapshot\.VerifyIntegrity$/,
+    "garbage collection": /runtime\.gcBgMarkWorker$/,
+};
 
-/** Hosts running now: killed if the bench is stopped, so none outlives it. */
-const liveHosts = new Set<number>();
-process.once("exit", () => {
-    for (const pid of liveHosts) {
-        try {
-            process.kill(pid);
-        } catch {
-            // already gone
+/** Seconds sampled in the CLI's CPU profile, in all and per function that matters (needs `go`). */
+function readCliProfile(bin: string, file: string): CliProfile {
+    const out: CliProfile = { file, sampledS: 0, saveSnapshotS: 0, functions: {} };
+    let text: string;
+    try {
+        text = execFileSync("go", ["tool", "pprof", "-top", "-cum", "-nodecount=400", bin, file], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 });
+    } catch {
+        return out;
+    }
+    const seconds = (v: string): number => (v.endsWith("ms") ? Number(v.slice(0, -2)) / 1000 : Number(v.replace(/s$/, "")));
+    const total = /Total samples = ([\d.]+m?s)/.exec(text);
+    if (total) out.sampledS = seconds(total[1]);
+    for (const line of text.split("\n")) {
+        const m = /^\s*[\d.]+m?s\s+[\d.]+%\s+[\d.]+%\s+([\d.]+m?s)\s+[\d.]+%\s+(\S+)/.exec(line);
+        if (!m) continue;
+        for (const [name, re] of Object.entries(PROFILED_FUNCTIONS)) {
+            if (re.test(m[2]) && out.functions[name] === undefined) out.functions[name] = seconds(m[1]);
         }
     }
-});
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => process.exit(130));
+    out.saveSnapshotS = out.functions.saveSnapshot ?? 0;
+    return out;
+}
+
+/** The `pulumi` arguments of a scenario. */
+function commandOf(scenario: Scenario, stack: string, parallel: number): string[] {
+    const p = ["--parallel", String(parallel > 0 ? parallel : UNBOUNDED_PARALLEL)];
+    const common = ["--stack", stack, "--non-interactive"];
+    switch (scenario) {
+        case "plan":
+            return ["preview", ...common, ...p];
+        case "apply":
+        case "update":
+            return ["up", "--yes", "--skip-preview", ...common, ...p];
+        case "refresh":
+            return ["refresh", "--yes", "--skip-preview", ...common, ...p];
+        case "destroy":
+            return ["destroy", "--yes", "--skip-preview", ...common, ...p];
+    }
 }
 
 const TENANT = "7a1f5c1e-0b4e-4b8a-9d62-3c0f2e4b9a11";
 const CLIENT = "b3c1a2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
 const CLIENT_SECRET = "bench~Secret~4f9a1c7e2b8d";
 
+const isDynamic = (type: string): boolean => type.startsWith("pulumi-nodejs:dynamic/");
+
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const n = options.devices;
-    const latencyMs = options.latencyMs ?? 20;
-    const budgetScale = options.budgetScale ?? 10;
-    const limits = scaledLimits(budgetScale, INTUNE_LIMITS);
-    const profile = options.profile ?? "documented";
-    const importChunk = options.importChunk ?? 100;
-    const log = options.log ?? (() => undefined);
-    const sides = options.sides ?? ["a", "b"];
-    const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "autopilot-bench-"));
+    const sandbox = new PulumiSandbox();
     const result: BenchResult = {
         startedAt: new Date().toISOString(),
-        machine: machine(),
-        options: { devices: n, latencyMs, budgetScale, limits, profile, importChunk, parallel: options.parallel ?? 0, importRecord: options.importRecord ?? "keep", hostHeapMb: options.hostHeapMb ?? 0 },
+        machine: machine(sandbox.cli.version),
+        options: {
+            devices: n,
+            latencyMs: options.latencyMs ?? 20,
+            budgetScale: options.budgetScale ?? 10,
+            limits: scaledLimits(options.budgetScale ?? 10, INTUNE_LIMITS),
+            profile: options.profile ?? "documented",
+            importChunk: options.importChunk ?? 100,
+            parallel: options.parallel ?? 0,
+            importRecord: options.importRecord ?? "keep",
+            hostHeapMb: options.hostHeapMb ?? 0,
+            checkpoints: options.checkpoints ?? ["per-step"],
+        },
         sides: [],
     };
+    const log = options.log ?? (() => undefined);
     const devices = makeDevices(n);
-    // The program runs in a process of its own (programChild.ts) and reads its devices from here.
-    const devicesFile = path.join(workDir, "devices.json");
-    fs.writeFileSync(devicesFile, JSON.stringify(devices));
     const pki = createTestPki();
     try {
-        for (const side of sides) {
-            log(`\n== ${side}: ${SIDES[side].label} (${n} devices) ==`);
-            result.sides.push(await runSide(side, { n, devicesFile, latencyMs, limits, profile, importChunk, log, workDir, pki, parallel: result.options.parallel, importRecord: result.options.importRecord, hostHeapMb: result.options.hostHeapMb }));
+        for (const side of options.sides ?? ["a", "b"]) {
+            for (const mode of result.options.checkpoints) {
+                const column = mode === "skip" ? `${side}/skip` : side;
+                log(`\n== ${column}: ${SIDES[side].label}, ${mode === "skip" ? "PULUMI_SKIP_CHECKPOINTS=true" : "per-step checkpoints"} (${n} devices) ==`);
+                result.sides.push(await runColumn({ side, mode, column, devices, sandbox, pki, result, log, options }));
+            }
         }
     } finally {
         pki.dispose();
-        if (!options.workDir) fs.rmSync(workDir, { recursive: true, force: true });
+        if (options.keepWork) log(`\nstate backend kept in ${sandbox.backendDir}`);
+        else sandbox.dispose();
     }
     return result;
 }
 
-interface SideContext {
-    n: number;
-    devicesFile: string;
-    latencyMs: number;
-    limits: BudgetLimits;
-    profile: EmulatorProfile;
-    importChunk: number;
-    log: (line: string) => void;
-    workDir: string;
+interface ColumnContext {
+    side: SideName;
+    mode: CheckpointMode;
+    column: string;
+    devices: ReturnType<typeof makeDevices>;
+    sandbox: PulumiSandbox;
     pki: TestPki;
-    parallel: number;
-    importRecord: "keep" | "remove";
-    hostHeapMb: number;
+    result: BenchResult;
+    log: (line: string) => void;
+    options: BenchOptions;
 }
 
-async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
-    const def = SIDES[side];
+async function runColumn(c: ColumnContext): Promise<SideResult> {
+    const def = SIDES[c.side];
+    const o = c.result.options;
+    const n = o.devices;
     const graph = await startGraphService({
-        profile: c.profile,
-        latencyMs: c.latencyMs,
-        limits: c.limits,
+        profile: o.profile,
+        latencyMs: o.latencyMs,
+        limits: o.limits,
         tls: { cert: c.pki.server.certPem, key: c.pki.server.keyPem },
         tenantId: TENANT,
         clientId: CLIENT,
         clientSecret: CLIENT_SECRET,
     });
-    const program = (updated: boolean): ProgramJob => ({ devicesFile: c.devicesFile, kind: def.kind, updated, importRecord: c.importRecord });
-    const project = "autopilot-bench";
-    const engine = new BenchEngine({
-        parallel: c.parallel,
-        host: undefined as unknown as Host,
-        project,
-        stack: side,
-        config: {
-            "autopilot:graphEndpoint": graph.url,
-            "autopilot:authorityHost": graph.authorityUrl,
-            "autopilot:tenantId": TENANT,
-            "autopilot:clientId": CLIENT,
-            "autopilot:clientSecret": CLIENT_SECRET,
-        },
-        secretConfigKeys: ["autopilot:clientSecret"],
-        program: program(false),
+    const dir = writeProject({ kind: def.kind, devices: c.devices, importRecord: o.importRecord, name: `bench-${c.column.replace("/", "-")}` });
+    const stackName = c.column.replace("/", "-");
+    const stack = await TestStack.folder({
+        sandbox: c.sandbox,
+        dir,
+        inPlace: true,
+        stackName,
+        config: { "autopilot:graphEndpoint": graph.url, "autopilot:authorityHost": graph.authorityUrl, "autopilot:tenantId": TENANT, "autopilot:clientId": CLIENT },
+        secretConfig: { "autopilot:clientSecret": CLIENT_SECRET },
     });
-    const out: SideResult = { side, label: def.label, scenarios: {} };
-    // What Pulumi's SDK alone takes to register this program's resources: the plan's lower bound here.
-    out.registrationOnly = await registrationOnly(program(false), project, side);
-    c.log(`         registration alone (Pulumi SDK, mock monitor): ${(out.registrationOnly.wallMs / 1000).toFixed(1)} s for ${out.registrationOnly.resources} resources`);
-    const expected = 2 * c.n;
+    const env: Record<string, string> = {
+        ...stack.commandEnv(),
+        ...def.env,
+        NODE_EXTRA_CA_CERTS: c.pki.caFile,
+        ...(c.mode === "skip" ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}),
+        ...(o.hostHeapMb > 0 ? { NODE_OPTIONS: `--max-old-space-size=${o.hostHeapMb}` } : {}),
+        ...(process.env.BENCH_HOST_LOG ? { AUTOPILOT_LOG: "1" } : {}),
+    };
+    const stateFile = c.sandbox.stateFile(BENCH_PROJECT, stackName);
+    const out: SideResult = { column: c.column, side: c.side, checkpoints: c.mode, label: def.label, scenarios: {} };
     try {
-        const only = process.env.BENCH_SCENARIOS?.split(",");
-        for (const scenario of SCENARIOS) {
-            if (only && !only.includes(scenario)) continue;
-            const host = await Host.start({
-                cwd: REPO_ROOT,
-                project,
-                env: { ...def.env, NODE_EXTRA_CA_CERTS: c.pki.caFile, ...(process.env.BENCH_HOST_LOG ? { AUTOPILOT_LOG: "1" } : {}) },
-                nodeOptions: c.hostHeapMb > 0 ? [`--max-old-space-size=${c.hostHeapMb}`] : [],
-                ...(process.env.BENCH_HOST_LOG
-                    ? { onStderrLine: (line: string) => fs.appendFileSync(process.env.BENCH_HOST_LOG!, `${new Date().toISOString()} ${side}/${scenario} ${line}\n`) }
-                    : {}),
-            });
-            const hostPid = (host as unknown as { child: { pid?: number } }).child.pid;
-            if (hostPid) liveHosts.add(hostPid);
-            engine.useHost(host);
+        for (const scenario of c.options.scenarios ?? SCENARIOS) {
+            const before = summarizeState(stateFile);
+            const resourcesBefore = before.byType.filter((t) => isDynamic(t.type)).reduce((s, t) => s + t.count, 0);
             await graph.reset();
-            const before = engine.state.size;
-            engine.setProgram(program(scenario === "update"));
-            const profiling = process.env.BENCH_CPU_PROFILE === scenario ? await startCpuProfile() : undefined;
-            const cpu0 = process.cpuUsage();
-            const t0 = performance.now();
-            let summary: RunSummary;
-            if (scenario === "apply") summary = await engine.up(false);
-            else if (scenario === "plan") summary = await engine.up(true);
-            else if (scenario === "refresh") summary = await engine.refresh();
-            else if (scenario === "update") summary = await engine.up(false);
-            else summary = await engine.destroy();
-            const wallMs = performance.now() - t0;
-            if (profiling) c.log(`         CPU profile of the bench process: ${await profiling.stop(path.join(os.tmpdir(), `bench-${side}-${scenario}-${Date.now()}.cpuprofile`))}`);
-            const rss = peakRssMB(hostPid);
-            const hostCpuS = cpuSeconds(hostPid);
-            const cpu = process.cpuUsage(cpu0);
+            resetPeakRss(graph.pid);
+            const args = commandOf(scenario, stackName, o.parallel);
+            const profilePrefix = c.options.cliProfile === scenario ? path.join(c.sandbox.dir, `cli-${stackName}-${scenario}`) : undefined;
+            const eventLog = path.join(c.sandbox.dir, `events-${stackName}-${scenario}.jsonl`);
+            const run = await runPulumiCommand({
+                bin: path.join(c.sandbox.cli.binDir, "pulumi"),
+                args: profilePrefix ? [...args, "--profiling", profilePrefix] : args,
+                cwd: dir,
+                env: scenario === "update" ? { ...env, [UPDATED_ENV]: "1" } : env,
+                stateFile,
+                eventLog,
+                keepEventLog: c.options.keepWork,
+                onOutput: process.env.BENCH_CLI_OUTPUT ? (text) => process.stdout.write(text) : undefined,
+            });
             const report = await graph.reset();
             const counters: FrontCounters = report.counters;
-            await host.close();
-            if (hostPid) liveHosts.delete(hostPid);
-            const stateBytes = engine.saveState(path.join(c.workDir, `${side}-${scenario}.json`));
+            const after = summarizeState(stateFile);
+            if (scenario === "apply") out.stateAfterApply = after;
 
+            const done = run.events.done;
+            const count = (...ops: string[]) => ops.reduce((s, op) => s + (done[op] ?? 0), 0);
+            let expected: number;
             let ok: number;
-            let failed: number;
             switch (scenario) {
                 case "apply":
-                    ok = summary.created;
-                    failed = expected - summary.created;
+                    expected = 2 * n;
+                    ok = count("create");
                     break;
                 case "plan":
-                    ok = summary.same;
-                    failed = summary.failed + summary.created + summary.updated + summary.deleted;
+                    expected = resourcesBefore;
+                    ok = count("same");
                     break;
                 case "refresh":
-                    ok = summary.refreshed;
-                    failed = before - summary.refreshed;
+                    expected = resourcesBefore;
+                    ok = count("refresh", "same", "update");
                     break;
                 case "update":
-                    ok = summary.updated + summary.same;
-                    failed = Math.max(summary.failed, expected - ok);
+                    expected = 2 * n;
+                    ok = count("update", "same");
                     break;
-                default:
-                    ok = summary.deleted;
-                    failed = before - summary.deleted;
+                case "destroy":
+                    expected = resourcesBefore;
+                    ok = count("delete");
+                    break;
             }
-            const work = scenarioWork(scenario, c.n, c.importChunk, def.kind === "autopilot" ? c.importRecord : "keep");
-            const floorMs = throttlingFloorMs(work, c.limits, c.latencyMs);
+            const failed = Math.max(run.events.failed, expected - ok);
+            const work = scenarioWork(scenario, n, o.importChunk, def.kind === "autopilot" ? o.importRecord : "keep");
+            const floorMs = throttlingFloorMs(work, o.limits, o.latencyMs);
+            const wallMs = run.wallMs;
+            const stateBytes = after.bytes;
             const r: ScenarioResult = {
                 scenario,
+                command: `pulumi ${args.join(" ")}`,
+                exitCode: run.exitCode,
                 wallMs: Math.round(wallMs),
                 work,
                 floorMs: Math.round(floorMs),
@@ -370,6 +412,7 @@ async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
                 floorRatioFromFirstRequest: floorMs > 0 && counters.firstRequestMs >= 0 ? Math.round(((wallMs - counters.firstRequestMs) / floorMs) * 1000) / 1000 : null,
                 okResources: ok,
                 failedResources: failed,
+                done,
                 throughput: Math.round((ok / (wallMs / 1000)) * 10) / 10,
                 roundTrips: counters.roundTrips,
                 requests: counters.requests,
@@ -380,34 +423,49 @@ async function runSide(side: SideName, c: SideContext): Promise<SideResult> {
                 errors: counters.errors,
                 tokenRequests: report.tokenRequests,
                 sockets: counters.sockets,
-                providerBytes: Math.max(0, ...Object.values(summary.providerBytes)),
+                providerBytes: Math.max(after.providerBytes, before.providerBytes),
                 stateBytes,
-                stateBytesPerDevice: Math.round(stateBytes / c.n),
-                hostPeakRssMB: rss,
-                programPeakRssMB: summary.programPeakRssMB,
-                hostCpuS,
-                programCpuS: Math.round(summary.programCpuS * 100) / 100,
-                benchCpuS: Math.round((cpu.user + cpu.system) / 1e4) / 100,
-                graphCpuS: report.cpuS,
-                sampleErrors: summary.errors,
+                stateBytesPerDevice: Math.round(stateBytes / n),
+                stateResources: after.resources,
+                pendingOperations: after.pendingOperations,
+                stateWrites: run.stateWrites,
+                processes: run.usage,
+                graph: { cpuS: report.cpuS, peakRssMB: Math.round(peakRssKB(graph.pid) / 102.4) / 10 },
+                cliProfile: profilePrefix ? profileOf(c.sandbox, profilePrefix) : undefined,
+                sampleErrors: run.exitCode === 0 ? run.events.errors : [...run.events.errors, `exit ${run.exitCode}${run.signal ? ` (${run.signal})` : ""}: ${run.outputTail.slice(-600)}`],
                 timeline: counters.timeline,
                 tenant: report.tenant,
             };
             if (process.env.BENCH_TIMELINE) c.log(`         429s by budget: ${JSON.stringify(counters.throttledBy)}`);
             if (process.env.BENCH_TIMELINE) c.log(`         per second [reads,writes,429]: ${JSON.stringify(counters.timeline)}`);
             out.scenarios[scenario] = r;
-            c.log(
-                `${scenario.padEnd(8)} ${(wallMs / 1000).toFixed(1).padStart(7)} s  floor ${(floorMs / 1000).toFixed(1)} s  ok ${ok} failed ${failed}  ` +
-                    `round trips ${r.roundTrips} requests ${r.requests} 429s ${r.throttled} sockets ${r.sockets} tokens ${r.tokenRequests} rss ${rss} MB (program ${r.programPeakRssMB} MB) cpu host ${hostCpuS} s program ${r.programCpuS} s engine ${r.benchCpuS} s graph ${r.graphCpuS} s` +
-                    (summary.errors.length > 0 ? `\n         first error: ${summary.errors[0]}` : ""),
-            );
+            c.log(scenarioLine(r));
         }
     } finally {
-        await engine.close();
+        stack.dispose();
+        if (!c.options.keepWork) fs.rmSync(dir, { recursive: true, force: true });
+        else c.log(`program folder kept in ${dir}`);
         await graph.close();
     }
     return out;
 }
 
-/** Whether the update scenario changes device i (re-exported for tests). */
-export { isUpdated };
+function profileOf(sandbox: PulumiSandbox, prefix: string): CliProfile | undefined {
+    const file = fs.readdirSync(path.dirname(prefix)).find((f) => f.startsWith(path.basename(prefix)) && f.endsWith(".cpu"));
+    return file ? readCliProfile(path.join(sandbox.cli.binDir, "pulumi"), path.join(path.dirname(prefix), file)) : undefined;
+}
+
+/** One line per scenario for the log. */
+export function scenarioLine(r: ScenarioResult): string {
+    const p = r.processes;
+    const w = r.stateWrites;
+    return (
+        `${r.scenario.padEnd(8)} ${(r.wallMs / 1000).toFixed(1).padStart(7)} s  floor ${(r.floorMs / 1000).toFixed(1)} s  ok ${r.okResources} failed ${r.failedResources}  ` +
+        `round trips ${r.roundTrips} requests ${r.requests} 429s ${r.throttled} sockets ${r.sockets} tokens ${r.tokenRequests}  ` +
+        `state ${(r.stateBytes / 1e6).toFixed(2)} MB (${r.stateBytesPerDevice} B/device), ${w.writes} writes of ${(w.bytesWritten / 1e6).toFixed(0)} MB  ` +
+        `cpu s cli ${p.cli.cpuS} lang ${p.languageHost.cpuS} program ${p.program.cpuS} host ${p.providerHost.cpuS} graph ${r.graph.cpuS}  ` +
+        `rss MB cli ${p.cli.peakRssMB} program ${p.program.peakRssMB} host ${p.providerHost.peakRssMB}` +
+        (r.cliProfile ? `\n         CLI profile: ${r.cliProfile.sampledS} s sampled, ${r.cliProfile.saveSnapshotS} s saving checkpoints (${r.cliProfile.file})` : "") +
+        (r.sampleErrors.length > 0 ? `\n         first error: ${r.sampleErrors[0]}` : "")
+    );
+}

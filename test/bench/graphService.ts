@@ -1,8 +1,8 @@
 /**
  * The bench's Graph side (the emulator with its Entra authority, and the front with latency and
- * budgets) in a process of its own, as Graph is not in the engine's process: at fleet scale the
- * program's SDK work and the stand-in engine would otherwise share one event loop with every HTTP
- * answer Graph gives. The parent talks to it over IPC: start, reset (returns the counters), close.
+ * budgets) in a process of its own, so that its CPU and memory are measured apart from the bench's
+ * and every HTTP answer Graph gives is served off the bench's event loop. The parent talks to it
+ * over IPC: start, reset (returns the counters), close.
  */
 import { ChildProcess, fork } from "child_process";
 import type { EmulatorProfile } from "../emulator";
@@ -33,6 +33,8 @@ export interface GraphService {
     url: string;
     /** The Entra authority (https). */
     authorityUrl: string;
+    /** The service's process id (for its CPU and memory). */
+    pid: number;
     /** Counters since the last reset, and a fresh budget and logs from now on. */
     reset(): Promise<GraphServiceReport>;
     close(): Promise<void>;
@@ -68,6 +70,7 @@ export async function startGraphService(options: GraphServiceOptions): Promise<G
     return {
         url: started.url,
         authorityUrl: started.authorityUrl,
+        pid: child.pid!,
         reset: () => call<GraphServiceReport>("reset"),
         async close() {
             if (child.exitCode !== null) return;

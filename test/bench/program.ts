@@ -1,13 +1,11 @@
 /**
  * The bench's Pulumi programs: N devices from a hardware-hash CSV, imported and then tagged and
- * named. (a) uses this package's `AutopilotFleet`; (b) the same two objects per device with the
- * baseline's resource classes (Graph JS SDK). The "update" variant changes the group tag of every
- * tenth device.
+ * named. (a) is a user's program with this package's `AutopilotFleet` reading the CSV; (b) the
+ * same two objects per device with the baseline's resource classes (Graph JS SDK). With
+ * `BENCH_UPDATED=1` in the environment (the update scenario) every tenth device gets another
+ * group tag. Each is written as the `index.js` of a program folder (project.ts).
  */
 import * as crypto from "crypto";
-// As a user's program does: the installed package (compiled JS), not this repo's TS sources.
-import { AutopilotFleet } from "pulumi-autopilot";
-import { SdkDevice, SdkImportedDevice } from "./baseline/resources";
 
 export interface BenchDevice {
     serial: string;
@@ -20,6 +18,8 @@ export const HASH_BYTES = 4000;
 export const GROUP_TAG = "Bench";
 export const UPDATED_GROUP_TAG = "Bench-Updated";
 export const DISPLAY_NAME = "BN-%SERIAL%";
+/** The environment variable the update scenario sets. */
+export const UPDATED_ENV = "BENCH_UPDATED";
 
 /** N devices with unique serials (BN00000001 ...) and random hashes. */
 export function makeDevices(n: number, hashBytes = HASH_BYTES): BenchDevice[] {
@@ -39,25 +39,48 @@ export function fleetCsv(devices: BenchDevice[]): string {
 /** Whether the update scenario changes this device (every tenth). */
 export const isUpdated = (index: number): boolean => index % 10 === 0;
 
-/** (a): one AutopilotFleet; `importRecord: "remove"` deletes each import record once its device exists. */
-export function fleetProgram(devices: BenchDevice[], csv: string, updated: boolean, importRecord: "keep" | "remove" = "keep"): () => void {
-    return () => {
-        const overrides: Record<string, { groupTag: string }> = {};
-        if (updated) devices.forEach((d, i) => isUpdated(i) && (overrides[d.serial] = { groupTag: UPDATED_GROUP_TAG }));
-        new AutopilotFleet("bench", { csv, defaults: { groupTag: GROUP_TAG, displayName: DISPLAY_NAME }, overrides, importRecord });
-    };
+/** The serials the update scenario retags. */
+export function updatedSerials(devices: BenchDevice[]): string[] {
+    return devices.filter((_, i) => isUpdated(i)).map((d) => d.serial);
 }
 
-/** (b): per device, the baseline's import and device resources. */
-export function baselineProgram(devices: BenchDevice[], updated: boolean): () => void {
-    return () => {
-        devices.forEach((d, i) => {
-            const imported = new SdkImportedDevice(`bench-import-${d.serial}`, { serialNumber: d.serial, hardwareIdentifier: d.hash });
-            new SdkDevice(`bench-device-${d.serial}`, {
-                deviceId: imported.autopilotDeviceId,
-                groupTag: updated && isUpdated(i) ? UPDATED_GROUP_TAG : GROUP_TAG,
-                displayName: DISPLAY_NAME.replace("%SERIAL%", d.serial),
-            });
-        });
-    };
+const UPDATED_LIST = `const updated = process.env.${UPDATED_ENV} === "1" ? JSON.parse(fs.readFileSync(path.join(__dirname, "updated.json"), "utf8")) : [];`;
+
+/** (a): one AutopilotFleet from the CSV; `importRecord: "remove"` deletes each import record once its device exists. */
+export function fleetProgramSource(importRecord: "keep" | "remove"): string {
+    return `// The bench's side (a): a fleet from a hardware-hash CSV, as a user writes it.
+const fs = require("fs");
+const path = require("path");
+const { AutopilotFleet } = require("pulumi-autopilot");
+
+${UPDATED_LIST}
+new AutopilotFleet("bench", {
+    csvFile: path.join(__dirname, "devices.csv"),
+    defaults: { groupTag: ${JSON.stringify(GROUP_TAG)}, displayName: ${JSON.stringify(DISPLAY_NAME)} },
+    overrides: Object.fromEntries(updated.map((serial) => [serial, { groupTag: ${JSON.stringify(UPDATED_GROUP_TAG)} }])),
+    importRecord: ${JSON.stringify(importRecord)},
+});
+`;
+}
+
+/** (b): per CSV row, the baseline's import and device resources. */
+export function baselineProgramSource(): string {
+    return `// The bench's side (b): per CSV row an import and a device, with resource classes written on the Graph JS SDK.
+const fs = require("fs");
+const path = require("path");
+const { SdkDevice, SdkImportedDevice } = require("./baseline/resources");
+
+${UPDATED_LIST}
+const retag = new Set(updated);
+const rows = fs.readFileSync(path.join(__dirname, "devices.csv"), "utf8").split(/\\r?\\n/).slice(1).filter(Boolean);
+for (const row of rows) {
+    const [serial, , hash] = row.split(",");
+    const imported = new SdkImportedDevice(\`bench-import-\${serial}\`, { serialNumber: serial, hardwareIdentifier: hash });
+    new SdkDevice(\`bench-device-\${serial}\`, {
+        deviceId: imported.autopilotDeviceId,
+        groupTag: retag.has(serial) ? ${JSON.stringify(UPDATED_GROUP_TAG)} : ${JSON.stringify(GROUP_TAG)},
+        displayName: ${JSON.stringify(DISPLAY_NAME)}.replace("%SERIAL%", serial),
+    });
+}
+`;
 }

@@ -1,6 +1,7 @@
-/** The bench's table and its targets (issue 7), from a {@link BenchResult}. */
+/** The bench's tables and its targets (issue 7), from a {@link BenchResult}. */
 import type { BenchResult, Scenario, ScenarioResult, SideResult } from "./bench";
 import { SCENARIOS } from "./bench";
+import type { StateSummary } from "./stateFile";
 
 export interface TargetCheck {
     target: string;
@@ -10,6 +11,7 @@ export interface TargetCheck {
 
 const fmtS = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const fmtRatio = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? "-" : `${x.toFixed(2)}x`);
+const fmtMB = (bytes: number): string => (bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0);
 
 function routes(r: ScenarioResult): string {
     return Object.entries(r.byRoute)
@@ -18,24 +20,30 @@ function routes(r: ScenarioResult): string {
         .join("; ");
 }
 
-/** One table per scenario: a row per metric, a column per side, and (a)/(b). */
+/** The column of a side run with Pulumi's default (per-step checkpoints), else its first. */
+export function columnOf(result: BenchResult, side: string): SideResult | undefined {
+    return result.sides.find((s) => s.side === side && s.checkpoints === "per-step") ?? result.sides.find((s) => s.side === side);
+}
+
+/** One table per scenario: a row per figure, a column per side and checkpoint mode, and (a)/(b). */
 export function formatTable(result: BenchResult): string {
     const out: string[] = [];
     const { options, machine } = result;
     out.push(
-        `Fleet bench: ${options.devices} devices, latency ${options.latencyMs} ms, budgets ${options.limits.writes} writes and ` +
+        `Fleet bench through the real Pulumi CLI ${machine.pulumiCli}: ${options.devices} devices, latency ${options.latencyMs} ms, budgets ${options.limits.writes} writes and ` +
             `${options.limits.requests} requests per ${options.limits.windowMs / 1000} s (Intune's per 20 s, scale ${options.budgetScale}), ` +
-            `emulator profile ${options.profile}, --parallel ${options.parallel || "unbounded"}, host heap ${options.hostHeapMb ? `${options.hostHeapMb} MB` : "Node's default"}`,
+            `emulator profile ${options.profile}, --parallel ${options.parallel || "unbounded"}, host heap ${options.hostHeapMb ? `${options.hostHeapMb} MB` : "Node's default"}, ` +
+            `checkpoints ${options.checkpoints.join(" and ")}`,
     );
-    out.push(`Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, @pulumi/pulumi ${machine.pulumi}`);
-    const a = result.sides.find((s) => s.side === "a");
-    const b = result.sides.find((s) => s.side === "b");
+    out.push(`Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, @pulumi/pulumi ${machine.pulumiSdk}, load at start ${machine.load.join(" ")}`);
+    const a = columnOf(result, "a");
+    const b = columnOf(result, "b");
     for (const scenario of SCENARIOS) {
         const cols = result.sides.filter((s) => s.scenarios[scenario]);
         if (cols.length === 0) continue;
         const ra = a?.scenarios[scenario];
         const rb = b?.scenarios[scenario];
-        const header = ["", ...cols.map((s) => s.side), ...(ra && rb ? ["(a)/(b)"] : [])];
+        const header = ["", ...cols.map((s) => s.column), ...(ra && rb ? [`(${a!.column})/(${b!.column})`] : [])];
         const rows: string[][] = [];
         const row = (name: string, get: (r: ScenarioResult) => string, ratio?: (x: ScenarioResult, y: ScenarioResult) => string) => {
             rows.push([name, ...cols.map((s) => get(s.scenarios[scenario]!)), ...(ra && rb ? [ratio ? ratio(ra, rb) : ""] : [])]);
@@ -56,23 +64,65 @@ export function formatTable(result: BenchResult): string {
         row("token requests", (r) => String(r.tokenRequests));
         row("sockets opened", (r) => String(r.sockets), (x, y) => div(x.sockets, y.sockets));
         row("__provider bytes", (r) => String(r.providerBytes), (x, y) => div(x.providerBytes, y.providerBytes));
+        row("state file MB", (r) => fmtMB(r.stateBytes), (x, y) => div(x.stateBytes, y.stateBytes));
         row("state bytes / device", (r) => String(r.stateBytesPerDevice), (x, y) => div(x.stateBytesPerDevice, y.stateBytesPerDevice));
-        row("host peak RSS (MB)", (r) => r.hostPeakRssMB.toFixed(0), (x, y) => div(x.hostPeakRssMB, y.hostPeakRssMB));
-        row("program peak RSS (MB)", (r) => (r.programPeakRssMB ? r.programPeakRssMB.toFixed(0) : "-"));
-        row("CPU s: host / program / engine / Graph", (r) => `${r.hostCpuS.toFixed(1)} / ${r.programCpuS.toFixed(1)} / ${r.benchCpuS.toFixed(1)} / ${r.graphCpuS.toFixed(1)}`);
+        row("state writes", (r) => String(r.stateWrites.writes), (x, y) => div(x.stateWrites.writes, y.stateWrites.writes));
+        row("state MB written", (r) => fmtMB(r.stateWrites.bytesWritten), (x, y) => div(x.stateWrites.bytesWritten, y.stateWrites.bytesWritten));
+        row("CPU s: CLI / lang host / program / provider host / Graph", (r) => {
+            const p = r.processes;
+            return [p.cli.cpuS, p.languageHost.cpuS, p.program.cpuS, p.providerHost.cpuS, r.graph.cpuS].map((x) => x.toFixed(1)).join(" / ");
+        });
+        row("peak RSS MB: CLI / program / provider host / Graph", (r) => {
+            const p = r.processes;
+            return [p.cli.peakRssMB, p.program.peakRssMB, p.providerHost.peakRssMB, r.graph.peakRssMB].map((x) => (x ? x.toFixed(0) : "-")).join(" / ");
+        });
+        if (cols.some((s) => s.scenarios[scenario]!.cliProfile)) {
+            row("CLI CPU profile: sampled / saving checkpoints (s)", (r) => (r.cliProfile ? `${r.cliProfile.sampledS.toFixed(1)} / ${r.cliProfile.saveSnapshotS.toFixed(1)}` : "-"));
+        }
         out.push("", `-- ${scenario} --`, ...grid(header, rows));
         for (const s of cols) {
             const r = s.scenarios[scenario]!;
-            if (r.requests > 0) out.push(`   requests by route, ${s.side}: ${routes(r)}`);
-            if (r.sampleErrors.length > 0) out.push(`   first error, ${s.side}: ${r.sampleErrors[0].slice(0, 300)}`);
+            if (r.requests > 0) out.push(`   requests by route, ${s.column}: ${routes(r)}`);
+            if (r.sampleErrors.length > 0) out.push(`   first error, ${s.column}: ${r.sampleErrors[0].slice(0, 300)}`);
         }
+        for (const skip of cols.filter((s) => s.checkpoints === "skip")) {
+            const perStep = cols.find((s) => s.side === skip.side && s.checkpoints === "per-step");
+            if (!perStep) continue;
+            const x = perStep.scenarios[scenario]!;
+            const y = skip.scenarios[scenario]!;
+            const cost = x.wallMs - y.wallMs;
+            out.push(
+                `   per-step checkpoints, ${skip.side}: ${fmtS(cost)} more than skipped (${x.wallMs > 0 ? Math.round((100 * cost) / x.wallMs) : 0} % of the wall time), ` +
+                    `${x.stateWrites.writes} writes against ${y.stateWrites.writes}; CLI CPU ${x.processes.cli.cpuS.toFixed(1)} s against ${y.processes.cli.cpuS.toFixed(1)} s`,
+            );
+        }
+    }
+    for (const s of result.sides) {
+        if (s.stateAfterApply) out.push("", `-- state after the apply, ${s.column} --`, ...formatState(s.stateAfterApply, result.options.devices));
     }
     const targets = checkTargets(result);
     if (targets.length > 0) {
-        out.push("", "-- targets (side a) --");
+        out.push("", `-- targets (side ${a?.column ?? "a"}) --`);
         for (const t of targets) out.push(`${t.met === null ? "  ?" : t.met ? " ok" : "NOT"}  ${t.target}: ${t.reached}`);
     }
     return out.join("\n");
+}
+
+/** Where a state's bytes go: per type, its count and mean size, then the largest members, inputs and outputs. */
+export function formatState(state: StateSummary, devices: number): string[] {
+    const lines = [`${fmtMB(state.bytes)} MB, ${state.resources} resources, ${Math.round(state.bytes / Math.max(1, devices))} bytes per device`];
+    const top = (bag: Record<string, number>, k = 6) =>
+        Object.entries(bag)
+            .slice(0, k)
+            .map(([name, bytes]) => `${name} ${bytes}`)
+            .join(", ");
+    for (const t of state.byType.filter((x) => x.count > 1)) {
+        lines.push(`   ${t.type.replace(/^pulumi-nodejs:dynamic\//, "")}: ${t.count} x ${t.meanBytes} B`);
+        lines.push(`      members: ${top(t.members, 8)}`);
+        lines.push(`      inputs: ${top(t.inputs)}`);
+        lines.push(`      outputs: ${top(t.outputs)}`);
+    }
+    return lines;
 }
 
 function grid(header: string[], rows: string[][]): string[] {
@@ -85,21 +135,18 @@ function get(side: SideResult | undefined, s: Scenario): ScenarioResult | undefi
     return side?.scenarios[s];
 }
 
-/** Issue 7's targets, as far as this run measured them. */
+/** Issue 7's targets, as far as this run measured them (side a with per-step checkpoints when it ran). */
 export function checkTargets(result: BenchResult): TargetCheck[] {
-    const a = result.sides.find((s) => s.side === "a");
-    const b = result.sides.find((s) => s.side === "b");
+    const a = columnOf(result, "a");
+    const b = columnOf(result, "b");
     const n = result.options.devices;
     const checks: TargetCheck[] = [];
     if (!a) return checks;
     const plan = get(a, "plan");
     if (plan) {
-        const alone = a.registrationOnly;
         checks.push({
             target: "no-change plan: 0 requests, < 30 s",
-            reached:
-                `${plan.requests} requests in ${fmtS(plan.wallMs)}` +
-                (alone ? `; Pulumi's SDK alone takes ${fmtS(alone.wallMs)} to register these ${alone.resources} resources (mock monitor, nothing behind it)` : ""),
+            reached: `${plan.requests} requests in ${fmtS(plan.wallMs)} (CPU: program ${plan.processes.program.cpuS.toFixed(1)} s, CLI ${plan.processes.cli.cpuS.toFixed(1)} s, host ${plan.processes.providerHost.cpuS.toFixed(1)} s)`,
             met: plan.requests === 0 && plan.wallMs < 30_000,
         });
     }
@@ -109,7 +156,7 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
             target: "apply within 1.10x of the throttling floor",
             reached:
                 `${fmtS(apply.wallMs)} for a floor of ${fmtS(apply.floorMs)} (${fmtRatio(apply.floorRatio)}); ` +
-                `${fmtS(apply.firstRequestMs)} of it before the first Graph request (the program registering under Pulumi's SDK, check through the host), ` +
+                `${fmtS(apply.firstRequestMs)} of it before the first Graph request (CLI start, the program registering, check through the host), ` +
                 `${fmtRatio(apply.floorRatioFromFirstRequest)} of the floor from then on`,
             met: (apply.floorRatio ?? Infinity) <= 1.1,
         });
@@ -141,11 +188,12 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
             met: thA >= 3 * thB && ta.failed === 0,
         });
     }
-    const rss = Math.max(...Object.values(a.scenarios).map((r) => r!.hostPeakRssMB));
-    const heap = result.options.hostHeapMb ? `, the host's heap limited to ${result.options.hostHeapMb} MB` : ", Node's default heap limit";
+    const scenarios = Object.values(a.scenarios) as ScenarioResult[];
+    const rss = Math.max(...scenarios.map((r) => r.processes.providerHost.peakRssMB));
+    const heap = result.options.hostHeapMb ? `, NODE_OPTIONS heap limit ${result.options.hostHeapMb} MB` : ", Node's default heap limit";
     const parallel = result.options.parallel ? `--parallel ${result.options.parallel}` : "--parallel unbounded";
     checks.push({ target: "host peak RSS < 300 MB", reached: `${rss.toFixed(0)} MB (largest over the scenarios; ${parallel}${heap})`, met: rss < 300 });
-    const provider = Math.max(...Object.values(a.scenarios).map((r) => r!.providerBytes));
+    const provider = Math.max(...scenarios.map((r) => r.providerBytes));
     checks.push({ target: "__provider <= 2 KB", reached: `${provider} bytes`, met: provider <= 2048 });
     return checks;
 }

@@ -1,28 +1,32 @@
 /**
  * `npm run bench -- --devices N [--latency 20] [--budget-scale 10] [--profile documented|live]
- *                  [--sides a,b,a-no-batch,a-no-bulk,a-no-adaptive,a-no-list] [--no-variants] [--parallel P]
- *                  [--import-record keep|remove] [--host-heap-mb M] [--out bench-results]`
+ *                  [--sides a,b,a-no-batch,a-no-bulk,a-no-adaptive,a-no-list] [--checkpoints per-step|skip|both]
+ *                  [--parallel P] [--import-record keep|remove] [--host-heap-mb M] [--scenarios apply,plan,...]
+ *                  [--cli-profile <scenario>] [--keep] [--out bench-results]`
  *
+ * Every scenario is one `pulumi` command of the real CLI (`npm run pulumi-cli` makes it) in a
+ * program folder under .test-work/, with a file backend in a temporary folder.
  * --parallel is `pulumi up --parallel` (0, the default here, = unbounded; Pulumi's own default is
  * 4 x CPUs). --budget-scale shortens Intune's 20-s windows (default 10: 200 writes per 2 s).
+ * --checkpoints: per-step (Pulumi's default, the default here), skip (PULUMI_SKIP_CHECKPOINTS=true:
+ * one state write at the end) or both (a column each, in the same run).
  * --import-record remove: the fleet deletes each import record once its device exists (so a
  * refresh reads one object per device).
- * --host-heap-mb M gives the host `NODE_OPTIONS=--max-old-space-size=M`, as a user does under
- * `pulumi up` to bound its memory (README, Performance); 0, the default, leaves Node's own limit.
- * Diagnostics: BENCH_SCENARIOS=apply,plan (run only these), BENCH_TIMELINE=1 (print per-second
- * admitted reads/writes/429s), BENCH_HOST_LOG=<file> (the provider's log from the host),
- * BENCH_CPU_PROFILE=<scenario> (a V8 CPU profile of the bench process during that scenario, in the temp folder),
- * BENCH_PROGRAM_CPU_PROFILE=<folder> (a V8 CPU profile of each run of the program's process, there),
- * BENCH_HOST_CPU_PROFILE=<folder> (the same for each host process).
+ * --host-heap-mb M sets `NODE_OPTIONS=--max-old-space-size=M` for `pulumi`, which reaches every node
+ * process it starts: the provider host and the program alike. 0, the default, leaves Node's own limit.
+ * --cli-profile <scenario>: a Go CPU profile of the CLI in that scenario (`pulumi --profiling`), with
+ * the seconds spent saving checkpoints; the profiler slows that scenario down.
+ * --keep: keep the program folders, event logs and the state backend (their paths are printed).
+ * Diagnostics: BENCH_TIMELINE=1 (print per-second admitted reads/writes/429s), BENCH_CLI_OUTPUT=1
+ * (print what the CLI prints), BENCH_HOST_LOG=1 (the provider's log, shown by the CLI).
  *
  * Prints the table and writes the figures as JSON (bench-results/, git-ignored). By default it runs
- * (a), (b) and the three variants of (a) with one speed feature off each, so every feature's
- * before/after is measured in the same run.
+ * (a) and (b) with per-step checkpoints.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { REPO_ROOT } from "../runner/host";
-import { runBench, SideName, SIDES } from "./bench";
+import { REPO_ROOT } from "../pulumi/cli";
+import { CheckpointMode, runBench, Scenario, SCENARIOS, SideName, SIDES } from "./bench";
 import { checkTargets, formatTable } from "./report";
 
 function parseArgs(argv: string[]): Record<string, string | boolean> {
@@ -58,8 +62,20 @@ async function main(): Promise<void> {
         sides = args.sides.split(",").map((s) => s.trim()) as SideName[];
         for (const s of sides) if (!(s in SIDES)) throw new Error(`--sides: unknown side ${s} (${Object.keys(SIDES).join(", ")})`);
     } else {
-        sides = args["no-variants"] ? ["a", "b"] : ["a", "b", "a-no-batch", "a-no-bulk", "a-no-adaptive", "a-no-list"];
+        sides = ["a", "b"];
     }
+    const checkpointArg = typeof args.checkpoints === "string" ? args.checkpoints : "per-step";
+    const checkpoints: CheckpointMode[] = checkpointArg === "both" ? ["per-step", "skip"] : checkpointArg === "skip" ? ["skip"] : checkpointArg === "per-step" ? ["per-step"] : [];
+    if (checkpoints.length === 0) throw new Error(`--checkpoints must be per-step, skip or both, got ${checkpointArg}`);
+    let scenarios: Scenario[] | undefined;
+    if (typeof args.scenarios === "string") {
+        scenarios = args.scenarios.split(",").map((s) => s.trim()) as Scenario[];
+        for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`--scenarios: unknown scenario ${s} (${SCENARIOS.join(", ")})`);
+    }
+    const cliProfile = typeof args["cli-profile"] === "string" ? (args["cli-profile"] as Scenario) : undefined;
+    if (cliProfile && !SCENARIOS.includes(cliProfile)) throw new Error(`--cli-profile: unknown scenario ${cliProfile} (${SCENARIOS.join(", ")})`);
+    const importRecord = (args["import-record"] as string) ?? "keep";
+    if (importRecord !== "keep" && importRecord !== "remove") throw new Error("--import-record must be keep or remove");
     const profile = (args.profile as string) ?? "documented";
     if (profile !== "documented" && profile !== "live") throw new Error("--profile must be documented or live");
     const result = await runBench({
@@ -68,9 +84,13 @@ async function main(): Promise<void> {
         budgetScale: number(args, "budget-scale", 10, 0.01, 1000),
         profile,
         sides,
-        parallel: Math.floor(number(args, "parallel", 0, 0, 1_000_000)),
-        importRecord: args["import-record"] === "remove" ? "remove" : "keep",
+        parallel: Math.floor(number(args, "parallel", 0, 0, 2_147_483_647)),
+        importRecord,
         hostHeapMb: Math.floor(number(args, "host-heap-mb", 0, 0, 65_536)),
+        checkpoints,
+        scenarios,
+        cliProfile,
+        keepWork: args.keep === true,
         log: (line) => console.log(line),
     });
     console.log("\n" + formatTable(result));
@@ -84,14 +104,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-    () => {
-        // Pulumi's SDK sets exit code 1 at exit when registrations were left unanswered (the
-        // baseline's failed resources): the bench itself succeeded.
-        process.on("exit", () => {
-            process.exitCode = 0;
-        });
-        process.exit(0);
-    },
+    () => process.exit(0),
     (e) => {
         console.error(e instanceof Error ? e.stack : e);
         process.exit(1);

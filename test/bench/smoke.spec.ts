@@ -1,16 +1,19 @@
 /**
- * The fleet bench at CI size (issue 7): 200 devices through the real host against the emulator
- * behind the bench's front (latency, Intune-style budgets). It checks request counts, not times:
- * each resource made once, a no-change plan with no request, refresh reads answered from one
- * listing per collection, bulk imports, one token per host process, few sockets, a small __provider.
- * The baseline (Graph JS SDK) runs too, so `npm run bench` is known to work on a fresh clone.
+ * The fleet bench at CI size (issue 7): 200 devices through the real Pulumi CLI (a program folder,
+ * a file backend, per-step checkpoints) against the emulator behind the bench's front (latency,
+ * Intune-style budgets). It checks counts, not times: each resource made once, a no-change plan
+ * with no request, refresh reads answered from one listing per collection, bulk imports, one token
+ * per host process, few sockets, a small __provider, the state's bytes per device and how often
+ * the engine wrote it. The baseline (Graph JS SDK) runs too, so `npm run bench` is known to work
+ * on a fresh clone.
  */
 import { strict as assert } from "node:assert";
 import { BenchResult, runBench, ScenarioResult, SideResult } from "./bench";
 import { checkTargets, formatTable } from "./report";
 
 const N = 200;
-const HOST_HEAP_MB = 160;
+/** What a device (its import and its device identity) may cost in the state file, bytes. */
+const STATE_BYTES_PER_DEVICE = 14_000;
 const IMPORT_ACTION = "POST /v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/import";
 const SINGLE_IMPORT = "POST /v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const TAG_WRITE = "POST /beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}/updateDeviceProperties";
@@ -32,9 +35,7 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
     };
 
     before(async () => {
-        // The host's heap bounded as the README advises for CI runners with little memory: the
-        // counts below must hold under it too.
-        result = await runBench({ devices: N, latencyMs: 5, budgetScale: 10, sides: ["a", "b"], hostHeapMb: HOST_HEAP_MB });
+        result = await runBench({ devices: N, latencyMs: 5, budgetScale: 10, sides: ["a", "b"], checkpoints: ["per-step"] });
         a = result.sides.find((s) => s.side === "a")!;
         b = result.sides.find((s) => s.side === "b")!;
         if (process.env.BENCH_SMOKE_PRINT) console.log(formatTable(result));
@@ -65,21 +66,21 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
             assert.ok(n >= least && n <= least + apply.throttled, `${route}: ${n}, expected ${least} (+ ${apply.throttled} 429s at most)`);
         };
         within(DEVICE_READ, 2 * N);
-        // Reads went in batches: far fewer round trips than requests.
-        assert.ok(apply.batches > 0 && apply.roundTrips < apply.requests / 2, `${apply.roundTrips} round trips for ${apply.requests} requests`);
+        // Reads that meet go in batches. How many meet depends on the engine: with per-step
+        // checkpoints it starts steps only as fast as it rewrites the state, one at a time.
+        assert.ok(apply.batches > 0 && apply.roundTrips < apply.requests, `${apply.roundTrips} round trips for ${apply.requests} requests`);
     });
 
-    it("no-change plan: 0 requests, nothing to change, through the host", () => {
+    it("no-change plan: 0 requests, nothing to change, no state written", () => {
         for (const side of [a, b]) {
             const plan = scenario(side, "plan");
             assert.equal(plan.requests, 0, `${side.side}: ${JSON.stringify(plan.byRoute)}`);
             assert.equal(plan.roundTrips, 0);
             assert.equal(plan.tokenRequests, 0);
+            // A preview writes no checkpoint.
+            assert.equal(plan.stateWrites.writes, 0);
         }
         assert.deepEqual([scenario(a, "plan").okResources, scenario(a, "plan").failedResources], [2 * N, 0]);
-        // The plan's lower bound in this process: the same program registered under the SDK alone.
-        assert.equal(a.registrationOnly?.resources, 2 * N);
-        assert.ok(a.registrationOnly!.wallMs > 0);
     });
 
     it("refresh: each collection listed once (one page); only the reads before the burst go by id, in batches", () => {
@@ -121,9 +122,25 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
     it("one token per host process, few sockets, __provider <= 2 KB", () => {
         for (const r of Object.values(a.scenarios)) {
             assert.ok(r!.tokenRequests <= 1, `${r!.scenario}: ${r!.tokenRequests} token requests`);
-            assert.ok(r!.sockets <= 8, `${r!.scenario}: ${r!.sockets} sockets`);
-            assert.ok(r!.providerBytes > 0 && r!.providerBytes <= 2048, `${r!.scenario}: __provider ${r!.providerBytes} bytes`);
+            // At most 8 at once; the front closes a connection idle for 5 s, and steps paced by
+            // checkpoints leave such gaps, so a few more are opened over a run.
+            assert.ok(r!.sockets <= 16, `${r!.scenario}: ${r!.sockets} sockets`);
+            if (r!.scenario !== "destroy") assert.ok(r!.providerBytes > 0 && r!.providerBytes <= 2048, `${r!.scenario}: __provider ${r!.providerBytes} bytes`);
         }
+    });
+
+    it("the state: what a device costs in it, and how often per-step checkpoints wrote it", () => {
+        const apply = scenario(a, "apply");
+        const state = a.stateAfterApply!;
+        assert.equal(state.resources, 2 * N + 3, "the stack, the fleet component, the provider, and two resources per device");
+        assert.ok(apply.stateBytesPerDevice <= STATE_BYTES_PER_DEVICE, `${apply.stateBytesPerDevice} state bytes per device, at most ${STATE_BYTES_PER_DEVICE}`);
+        // The engine writes the whole file twice per create (the pending operation, then the
+        // result) and once more at the end; a no-change refresh once.
+        assert.ok(apply.stateWrites.writes >= 2 * 2 * N && apply.stateWrites.writes <= 2 * 2 * N + 10, `${apply.stateWrites.writes} writes`);
+        assert.ok(apply.stateWrites.bytesWritten > apply.stateWrites.writes * (apply.stateBytes / 4), "each write is the whole file");
+        const update = scenario(a, "update");
+        assert.ok(update.stateWrites.writes >= 2 * (N / 10) && update.stateWrites.writes <= 2 * (N / 10) + 5, `${update.stateWrites.writes} writes in the update`);
+        assert.equal(scenario(a, "destroy").stateResources, 0);
     });
 
     it("the baseline ran through the same path, and the report names every target", () => {
@@ -134,10 +151,13 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
             assert.ok(targets.some((x) => x.includes(t)), `target ${t} missing from ${targets}`);
         }
         assert.match(formatTable(result), /-- refresh --[\s\S]*HTTP round trips/);
-        // The run says under which heap limit its memory figures were measured.
-        assert.match(formatTable(result), new RegExp(`host heap ${HOST_HEAP_MB} MB`));
-        assert.match(checkTargets(result).find((t) => t.target.includes("RSS"))!.reached, new RegExp(`heap limited to ${HOST_HEAP_MB} MB`));
-        // The program's own memory is measured where a program runs (apply, plan, update).
-        for (const name of ["apply", "plan", "update"] as const) assert.ok(scenario(a, name).programPeakRssMB > 0, `${name}: program RSS`);
+        assert.match(formatTable(result), /-- state after the apply, a --/);
+        // Each process the CLI starts is measured where it runs: the program in apply, plan and
+        // update; the CLI, the language host and the provider host in every scenario.
+        for (const name of ["apply", "plan", "update"] as const) assert.ok(scenario(a, name).processes.program.peakRssMB > 0, `${name}: program RSS`);
+        for (const r of Object.values(a.scenarios)) {
+            const p = r!.processes;
+            assert.ok(p.cli.cpuS > 0 && p.cli.peakRssMB > 0 && p.providerHost.processes === 1 && p.providerHost.cpuS > 0, `${r!.scenario}: ${JSON.stringify(p)}`);
+        }
     });
 });

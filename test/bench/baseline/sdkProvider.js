@@ -5,7 +5,7 @@
  * telemetry; Node's global fetch underneath) and @azure/identity's ClientSecretCredential for the
  * token. One client per process, one Graph call per step, no batching, no concurrency control of
  * its own. Bench-only: not part of
- * the package. Its `__provider` (baseline/resources.ts) requires this file by path from the
+ * the package. Its `__provider` (baseline/resources.js) requires this file by path from the
  * program's folder, as a user's program would require its own module.
  */
 "use strict";
