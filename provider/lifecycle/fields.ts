@@ -250,8 +250,12 @@ export function storedValue(field: FieldSpec, value: unknown): unknown {
     return DIGEST_PREFIX + createHash("sha256").update(String(value).replace(/\s+/g, "")).digest("base64");
 }
 
-/** Whether a desired value equals what the outputs keep (a digest for a `stateDigest` field). */
+/**
+ * Whether a desired value equals what the outputs keep. For a `stateDigest` field either side may
+ * be a digest (the inputs `check` returns and the outputs keep one; an older state the value):
+ * then the digests are compared.
+ */
 export function sameAsStored(field: FieldSpec, desired: unknown, stored: unknown): boolean {
-    if (field.stateDigest && isStateDigest(stored)) return storedValue(field, desired) === stored;
+    if (field.stateDigest && (isStateDigest(stored) || isStateDigest(desired))) return storedValue(field, desired) === storedValue(field, stored);
     return sameValue(field.kind, desired, stored);
 }

@@ -7,6 +7,7 @@ import type { LifecycleContext, ResourceSpec } from "./spec";
 import { ResourceInitError } from "./errors";
 import { beginStep, explainFailure, StepScope } from "./bounds";
 import { readBack } from "./consistency";
+import { HeldValues, notHeldError } from "./heldValues";
 import { collectionReads } from "./collectionReads";
 import { planWrites, sendWrites } from "./writes";
 import { forcedReplacements, REPLACE_ON_CHANGES, replaceOnChangesOf } from "./replaceOnChanges";
@@ -117,6 +118,9 @@ async function readBackWritten(ctx: LifecycleContext, spec: ResourceSpec, id: st
  * cancellable step (bounds.ts); every write is read back until Graph shows it (consistency.ts).
  */
 export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext): ResourceHandler {
+    // The hardware hashes check hands the engine as digests, until create or update sends them.
+    const held = new HeldValues();
+
     /** Runs `body` as one step; a failure says which bound it hit. */
     async function step<T>(op: string, id: string | undefined, extraSeconds: number, body: (ctx: LifecycleContext, scope: StepScope) => Promise<T>): Promise<T> {
         const base = context();
@@ -137,13 +141,88 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
         }
     }
 
+    /** Create with the program's inputs as they are to be sent (held values resolved). */
+    function createResolved(inputs: Props, rawInputs: Props): Promise<{ id: string; outs: Props }> {
+        const names = inputNames(inputs);
+        return step("create", undefined, spec.settleSeconds?.(inputs) ?? 0, async (ctx, scope) => {
+            const made = await spec.create(ctx, inputs);
+            // What the create learned beyond Graph's object (the profile a device's assignment
+            // belongs to) is kept in the outputs like an input.
+            const created = { ...made, known: { ...inputs, ...(made.learned ?? {}) } };
+            let graph = created.graph;
+            try {
+                if (created.fresh) {
+                    graph = (await spec.sharedReadBack?.(ctx, created.id, inputs, graph)) ?? (await readBackVisible(ctx, spec, created.id, inputs, graph));
+                }
+                const toWrite = fieldsDifferingFromGraph(spec, inputs, graph, (_f, route) => isWrittenByRequest(route))
+                    .filter((name) => !created.written.includes(name));
+                const writes = planWrites(spec, created.id, inputs, toWrite);
+                if (writes.length > 0) {
+                    ctx.log(`${spec.typeName} ${created.id}: writing ${toWrite.join(", ")}`);
+                    await sendWrites(ctx, spec, created.id, writes);
+                    graph = await readBackWritten(ctx, spec, created.id, inputs, writes.flatMap((w) => w.fields), graph);
+                }
+                if (spec.settle) {
+                    graph = await spec.settle(ctx, created.id, graph, inputs);
+                }
+                return { id: created.id, outs: toOutputs(spec, created.id, graph, created.known, names) };
+            } catch (e) {
+                // The object exists in Graph: hand its id to the engine so it is kept in the state.
+                const message = explainFailure(e, scope, ctx.limits);
+                throw new ResourceInitError(message, created.id, initFailureOutputs(toOutputs(spec, created.id, latestGraph(e, graph), created.known, names), rawInputs));
+            }
+        });
+    }
+
+    /** Update with the program's inputs as they are to be sent; `notHeld`: digests with no value here. */
+    async function updateResolved(id: string, olds: Props, news: Props, notHeld: string[], rawNews: Props): Promise<{ outs: Props }> {
+        const names = inputNames(news);
+        const { changed } = fieldChanges(spec, olds, news);
+        // A value the state keeps as a digest can be written only with the value itself.
+        const unsendable = changed.filter((f) => notHeld.includes(f));
+        if (unsendable.length > 0) throw notHeldError(spec, unsendable, "update");
+        const writes = planWrites(spec, id, news, changed);
+        const settle = spec.settle && spec.needsSettle?.(olds, news);
+        if (writes.length === 0 && !settle) {
+            // Only provider settings changed: nothing to send, the state takes the new settings.
+            const outs: Props = { ...olds, [INPUT_NAMES]: names };
+            for (const [name, field] of Object.entries(spec.fields)) {
+                if (field.write === "setting") outs[name] = news[name] ?? field.default ?? null;
+            }
+            return { outs };
+        }
+        // What the state knows of the object beyond the program's inputs (a key a create learned,
+        // like the profile a device's assignment belongs to) stays known after the update.
+        const known = { ...keysOnlyTheStateHolds(spec, olds, news), ...news };
+        return step("update", id, settle ? (spec.settleSeconds?.(news) ?? 0) : 0, async (ctx, scope) => {
+            let graph: Props;
+            if (writes.length > 0) {
+                await sendWrites(ctx, spec, id, writes);
+                graph = await readBackWritten(ctx, spec, id, news, writes.flatMap((w) => w.fields), olds);
+            } else {
+                graph = await readBackVisible(ctx, spec, id, news, olds);
+            }
+            if (settle) {
+                try {
+                    graph = await spec.settle!(ctx, id, graph, news);
+                } catch (e) {
+                    // Keep what Graph now holds in the state; the next run settles again.
+                    throw new ResourceInitError(explainFailure(e, scope, ctx.limits), id, initFailureOutputs(toOutputs(spec, id, latestGraph(e, graph), known, names), rawNews));
+                }
+            }
+            return { outs: toOutputs(spec, id, graph, known, names) };
+        });
+    }
+
     return {
         async check(_olds, news) {
-            const { inputs, failures } = checkInputs(spec, withoutProvider(news));
+            const checked = checkInputs(spec, withoutProvider(news));
+            // What check returns is what the state records as inputs: a digest, not the hash.
+            const inputs = checked.failures.length === 0 ? held.digestInputs(spec, checked.inputs) : checked.inputs;
             if (news.__provider !== undefined) {
                 inputs.__provider = news.__provider;
             }
-            return { inputs, failures: failures.map((f) => withoutSecretProperty(spec, f)) };
+            return { inputs, failures: checked.failures.map((f) => withoutSecretProperty(spec, f)) };
         },
 
         async diff(_id, olds, news) {
@@ -158,36 +237,13 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
         },
 
         async create(rawInputs) {
-            const inputs = programInputs(rawInputs);
-            const names = inputNames(inputs);
-            return step("create", undefined, spec.settleSeconds?.(inputs) ?? 0, async (ctx, scope) => {
-                const made = await spec.create(ctx, inputs);
-                // What the create learned beyond Graph's object (the profile a device's assignment
-                // belongs to) is kept in the outputs like an input.
-                const created = { ...made, known: { ...inputs, ...(made.learned ?? {}) } };
-                let graph = created.graph;
-                try {
-                    if (created.fresh) {
-                        graph = (await spec.sharedReadBack?.(ctx, created.id, inputs, graph)) ?? (await readBackVisible(ctx, spec, created.id, inputs, graph));
-                    }
-                    const toWrite = fieldsDifferingFromGraph(spec, inputs, graph, (_f, route) => isWrittenByRequest(route))
-                        .filter((name) => !created.written.includes(name));
-                    const writes = planWrites(spec, created.id, inputs, toWrite);
-                    if (writes.length > 0) {
-                        ctx.log(`${spec.typeName} ${created.id}: writing ${toWrite.join(", ")}`);
-                        await sendWrites(ctx, spec, created.id, writes);
-                        graph = await readBackWritten(ctx, spec, created.id, inputs, writes.flatMap((w) => w.fields), graph);
-                    }
-                    if (spec.settle) {
-                        graph = await spec.settle(ctx, created.id, graph, inputs);
-                    }
-                    return { id: created.id, outs: toOutputs(spec, created.id, graph, created.known, names) };
-                } catch (e) {
-                    // The object exists in Graph: hand its id to the engine so it is kept in the state.
-                    const message = explainFailure(e, scope, ctx.limits);
-                    throw new ResourceInitError(message, created.id, initFailureOutputs(toOutputs(spec, created.id, latestGraph(e, graph), created.known, names), rawInputs));
-                }
-            });
+            const { inputs, missing } = held.resolve(spec, programInputs(rawInputs));
+            if (missing.length > 0) throw notHeldError(spec, missing, "create");
+            try {
+                return await createResolved(inputs, rawInputs);
+            } finally {
+                held.release(spec, inputs);
+            }
         },
 
         async read(id, props) {
@@ -207,41 +263,12 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
         },
 
         async update(id, rawOlds, rawNews) {
-            const olds = withoutProvider(rawOlds);
-            const news = programInputs(rawNews);
-            const names = inputNames(news);
-            const { changed } = fieldChanges(spec, olds, news);
-            const writes = planWrites(spec, id, news, changed);
-            const settle = spec.settle && spec.needsSettle?.(olds, news);
-            if (writes.length === 0 && !settle) {
-                // Only provider settings changed: nothing to send, the state takes the new settings.
-                const outs: Props = { ...olds, [INPUT_NAMES]: names };
-                for (const [name, field] of Object.entries(spec.fields)) {
-                    if (field.write === "setting") outs[name] = news[name] ?? field.default ?? null;
-                }
-                return { outs };
+            const { inputs, missing } = held.resolve(spec, programInputs(rawNews));
+            try {
+                return await updateResolved(id, withoutProvider(rawOlds), inputs, missing, rawNews);
+            } finally {
+                held.release(spec, inputs);
             }
-            // What the state knows of the object beyond the program's inputs (a key a create learned,
-            // like the profile a device's assignment belongs to) stays known after the update.
-            const known = { ...keysOnlyTheStateHolds(spec, olds, news), ...news };
-            return step("update", id, settle ? (spec.settleSeconds?.(news) ?? 0) : 0, async (ctx, scope) => {
-                let graph: Props;
-                if (writes.length > 0) {
-                    await sendWrites(ctx, spec, id, writes);
-                    graph = await readBackWritten(ctx, spec, id, news, writes.flatMap((w) => w.fields), olds);
-                } else {
-                    graph = await readBackVisible(ctx, spec, id, news, olds);
-                }
-                if (settle) {
-                    try {
-                        graph = await spec.settle!(ctx, id, graph, news);
-                    } catch (e) {
-                        // Keep what Graph now holds in the state; the next run settles again.
-                        throw new ResourceInitError(explainFailure(e, scope, ctx.limits), id, initFailureOutputs(toOutputs(spec, id, latestGraph(e, graph), known, names), rawNews));
-                    }
-                }
-                return { outs: toOutputs(spec, id, graph, known, names) };
-            });
         },
 
         async delete(id, props) {
