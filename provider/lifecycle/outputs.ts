@@ -24,9 +24,12 @@ export function recordedInputNames(outputs: Props): string[] | undefined {
 }
 
 /**
- * The resource's outputs: every field as Graph holds it (settings as the program gave them; a
- * `stateDigest` field as its digest), the Graph id, the spec's computed extras, and the names of
- * the program's inputs when known. Never an undefined value.
+ * The resource's outputs: every field that has a value, as Graph holds it (settings as the program
+ * gave them; a `stateDigest` field as its digest), the Graph id, the spec's computed extras that
+ * have a value, and the names of the program's inputs when known. A field with no value (null) is
+ * left out rather than kept as null: the engine rewrites every resource's outputs into the state
+ * file after each step, and a secret field's null is still sealed (about 150 bytes of ciphertext).
+ * A program reading such an output gets undefined. Never an undefined value.
  */
 export function toOutputs(spec: ResourceSpec, id: string, graph: Props, inputs: Props, names: string[] | undefined): Props {
     const out: Props = {};
@@ -36,15 +39,20 @@ export function toOutputs(spec: ResourceSpec, id: string, graph: Props, inputs: 
         }
         if (field.write === "setting" || !graphHas(name, field, graph)) {
             // Not a Graph property (or Graph left it out): the output is what the program said.
-            out[name] = storedValue(field, inputs[name] ?? field.default ?? null);
+            out[name] = storedValue(field, inputs[name] ?? field.default);
             continue;
         }
-        out[name] = storedValue(field, graphValue(name, field, graph) ?? null);
+        out[name] = storedValue(field, graphValue(name, field, graph));
     }
     Object.assign(out, spec.extraOutputs ? spec.extraOutputs(graph) : {});
     out[spec.idOutput] = id;
     if (names) out[INPUT_NAMES] = names;
-    return withoutUndefined(out);
+    return withoutEmpty(out);
+}
+
+/** The bag without its undefined and null members (nested objects keep their nulls: Graph's shape). */
+function withoutEmpty(bag: Props): Props {
+    return withoutUndefined(Object.fromEntries(Object.entries(bag).filter(([, v]) => v !== null)));
 }
 
 /**

@@ -107,3 +107,19 @@ describe("outputs: the program's input names, so a refresh reports the program's
         assert.strictEqual(readInputs(device, withKey), undefined);
     });
 });
+
+describe("outputs: only fields with a value (the state is rewritten after every step)", () => {
+    it("leaves out what Graph holds as null, a secret among them, and keeps everything with a value", () => {
+        const graph = { id: "d1", serialNumber: "S1", groupTag: "Sales", displayName: null, productKey: null, manufacturer: null, model: "X", enrollmentState: "notContacted" };
+        const outs = toOutputs(deviceIdentitySpec, "d1", graph, { deviceId: "d1", groupTag: "Sales" }, ["deviceId", "groupTag"]);
+        assert.ok(!Object.values(outs).includes(null), JSON.stringify(outs));
+        for (const gone of ["displayName", "productKey", "manufacturer", "userPrincipalName"]) assert.ok(!(gone in outs), gone);
+        assert.strictEqual(outs.groupTag, "Sales");
+        assert.strictEqual(outs.model, "X");
+        assert.strictEqual(outs.deviceId, "d1");
+        // A setting keeps its default; a field the program gives is still compared by diff when absent.
+        assert.strictEqual(outs.deleteBehavior, "release");
+        assert.deepStrictEqual(fieldChanges(deviceIdentitySpec, outs, { deviceId: "d1", displayName: "N1" }).changed, ["displayName"]);
+        assert.deepStrictEqual(fieldChanges(deviceIdentitySpec, outs, { deviceId: "d1", displayName: "" }).changed, []);
+    });
+});
