@@ -57,6 +57,8 @@ export interface BenchOptions {
     sides?: SideName[];
     /** Which checkpoint modes each side runs in (a column each); default per-step only. */
     checkpoints?: CheckpointMode[];
+    /** Instead of every side in every mode: these columns, in this order. */
+    columns?: Array<{ side: SideName; checkpoints: CheckpointMode }>;
     /** Records per bulk import call the floor assumes (the provider's default chunk). */
     importChunk?: number;
     log?: (line: string) => void;
@@ -277,7 +279,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             parallel: options.parallel ?? 0,
             importRecord: options.importRecord ?? "keep",
             hostHeapMb: options.hostHeapMb ?? 0,
-            checkpoints: options.checkpoints ?? ["per-step"],
+            checkpoints: options.columns ? [...new Set(options.columns.map((c) => c.checkpoints))] : (options.checkpoints ?? ["per-step"]),
         },
         sides: [],
     };
@@ -285,12 +287,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const devices = makeDevices(n);
     const pki = createTestPki();
     try {
-        for (const side of options.sides ?? ["a", "b"]) {
-            for (const mode of result.options.checkpoints) {
-                const column = mode === "skip" ? `${side}/skip` : side;
-                log(`\n== ${column}: ${SIDES[side].label}, ${mode === "skip" ? "PULUMI_SKIP_CHECKPOINTS=true" : "per-step checkpoints"} (${n} devices) ==`);
-                result.sides.push(await runColumn({ side, mode, column, devices, sandbox, pki, result, log, options }));
-            }
+        const columns = options.columns ?? (options.sides ?? ["a", "b"]).flatMap((side) => result.options.checkpoints.map((mode) => ({ side, checkpoints: mode })));
+        for (const { side, checkpoints: mode } of columns) {
+            const column = mode === "skip" ? `${side}/skip` : side;
+            log(`\n== ${column}: ${SIDES[side].label}, ${mode === "skip" ? "PULUMI_SKIP_CHECKPOINTS=true" : "per-step checkpoints"} (${n} devices) ==`);
+            result.sides.push(await runColumn({ side, mode, column, devices, sandbox, pki, result, log, options }));
         }
     } finally {
         pki.dispose();

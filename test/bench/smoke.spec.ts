@@ -13,7 +13,7 @@ import { checkTargets, formatTable } from "./report";
 
 const N = 200;
 /** What a device (its import and its device identity) may cost in the state file, bytes. */
-const STATE_BYTES_PER_DEVICE = 14_000;
+const STATE_BYTES_PER_DEVICE = 6_000;
 const IMPORT_ACTION = "POST /v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/import";
 const SINGLE_IMPORT = "POST /v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const TAG_WRITE = "POST /beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}/updateDeviceProperties";
@@ -35,7 +35,9 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
     };
 
     before(async () => {
-        result = await runBench({ devices: N, latencyMs: 5, budgetScale: 10, sides: ["a", "b"], checkpoints: ["per-step"] });
+        // Side (a) as users run it (per-step checkpoints); the baseline, which keeps its hash in the
+        // state, with the state written once, so the suite stays within a few minutes.
+        result = await runBench({ devices: N, latencyMs: 5, budgetScale: 10, columns: [{ side: "a", checkpoints: "per-step" }, { side: "b", checkpoints: "skip" }] });
         a = result.sides.find((s) => s.side === "a")!;
         b = result.sides.find((s) => s.side === "b")!;
         if (process.env.BENCH_SMOKE_PRINT) console.log(formatTable(result));
