@@ -15,7 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { createTestPki, type TestPki } from "../emulator/pki";
 import type { EmulatorProfile } from "../emulator";
-import { PulumiSandbox } from "../pulumi/cli";
+import { PulumiSandbox, REPO_ROOT } from "../pulumi/cli";
 import { TestStack } from "../pulumi/stack";
 import { BudgetLimits, INTUNE_LIMITS, scaledLimits, throttlingFloorMs } from "./budget";
 import type { FrontCounters } from "./front";
@@ -226,11 +226,17 @@ function readCliProfile(bin: string, file: string): CliProfile {
     } catch {
         return out;
     }
-    const seconds = (v: string): number => (v.endsWith("ms") ? Number(v.slice(0, -2)) / 1000 : Number(v.replace(/s$/, "")));
-    const total = /Total samples = ([\d.]+m?s)/.exec(text);
+    // pprof prints durations as 0, 120ms, 4.5s, 2.1mins or 1.2hrs.
+    const seconds = (v: string): number => {
+        const m = /^([\d.]+)(ms|s|mins|hrs)?$/.exec(v);
+        if (!m) return 0;
+        const scale = { ms: 0.001, s: 1, mins: 60, hrs: 3600 }[m[2] ?? "s"] ?? 1;
+        return Math.round(Number(m[1]) * scale * 100) / 100;
+    };
+    const total = /Total samples = (\S+)/.exec(text);
     if (total) out.sampledS = seconds(total[1]);
     for (const line of text.split("\n")) {
-        const m = /^\s*[\d.]+m?s\s+[\d.]+%\s+[\d.]+%\s+([\d.]+m?s)\s+[\d.]+%\s+(\S+)/.exec(line);
+        const m = /^\s*\S+\s+[\d.]+%\s+[\d.]+%\s+(\S+)\s+[\d.]+%\s+(\S+)/.exec(line);
         if (!m) continue;
         for (const [name, re] of Object.entries(PROFILED_FUNCTIONS)) {
             if (re.test(m[2]) && out.functions[name] === undefined) out.functions[name] = seconds(m[1]);
@@ -262,6 +268,9 @@ const CLIENT = "b3c1a2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
 const CLIENT_SECRET = "bench~Secret~4f9a1c7e2b8d";
 
 const isDynamic = (type: string): boolean => type.startsWith("pulumi-nodejs:dynamic/");
+
+/** Where the CLI's CPU profiles go (kept: the figures name them). */
+const PROFILE_DIR = path.join(REPO_ROOT, "bench-results", "profiles");
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const n = options.devices;
@@ -353,7 +362,8 @@ async function runColumn(c: ColumnContext): Promise<SideResult> {
             await graph.reset();
             resetPeakRss(graph.pid);
             const args = commandOf(scenario, stackName, o.parallel);
-            const profilePrefix = c.options.cliProfile === scenario ? path.join(c.sandbox.dir, `cli-${stackName}-${scenario}`) : undefined;
+            const profilePrefix = c.options.cliProfile === scenario ? path.join(PROFILE_DIR, `cli-${n}-${stackName}-${scenario}-${Date.now()}`) : undefined;
+            if (profilePrefix) fs.mkdirSync(PROFILE_DIR, { recursive: true });
             const eventLog = path.join(c.sandbox.dir, `events-${stackName}-${scenario}.jsonl`);
             const run = await runPulumiCommand({
                 bin: path.join(c.sandbox.cli.binDir, "pulumi"),
@@ -451,9 +461,12 @@ async function runColumn(c: ColumnContext): Promise<SideResult> {
     return out;
 }
 
+/** The CPU profile `pulumi --profiling <prefix>` wrote, read; its execution trace (large, unread) is removed. */
 function profileOf(sandbox: PulumiSandbox, prefix: string): CliProfile | undefined {
-    const file = fs.readdirSync(path.dirname(prefix)).find((f) => f.startsWith(path.basename(prefix)) && f.endsWith(".cpu"));
-    return file ? readCliProfile(path.join(sandbox.cli.binDir, "pulumi"), path.join(path.dirname(prefix), file)) : undefined;
+    const files = fs.readdirSync(path.dirname(prefix)).filter((f) => f.startsWith(path.basename(prefix)));
+    for (const f of files.filter((x) => x.endsWith(".trace"))) fs.rmSync(path.join(path.dirname(prefix), f), { force: true });
+    const cpu = files.find((f) => f.endsWith(".cpu"));
+    return cpu ? readCliProfile(path.join(sandbox.cli.binDir, "pulumi"), path.join(path.dirname(prefix), cpu)) : undefined;
 }
 
 /** One line per scenario for the log. */

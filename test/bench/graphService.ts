@@ -28,6 +28,15 @@ export interface GraphServiceReport {
     cpuS: number;
 }
 
+/** The tenant's import records (ids and serials, lower case) and device ids, as they are now. */
+export interface TenantContents {
+    importIds: string[];
+    importSerials: string[];
+    deviceIds: string[];
+    /** Devices with a group tag (the fleet's device step has written them). */
+    taggedDevices: number;
+}
+
 export interface GraphService {
     /** Graph's base URL (the front, https). */
     url: string;
@@ -37,6 +46,8 @@ export interface GraphService {
     pid: number;
     /** Counters since the last reset, and a fresh budget and logs from now on. */
     reset(): Promise<GraphServiceReport>;
+    /** What the tenant holds now; counters and budget untouched. */
+    peek(): Promise<TenantContents>;
     close(): Promise<void>;
 }
 
@@ -72,6 +83,7 @@ export async function startGraphService(options: GraphServiceOptions): Promise<G
         authorityUrl: started.authorityUrl,
         pid: child.pid!,
         reset: () => call<GraphServiceReport>("reset"),
+        peek: () => call<TenantContents>("peek"),
         async close() {
             if (child.exitCode !== null) return;
             const exited = new Promise((r) => child.once("exit", r));

@@ -1,7 +1,7 @@
 /** The child process of graphService.ts: the emulator and the front, driven over IPC. */
 import { DEFAULT_TOKEN, Emulator, startEmulator } from "../emulator";
 import { GraphFront } from "./front";
-import type { GraphServiceOptions, GraphServiceReport } from "./graphService";
+import type { GraphServiceOptions, GraphServiceReport, TenantContents } from "./graphService";
 
 interface AuthorityInternals {
     url: string;
@@ -56,6 +56,17 @@ function reset(): GraphServiceReport {
     return report;
 }
 
+/** What the tenant holds now, without resetting anything: counts, and the ids of import records and devices. */
+function peek(): TenantContents {
+    const tenant = emu!.tenant;
+    return {
+        importIds: [...tenant.importedIdentities.keys()],
+        importSerials: [...tenant.importedIdentities.values()].map((r) => String(r.serialNumber).toLowerCase()),
+        deviceIds: [...tenant.devices.keys()],
+        taggedDevices: [...tenant.devices.values()].filter((d) => typeof d.groupTag === "string" && d.groupTag !== "").length,
+    };
+}
+
 async function close(): Promise<void> {
     await front?.close();
     await emu?.close();
@@ -66,6 +77,7 @@ process.on("message", async (m: { id: number; cmd: string; args?: unknown }) => 
         let value: unknown;
         if (m.cmd === "start") value = await start(m.args as GraphServiceOptions);
         else if (m.cmd === "reset") value = reset();
+        else if (m.cmd === "peek") value = peek();
         else if (m.cmd === "close") value = await close();
         else throw new Error(`unknown command ${m.cmd}`);
         process.send!({ id: m.id, ok: true, value });

@@ -87,6 +87,21 @@ export function resetPeakRss(pid: number): boolean {
     }
 }
 
+/** The pids of every process under `rootPid` (and it), wherever their process group: a snapshot. */
+export function processTree(rootPid: number): number[] {
+    const parents = new Map<number, number>();
+    for (const entry of fs.readdirSync("/proc")) {
+        const pid = Number(entry);
+        const f = Number.isInteger(pid) ? statFields(pid) : undefined;
+        if (f) parents.set(pid, Number(f[1]));
+    }
+    const inTree = (pid: number): boolean => {
+        for (let p = pid, hops = 0; p > 1 && hops < 64; p = parents.get(p) ?? 0, hops++) if (p === rootPid) return true;
+        return false;
+    };
+    return [...parents.keys()].filter(inTree);
+}
+
 /** Polls the process tree under `rootPid` until `stop()`. */
 export class ProcessTreeSampler {
     /** By pid and start time: a pid the system reuses is another process. */

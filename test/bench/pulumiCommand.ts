@@ -20,8 +20,8 @@ export interface PulumiCommandOptions {
     env: Record<string, string>;
     /** The stack's state file, whose writes are counted. */
     stateFile: string;
-    /** Where the event log goes (removed afterwards unless `keepEventLog`). */
-    eventLog: string;
+    /** Where the event log goes (removed afterwards unless `keepEventLog`); none for commands without one (`cancel`). */
+    eventLog?: string;
     keepEventLog?: boolean;
     /** Gets the CLI's output as it comes (for a log). */
     onOutput?: (text: string) => void;
@@ -41,12 +41,13 @@ export interface PulumiCommandResult {
 }
 
 export async function runPulumiCommand(o: PulumiCommandOptions): Promise<PulumiCommandResult> {
-    fs.rmSync(o.eventLog, { force: true });
+    if (o.eventLog) fs.rmSync(o.eventLog, { force: true });
     const watcher = new StateWriteWatcher(o.stateFile);
     const t0 = performance.now();
     // The CLI takes --event-log only with its debug commands on, as the Automation API runs it.
     const env = { ...o.env, PULUMI_DEBUG_COMMANDS: "true" };
-    const child = spawn(o.bin, [...o.args, "--event-log", o.eventLog], { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const args = o.eventLog ? [...o.args, "--event-log", o.eventLog] : o.args;
+    const child = spawn(o.bin, args, { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const sampler = new ProcessTreeSampler(child.pid!).start();
     o.onStart?.(child.pid!);
     let tail = "";
@@ -66,8 +67,8 @@ export async function runPulumiCommand(o: PulumiCommandOptions): Promise<PulumiC
     // The last rename's event may still be on its way.
     await new Promise((r) => setTimeout(r, 50));
     const stateWrites = watcher.stop();
-    const events = await summarizeEvents(o.eventLog);
-    if (!o.keepEventLog) fs.rmSync(o.eventLog, { force: true });
+    const events = o.eventLog ? await summarizeEvents(o.eventLog) : { done: {}, failed: 0, errors: [] };
+    if (o.eventLog && !o.keepEventLog) fs.rmSync(o.eventLog, { force: true });
     return { exitCode, signal, wallMs, usage, stateWrites, events, outputTail: tail };
 }
 
