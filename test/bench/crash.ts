@@ -1,10 +1,10 @@
 /**
- * `npm run bench:crash -- --devices N [--kill-at 0.5] [--checkpoints skip|per-step] [--latency 20]
- *                        [--budget-scale 10] [--parallel P] [--out bench-results]`
+ * `npm run bench:crash -- --devices N [--kill-at 0.5] [--kill-on tags|imports] [--checkpoints skip|per-step]
+ *                        [--latency 20] [--budget-scale 10] [--parallel P] [--out bench-results]`
  *
  * What a `pulumi up` killed mid-way leaves, and what the next `pulumi up` makes of it: the bench's
  * fleet (side a) through the real CLI against the bench's Graph service. Once `--kill-at` of the
- * devices carry their group tag, the CLI and every process under it get SIGKILL at once (the engine
+ * devices carry their group tag (or, `--kill-on imports`, have an import record), the CLI and every process under it get SIGKILL at once (the engine
  * starts plugins in process groups of their own, so the tree is walked), as when the machine or
  * the CI runner is lost. Then:
  *   - what the state file recorded (with PULUMI_SKIP_CHECKPOINTS nothing at all: the engine writes
@@ -38,6 +38,8 @@ const DEVICE_TYPE = "pulumi-nodejs:dynamic/autopilot:WindowsAutopilotDeviceIdent
 export interface CrashOptions {
     devices: number;
     killAt: number;
+    /** What `killAt` counts: devices tagged (the device steps) or import records made (the import steps). */
+    killOn: "tags" | "imports";
     checkpoints: CheckpointMode;
     latencyMs: number;
     budgetScale: number;
@@ -162,7 +164,8 @@ export async function runCrash(o: CrashOptions): Promise<CrashResult> {
             onStart: (pid) => {
                 const poll = setInterval(async () => {
                     const tenant = await graph.peek().catch(() => undefined);
-                    if (!tenant || tenant.taggedDevices < killAfter || killedAfterMs >= 0) return;
+                    const reached = o.killOn === "imports" ? tenant?.importIds.length : tenant?.taggedDevices;
+                    if (reached === undefined || reached < killAfter || killedAfterMs >= 0) return;
                     killedAfterMs = Date.now() - t0;
                     clearInterval(poll);
                     for (const p of processTree(pid)) {
@@ -176,7 +179,7 @@ export async function runCrash(o: CrashOptions): Promise<CrashResult> {
                 poll.unref();
             },
         });
-        if (killedAfterMs < 0) throw new Error(`the run ended before ${killAfter} devices were tagged: raise --devices or lower --kill-at`);
+        if (killedAfterMs < 0) throw new Error(`the run ended before ${killAfter} ${o.killOn === "imports" ? "import records were made" : "devices were tagged"}: raise --devices or lower --kill-at`);
         // Let the emulator finish what it had in hand (nothing of the killed processes is left to send).
         await new Promise((r) => setTimeout(r, 1000));
         const afterKill = reconcile(await graph.peek(), stateFile);
@@ -199,7 +202,7 @@ export async function runCrash(o: CrashOptions): Promise<CrashResult> {
             else if (name === "up") name = "refresh";
             else name = "up";
         }
-        return { options: { devices: o.devices, killAt: o.killAt, checkpoints: o.checkpoints, latencyMs: o.latencyMs, budgetScale: o.budgetScale, parallel: o.parallel }, killedAfterMs, afterKill, recovery };
+        return { options: { devices: o.devices, killAt: o.killAt, killOn: o.killOn, checkpoints: o.checkpoints, latencyMs: o.latencyMs, budgetScale: o.budgetScale, parallel: o.parallel }, killedAfterMs, afterKill, recovery };
     } finally {
         stack.dispose();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -221,11 +224,14 @@ async function main(): Promise<void> {
         if (!Number.isFinite(v) || v < min || v > max) throw new Error(`--${name} must be a number from ${min} to ${max}`);
         return v;
     };
+    const killOn = option(argv, "kill-on", "tags");
+    if (killOn !== "tags" && killOn !== "imports") throw new Error("--kill-on must be tags or imports");
     const checkpoints = option(argv, "checkpoints", "skip");
     if (checkpoints !== "skip" && checkpoints !== "per-step") throw new Error("--checkpoints must be skip or per-step");
     const result = await runCrash({
         devices: Math.floor(number("devices", 1000, 10, 10_000)),
-        killAt: number("kill-at", 0.5, 0.01, 0.99),
+        killAt: number("kill-at", 0.5, 0.001, 0.99),
+        killOn,
         checkpoints,
         latencyMs: number("latency", 20, 0, 5000),
         budgetScale: number("budget-scale", 10, 0.01, 1000),
@@ -234,7 +240,7 @@ async function main(): Promise<void> {
     });
     const dir = path.resolve(REPO_ROOT, option(argv, "out", "bench-results"));
     fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `crash-${result.options.devices}-${checkpoints}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+    const file = path.join(dir, `crash-${result.options.devices}-${checkpoints}-${killOn}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
     fs.writeFileSync(file, JSON.stringify(result, null, 2));
     console.log(`figures: ${path.relative(process.cwd(), file)}`);
 }
