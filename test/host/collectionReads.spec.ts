@@ -7,7 +7,7 @@ import * as assert from "assert";
 import { randomUUID } from "crypto";
 import { providerText } from "../../provider/lifecycle/dynamicProvider";
 import { Emulator, startEmulator } from "../emulator";
-import { Host, REPO_ROOT } from "../runner/host";
+import { Host, REPO_ROOT } from "./hostClient";
 
 const DEVICES = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
 const TYPE = "WindowsAutopilotDeviceIdentity";
