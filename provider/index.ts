@@ -3,6 +3,7 @@
  * Public exports only.
  */
 export * from "./resources";
+export { AutopilotResourceOptions } from "./lifecycle/resource";
 export { AutopilotFleet, AutopilotFleetArgs, FleetDeviceSettings, FleetDeviceOverride, FleetCsvError, planFleetDevices } from "./fleet/fleet";
 export { FleetNaming, FleetChild, defaultNaming } from "./fleet/naming";
 export { parseHardwareHashCsv, readHardwareHashCsv, formatProblems, HardwareHashRow, CsvProblem, ParseResult } from "./fleet/csv";

@@ -13,7 +13,11 @@ export function secretFields(spec: ResourceSpec): string[] {
         .map(([n]) => n);
 }
 
-/** Resource options of every Autopilot resource class. */
+/**
+ * Resource options of every Autopilot resource class: Pulumi's `CustomResourceOptions` plus
+ * `outputs`. `replaceOnChanges` works as users expect even though the engine cannot apply it to a
+ * dynamic resource: the class hands its paths to the provider, whose diff reports the replacement.
+ */
 export interface AutopilotResourceOptions extends pulumi.CustomResourceOptions {
     /**
      * Which outputs the object exposes in the program. `"all"` (default): every property. A list:
