@@ -1,4 +1,4 @@
-import { type FieldKind, validateValue } from "../lifecycle/fields";
+import { type FieldKind, type FieldSpec, validateValue } from "../lifecycle/fields";
 import { importedIdentityFields } from "../resources/importedIdentity/spec";
 import type { HeaderLayout } from "./csvHeader";
 import type { CsvRecord } from "./csvRecords";
@@ -8,7 +8,7 @@ import type { CsvProblem, HardwareHashRow } from "./csvTypes";
 // alphabet, UPN shape, product-key length), so a row this reader accepts also passes the
 // resource's check during preview.
 function kindOf(property: string): FieldKind {
-    const field = importedIdentityFields[property];
+    const field = (importedIdentityFields as Record<string, FieldSpec>)[property];
     if (field === undefined) throw new Error(`importedIdentity spec has no field "${property}"`);
     return field.kind;
 }

@@ -4,7 +4,10 @@
  *
  * - Args: every field that is not `computed`, optional (the spec's `validate` says what a create
  *   needs), each a `pulumi.Input` of the field's value type (choices as their literal union).
- * - Outputs: every field and the id output, as `pulumi.Output` (null where Graph holds none).
+ * - Outputs: every field, as `pulumi.Output` of what can be there (see {@link OutputsOf}).
+ *
+ * Both are mapped over the spec's field table, so each property carries the TSDoc written on the
+ * field's key in the spec: the spec is the one place a property is described.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { FieldKind, FieldSpec } from "./fields";
@@ -29,15 +32,35 @@ export type KindInput<K extends FieldKind> = K extends { type: "object"; fields:
     ? pulumi.Input<{ [P in keyof F]?: KindInput<F[P]["kind"]> }>
     : pulumi.Input<KindValue<K>>;
 
-type InputNames<F extends Record<string, FieldSpec>> = { [P in keyof F]: F[P]["write"] extends "computed" ? never : P }[keyof F];
-
 /** The inputs of a resource class whose spec has these fields. */
-export type ArgsOf<F extends Record<string, FieldSpec>> = { [P in InputNames<F>]?: KindInput<F[P]["kind"]> };
+export type ArgsOf<F extends Record<string, FieldSpec>> = {
+    // `-readonly`: the field table is `as const`, and a program may build its args step by step.
+    -readonly [P in keyof F as F[P]["write"] extends "computed" ? never : P]?: KindInput<F[P]["kind"]>;
+};
 
-/** The outputs of a resource class whose spec has these fields and this id output. */
+/** A field's value as the outputs hold it: members of an object may be null (Graph's nullable properties). */
+export type KindOutput<K extends FieldKind> = K extends { type: "object"; fields: infer F extends Record<string, FieldSpec> }
+    ? { [P in keyof F]?: KindOutput<F[P]["kind"]> | null }
+    : KindValue<K>;
+
+/** Whether the provider writes a value for this field into every output (a setting's default, or `alwaysSet`). */
+type AlwaysSet<S> = S extends { default: unknown } ? true : S extends { alwaysSet: true } ? true : false;
+
+/**
+ * The outputs of a resource class whose spec has these fields and this id output:
+ * - the id output: `Output<string>`;
+ * - a field the provider always writes (a setting with a default, or `alwaysSet`): `Output<T>`;
+ * - any other field: `Output<T | null | undefined>`: null when Graph holds no value (the provider
+ *   writes null, and the program sees null), undefined when the state lacks the field (a state
+ *   written by an earlier version of this package, until the resource's next update or refresh).
+ */
 export type OutputsOf<F extends Record<string, FieldSpec>, Id extends string> = {
-    readonly [P in keyof F]: pulumi.Output<KindValue<F[P]["kind"]> | null>;
-} & { readonly [P in Id]: pulumi.Output<string> };
+    readonly [P in keyof F]: P extends Id
+        ? pulumi.Output<string>
+        : AlwaysSet<F[P]> extends true
+          ? pulumi.Output<KindValue<F[P]["kind"]>>
+          : pulumi.Output<KindOutput<F[P]["kind"]> | null | undefined>;
+};
 
 /** A spec whose field table keeps its literal types (declare it `as const satisfies ...`). */
 export type TypedSpec<F extends Record<string, FieldSpec>, Id extends string> = ResourceSpec & { fields: F; idOutput: Id };

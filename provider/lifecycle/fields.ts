@@ -30,13 +30,14 @@ export type FieldKind =
     | { type: "stringList"; maxItems?: number }
     | { type: "object"; fields: Record<string, FieldSpec> };
 
-/** One input/output property of a resource and how it maps to Graph. */
+/**
+ * One input/output property of a resource and how it maps to Graph. Its description is the TSDoc
+ * on its key in the spec's field table: the resource class's input and output properties carry it.
+ */
 export interface FieldSpec {
     kind: FieldKind;
     /** Where a desired value is written; a function when it depends on other inputs. */
     write: WriteRoute | ((inputs: Props) => WriteRoute);
-    /** One line for errors and docs. */
-    doc: string;
     /** Name of the property on the Graph object, when it differs. */
     graphName?: string;
     /** Secret: wrapped with pulumi.secret and listed in additionalSecretOutputs. */
@@ -50,6 +51,11 @@ export interface FieldSpec {
     stateDigest?: boolean;
     /** Value a `setting` takes when the program does not give one. */
     default?: unknown;
+    /**
+     * The provider writes a value for this field into every output, never null (a computed
+     * output like an import's status): its output type is then `Output<T>`, not `T | null | undefined`.
+     */
+    alwaysSet?: true;
     /** Converts the program's value to Graph's shape (e.g. an assignment target's `@odata.type`). */
     toGraph?(value: unknown): unknown;
     /** Converts Graph's value to the output's shape; the inverse of toGraph. */

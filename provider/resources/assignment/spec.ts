@@ -44,29 +44,39 @@ const item = (id: string, props: Props) => {
     return { path: `${c.path}/${encodeURIComponent(id)}`, route: `${c.route}/{assignmentId}` };
 };
 
-/** Fields of WindowsAutopilotDeploymentProfileAssignment. */
+/** Fields of WindowsAutopilotDeploymentProfileAssignment, and (TSDoc) what each is. */
 export const assignmentFields = {
-    profileId: { kind: { type: "guid" }, write: "key", doc: "Graph id of the deployment profile the assignment belongs to" },
-    deviceId: { kind: { type: "guid" }, write: "key", doc: "instead of profileId: reach the profile through this Autopilot device (the profile it has now)" },
-    assignmentId: { kind: { type: "guid" }, write: "key", doc: "Graph id of an existing assignment to adopt" },
+    /** Graph id of the deployment profile the assignment belongs to. A change replaces the resource. */
+    profileId: { kind: { type: "guid" }, write: "key" },
+    /** Instead of `profileId`: reach the profile through this Autopilot device (the profile it has now). A change replaces the resource. */
+    deviceId: { kind: { type: "guid" }, write: "key" },
+    /** Graph id of an existing assignment to adopt. A change replaces the resource. */
+    assignmentId: { kind: { type: "guid" }, write: "key" },
+    /** Who the assignment targets; `kind` picks Graph's target type. Written with PATCH (whole). */
     target: {
         kind: {
             type: "object",
             fields: {
-                kind: { kind: { type: "choice", values: ["group", "exclusionGroup", "allDevices", "allLicensedUsers", "configurationManagerCollection"] }, write: "patch", doc: "target kind" },
-                groupId: { kind: { type: "guid" }, write: "patch", doc: "Entra group id (group, exclusionGroup)" },
-                collectionId: { kind: { type: "string" }, write: "patch", doc: "Configuration Manager collection id" },
-                deviceAndAppManagementAssignmentFilterId: { kind: { type: "guid" }, write: "patch", doc: "assignment filter id" },
-                deviceAndAppManagementAssignmentFilterType: { kind: { type: "enum", api: "beta", name: "deviceAndAppManagementAssignmentFilterType" }, write: "patch", doc: "none, include or exclude" },
+                /** Target kind: group, exclusionGroup, allDevices, allLicensedUsers or configurationManagerCollection. */
+                kind: { kind: { type: "choice", values: ["group", "exclusionGroup", "allDevices", "allLicensedUsers", "configurationManagerCollection"] }, write: "patch" },
+                /** Entra group id (kind group or exclusionGroup). */
+                groupId: { kind: { type: "guid" }, write: "patch" },
+                /** Configuration Manager collection id (kind configurationManagerCollection). */
+                collectionId: { kind: { type: "string" }, write: "patch" },
+                /** Assignment filter id (beta). */
+                deviceAndAppManagementAssignmentFilterId: { kind: { type: "guid" }, write: "patch" },
+                /** Assignment filter type: none, include or exclude (beta). */
+                deviceAndAppManagementAssignmentFilterType: { kind: { type: "enum", api: "beta", name: "deviceAndAppManagementAssignmentFilterType" }, write: "patch" },
             },
         },
         write: "patch",
-        doc: "who the assignment targets",
         toGraph: targetToGraph,
         fromGraph: targetFromGraph,
     },
-    source: { kind: { type: "enum", api: "beta", name: "deviceAndAppManagementAssignmentSource" }, write: "patch", doc: "direct or policySets" },
-    sourceId: { kind: { type: "string" }, write: "patch", doc: "id of the policy set the assignment comes from" },
+    /** Where the assignment comes from: direct or policySets; written with PATCH. */
+    source: { kind: { type: "enum", api: "beta", name: "deviceAndAppManagementAssignmentSource" }, write: "patch" },
+    /** Id of the policy set the assignment comes from; written with PATCH. */
+    sourceId: { kind: { type: "string" }, write: "patch" },
 } as const satisfies Record<string, FieldSpec>;
 
 /** Who a deployment-profile assignment targets; `kind` picks Graph's target type. */

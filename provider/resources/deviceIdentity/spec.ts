@@ -1,7 +1,7 @@
 import { GraphError } from "../../graph";
 import { readToAdopt } from "../../lifecycle/adopt";
 import { AutopilotError } from "../../lifecycle/errors";
-import type { FieldSpec } from "../../lifecycle/fields";
+import type { FieldKind, FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
 import { findDevicesBySerial } from "./lookup";
@@ -12,49 +12,71 @@ const ITEM_ROUTE = `${COLLECTION}/{id}`;
 const PERMISSION = "DeviceManagementServiceConfig.ReadWrite.All";
 const updateDeviceProperties = { action: "updateDeviceProperties" } as const;
 
-const patchField = (kind: FieldSpec["kind"], doc: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({ kind, write: "patch", doc, ...extra });
-const computed = (doc: string): FieldSpec => ({ kind: { type: "string" }, write: "computed", doc });
+const patchField = <const K extends FieldKind, const E extends Partial<FieldSpec> = {}>(kind: K, extra?: E) => ({ kind, write: "patch" as const, ...(extra as E) });
+const computed = { kind: { type: "string" }, write: "computed" } as const;
 
-/** Fields of WindowsAutopilotDeviceIdentity: names, kinds, and the route that writes each. */
-export const deviceIdentityFields: Record<string, FieldSpec> = {
-    deviceId: { kind: { type: "guid" }, write: "key", doc: "Graph id of the Autopilot device to adopt" },
+/** Fields of WindowsAutopilotDeviceIdentity: names, kinds, the route that writes each, and (TSDoc) what each is. */
+export const deviceIdentityFields = {
+    /** Graph id of the Autopilot device to adopt. A change replaces the resource. */
+    deviceId: { kind: { type: "guid" }, write: "key" },
+    /**
+     * Serial number. Without `deviceId` it finds the device to adopt (exactly one must match; a
+     * change replaces the resource); with `deviceId` it is written with PATCH.
+     */
     serialNumber: {
         kind: { type: "serial" },
         // Without deviceId the serial is how the device is found; with it, a PATCHed property.
-        write: (inputs) => (inputs.deviceId !== undefined ? "patch" : "key"),
-        doc: "serial number: finds the device to adopt, or (with deviceId) is written with PATCH",
+        write: (inputs: Props) => (inputs.deviceId !== undefined ? "patch" : "key"),
     },
-    groupTag: { kind: { type: "string" }, write: updateDeviceProperties, doc: "group tag (order ID), used by dynamic groups" },
-    displayName: { kind: { type: "string", maxLength: 15 }, write: updateDeviceProperties, doc: "device name applied during OOBE (at most 15 characters)" },
-    userPrincipalName: { kind: { type: "upn" }, write: updateDeviceProperties, doc: "assigned user's UPN" },
-    addressableUserName: { kind: { type: "string" }, write: updateDeviceProperties, doc: "greeting name shown during OOBE" },
-    deploymentProfileAssignmentStatus: patchField({ type: "enum", api: "beta", name: "windowsAutopilotProfileAssignmentStatus" }, "profile assignment status"),
-    deploymentProfileAssignedDateTime: patchField({ type: "datetime" }, "when the profile was assigned"),
-    orderIdentifier: patchField({ type: "string" }, "order identifier (documented PATCH page)"),
-    purchaseOrderIdentifier: patchField({ type: "string" }, "purchase order identifier"),
-    productKey: patchField({ type: "string", maxLength: 64 }, "Windows product key (secret)", { secret: true }),
-    manufacturer: patchField({ type: "string" }, "OEM manufacturer"),
-    model: patchField({ type: "string" }, "model name"),
-    enrollmentState: patchField({ type: "enum", api: "beta", name: "enrollmentState" }, "Intune enrollment state"),
-    lastContactedDateTime: patchField({ type: "datetime" }, "when Intune last heard from the device"),
+    /** Group tag (order ID), used by dynamic groups; written with the updateDeviceProperties action. */
+    groupTag: { kind: { type: "string" }, write: updateDeviceProperties },
+    /** Device name applied during OOBE (at most 15 characters); written with updateDeviceProperties. */
+    displayName: { kind: { type: "string", maxLength: 15 }, write: updateDeviceProperties },
+    /** Assigned user's UPN; written with updateDeviceProperties. */
+    userPrincipalName: { kind: { type: "upn" }, write: updateDeviceProperties },
+    /** Greeting name shown during OOBE; written with updateDeviceProperties. */
+    addressableUserName: { kind: { type: "string" }, write: updateDeviceProperties },
+    /** Profile assignment status (windowsAutopilotProfileAssignmentStatus); written with PATCH. */
+    deploymentProfileAssignmentStatus: patchField({ type: "enum", api: "beta", name: "windowsAutopilotProfileAssignmentStatus" }),
+    /** When the profile was assigned (ISO 8601 date-time); written with PATCH. */
+    deploymentProfileAssignedDateTime: patchField({ type: "datetime" }),
+    /** Order identifier (on the documented PATCH page; not in Graph's current metadata); written with PATCH. */
+    orderIdentifier: patchField({ type: "string" }),
+    /** Purchase order identifier; written with PATCH. */
+    purchaseOrderIdentifier: patchField({ type: "string" }),
+    /** Windows product key (secret); written with PATCH. */
+    productKey: patchField({ type: "string", maxLength: 64 }, { secret: true }),
+    /** OEM manufacturer; written with PATCH. */
+    manufacturer: patchField({ type: "string" }),
+    /** Model name; written with PATCH. */
+    model: patchField({ type: "string" }),
+    /** Intune enrollment state (enrollmentState); written with PATCH. */
+    enrollmentState: patchField({ type: "enum", api: "beta", name: "enrollmentState" }),
+    /** When Intune last heard from the device (ISO 8601 date-time); written with PATCH. */
+    lastContactedDateTime: patchField({ type: "datetime" }),
+    /** Which documented PATCH route to use: `device` (default: the device itself) or `deploymentProfileAssignedDevices` (.../deploymentProfile/assignedDevices/{id}). */
     patchRoute: {
         kind: { type: "choice", values: ["device", "deploymentProfileAssignedDevices"] },
         write: "setting",
         default: "device",
-        doc: "PATCH route: the device itself, or .../deploymentProfile/assignedDevices/{id}",
     },
+    /** On delete: `release` (default; forget the device, no request) or `deregister` (DELETE it from Autopilot). */
     deleteBehavior: {
         kind: { type: "choice", values: ["release", "deregister"] },
         write: "setting",
         default: "release",
-        doc: "on delete: release (forget it, no request) or deregister (DELETE the device from Autopilot)",
     },
-    azureActiveDirectoryDeviceId: computed("Entra device id"),
-    managedDeviceId: computed("Intune managed device id"),
-    deploymentProfileAssignmentDetailedStatus: computed("detailed profile assignment status"),
-    skuNumber: computed("SKU number"),
-    systemFamily: computed("system family"),
-};
+    /** Entra (Azure AD) device id; read from Graph. */
+    azureActiveDirectoryDeviceId: computed,
+    /** Intune managed device id; read from Graph. */
+    managedDeviceId: computed,
+    /** Detailed profile assignment status; read from Graph. */
+    deploymentProfileAssignmentDetailedStatus: computed,
+    /** SKU number; read from Graph. */
+    skuNumber: computed,
+    /** System family; read from Graph. */
+    systemFamily: computed,
+} as const satisfies Record<string, FieldSpec>;
 
 /**
  * The device, to adopt it: the read the import step that registered it made moments ago in this

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AutopilotResource, AutopilotResourceOptions } from "../../lifecycle/resource";
-import { importedIdentitySpec } from "./spec";
+import type { OutputsOf } from "../../lifecycle/define";
+import { importedIdentityFields, importedIdentitySpec } from "./spec";
 
 type In<T> = pulumi.Input<T>;
 
@@ -39,6 +40,9 @@ export interface ImportedWindowsAutopilotDeviceIdentityArgs {
     importTimeoutSeconds?: In<number>;
 }
 
+/** The outputs of {@link ImportedWindowsAutopilotDeviceIdentity}, described and typed by its spec. */
+export interface ImportedWindowsAutopilotDeviceIdentity extends OutputsOf<typeof importedIdentityFields, "importedDeviceId"> {}
+
 /**
  * A hardware-hash import (Graph importedWindowsAutopilotDeviceIdentity). Creating it POSTs the
  * import and, by default, waits until Autopilot has registered the device: `autopilotDeviceId`
@@ -47,29 +51,6 @@ export interface ImportedWindowsAutopilotDeviceIdentityArgs {
 export class ImportedWindowsAutopilotDeviceIdentity extends AutopilotResource {
     /** The spec the runtime looks the type up by. */
     static readonly spec = importedIdentitySpec;
-    declare readonly importedDeviceId: pulumi.Output<string>;
-    declare readonly uploadId: pulumi.Output<string | null>;
-    declare readonly serialNumber: pulumi.Output<string>;
-    /**
-     * The SHA-256 digest of the hardware hash (`sha256:<base64>`, secret), not the hash: the state
-     * keeps the hash once, in the inputs (encrypted), and not again in every output.
-     */
-    declare readonly hardwareIdentifier: pulumi.Output<string | null>;
-    declare readonly productKey: pulumi.Output<string | null>;
-    declare readonly orderIdentifier: pulumi.Output<string | null>;
-    declare readonly groupTag: pulumi.Output<string | null>;
-    declare readonly assignedUserPrincipalName: pulumi.Output<string | null>;
-    declare readonly importId: pulumi.Output<string | null>;
-    declare readonly state: pulumi.Output<{ deviceImportStatus: string; deviceRegistrationId: string | null; deviceErrorCode: number; deviceErrorName: string | null } | null>;
-    /** Id of the Autopilot device the completed import made; null until complete. */
-    declare readonly autopilotDeviceId: pulumi.Output<string | null>;
-    /** unknown, pending, partial, complete or error. */
-    declare readonly importStatus: pulumi.Output<string>;
-    /** True once the record was removed (removeRecordWhenComplete). */
-    declare readonly recordRemoved: pulumi.Output<boolean>;
-    declare readonly removeRecordWhenComplete: pulumi.Output<boolean>;
-    declare readonly waitForImport: pulumi.Output<boolean>;
-    declare readonly importTimeoutSeconds: pulumi.Output<number>;
 
     constructor(name: string, args: ImportedWindowsAutopilotDeviceIdentityArgs, opts?: AutopilotResourceOptions) {
         super(importedIdentitySpec, name, args as Record<string, unknown>, opts);

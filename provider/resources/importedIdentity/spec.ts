@@ -1,7 +1,7 @@
 import { GraphError } from "../../graph";
 import { readToAdopt } from "../../lifecycle/adopt";
 import { AutopilotError } from "../../lifecycle/errors";
-import type { FieldSpec } from "../../lifecycle/fields";
+import type { FieldKind, FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isEmpty, Props } from "../../lifecycle/values";
 import { listReadsEnabled } from "../../lifecycle/collectionReads";
@@ -23,49 +23,63 @@ export const HARDWARE_HASH_BYTES = { min: 256, max: 32768 };
 const uploadAware = (name: string) => (inputs: Props) =>
     inputs.uploadId !== undefined && UPLOAD_EXTRA_FIELDS.includes(name) ? { patch: "uploadDeviceIdentities" } : ("patch" as const);
 
-const field = (name: string, kind: FieldSpec["kind"], doc: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({
+const field = <const K extends FieldKind, const E extends Partial<FieldSpec> = {}>(name: string, kind: K, extra?: E) => ({
     kind,
     write: uploadAware(name),
-    doc,
-    ...extra,
+    ...(extra as E),
 });
 
-/** Fields of ImportedWindowsAutopilotDeviceIdentity. */
-export const importedIdentityFields: Record<string, FieldSpec> = {
-    importedDeviceId: { kind: { type: "guid" }, write: "key", doc: "Graph id of an existing import record to adopt instead of creating one" },
-    uploadId: { kind: { type: "guid" }, write: "key", doc: "the upload (importedWindowsAutopilotDeviceIdentityUpload) the identity belongs to" },
-    serialNumber: field("serialNumber", { type: "serial" }, "serial number of the device"),
-    hardwareIdentifier: field("hardwareIdentifier", { type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max }, "hardware hash, base64 (secret; the outputs keep its SHA-256 digest)", { secret: true, stateDigest: true }),
-    productKey: field("productKey", { type: "string", maxLength: 64 }, "Windows product key (secret)", { secret: true }),
-    orderIdentifier: field("orderIdentifier", { type: "string" }, "order identifier (documented PATCH page)"),
-    groupTag: field("groupTag", { type: "string" }, "group tag the device gets when the import completes"),
-    assignedUserPrincipalName: field("assignedUserPrincipalName", { type: "upn" }, "UPN of the user the device will be assigned"),
-    importId: field("importId", { type: "string" }, "import id (a batch label)"),
-    state: field(
-        "state",
-        {
-            type: "object",
-            fields: {
-                deviceImportStatus: { kind: { type: "enum", api: "v1.0", name: "importedWindowsAutopilotDeviceIdentityImportStatus" }, write: "patch", doc: "import status" },
-                deviceRegistrationId: { kind: { type: "string" }, write: "patch", doc: "id of the device identity the import made" },
-                deviceErrorCode: { kind: { type: "integer", min: 0 }, write: "patch", doc: "Device Directory Service error code" },
-                deviceErrorName: { kind: { type: "string" }, write: "patch", doc: "Device Directory Service error name" },
-            },
+/** Fields of ImportedWindowsAutopilotDeviceIdentity: names, kinds, the route that writes each, and (TSDoc) what each is. */
+export const importedIdentityFields = {
+    /** Graph id of the import record: give it to adopt an existing record instead of importing. A change replaces the resource. */
+    importedDeviceId: { kind: { type: "guid" }, write: "key" },
+    /** The upload (importedWindowsAutopilotDeviceIdentityUpload) the identity belongs to: its routes are then the upload-scoped ones. */
+    uploadId: { kind: { type: "guid" }, write: "key" },
+    /** Serial number of the device (required to import). */
+    serialNumber: field("serialNumber", { type: "serial" }),
+    /**
+     * Hardware hash, base64 (required to import; secret). The output is its SHA-256 digest
+     * (`sha256:<base64>`, secret), not the hash: the state keeps the hash once, in the inputs
+     * (encrypted), and not again in every output.
+     */
+    hardwareIdentifier: field("hardwareIdentifier", { type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max }, { secret: true, stateDigest: true }),
+    /** Windows product key (secret). */
+    productKey: field("productKey", { type: "string", maxLength: 64 }, { secret: true }),
+    /** Order identifier (on the documented PATCH page; not in Graph's current metadata). */
+    orderIdentifier: field("orderIdentifier", { type: "string" }),
+    /** Group tag the device gets when the import completes. */
+    groupTag: field("groupTag", { type: "string" }),
+    /** UPN of the user the device will be assigned to. */
+    assignedUserPrincipalName: field("assignedUserPrincipalName", { type: "upn" }),
+    /** Import id (a batch label). */
+    importId: field("importId", { type: "string" }),
+    /** The import's state as Graph reports it (writable per the documented PATCH page). */
+    state: field("state", {
+        type: "object",
+        fields: {
+            /** unknown, pending, partial, complete or error. */
+            deviceImportStatus: { kind: { type: "enum", api: "v1.0", name: "importedWindowsAutopilotDeviceIdentityImportStatus" }, write: "patch" },
+            /** Id of the device identity the import made. */
+            deviceRegistrationId: { kind: { type: "string" }, write: "patch" },
+            /** Device Directory Service error code (806 ZtdDeviceAlreadyAssigned, 808 ZtdDeviceAssignedToOtherTenant, ...). */
+            deviceErrorCode: { kind: { type: "integer", min: 0 }, write: "patch" },
+            /** Device Directory Service error name. */
+            deviceErrorName: { kind: { type: "string" }, write: "patch" },
         },
-        "import state (writable per the documented PATCH page)",
-    ),
-    autopilotDeviceId: { kind: { type: "string" }, write: "computed", doc: "id of the Autopilot device the completed import made (state.deviceRegistrationId)" },
-    importStatus: { kind: { type: "string" }, write: "computed", doc: "state.deviceImportStatus: unknown, pending, partial, complete or error" },
-    recordRemoved: { kind: { type: "boolean" }, write: "computed", doc: "true once the import record was removed (removeRecordWhenComplete)" },
-    removeRecordWhenComplete: {
-        kind: { type: "boolean" },
-        write: "setting",
-        default: false,
-        doc: "remove the import record once the device is registered (the device stays; the state keeps its id)",
-    },
-    waitForImport: { kind: { type: "boolean" }, write: "setting", default: true, doc: "wait until the import completes (or fails) before the step ends" },
-    importTimeoutSeconds: { kind: { type: "integer", min: 1, max: 86400 }, write: "setting", default: 1800, doc: "how long to wait for the import" },
-};
+    }),
+    /** Id of the Autopilot device the completed import made (`state.deviceRegistrationId`); null until the import is complete. */
+    autopilotDeviceId: { kind: { type: "string" }, write: "computed" },
+    /** The import's status (`state.deviceImportStatus`): unknown, pending, partial, complete or error. */
+    importStatus: { kind: { type: "string" }, write: "computed", alwaysSet: true },
+    /** True once the import record was removed (removeRecordWhenComplete). */
+    recordRemoved: { kind: { type: "boolean" }, write: "computed", alwaysSet: true },
+    /** Remove the import record once the device is registered (default false: keep it). The device stays; the state keeps its id. */
+    removeRecordWhenComplete: { kind: { type: "boolean" }, write: "setting", default: false },
+    /** Wait until the import completes (or fails) before the step ends (default true). */
+    waitForImport: { kind: { type: "boolean" }, write: "setting", default: true },
+    /** How long to wait for the import, in seconds (default 1800). */
+    importTimeoutSeconds: { kind: { type: "integer", min: 1, max: 86400 }, write: "setting", default: 1800 },
+} as const satisfies Record<string, FieldSpec>;
 
 function itemOf(id: string, props: Props): { path: string; route: string } {
     if (props.uploadId !== undefined && props.uploadId !== null) {
@@ -222,8 +236,7 @@ export const importedIdentitySpec: ResourceSpec = {
         }
         const body: Props = { "@odata.type": ODATA_TYPE };
         const written: string[] = [];
-        for (const name of Object.keys(importedIdentityFields)) {
-            const spec = importedIdentityFields[name];
+        for (const [name, spec] of Object.entries(importedIdentityFields as Record<string, FieldSpec>)) {
             if (spec.write === "key" || spec.write === "setting" || isEmpty(inputs[name])) continue;
             body[name] = inputs[name];
             written.push(name);

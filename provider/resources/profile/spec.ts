@@ -54,74 +54,102 @@ function readOobe(graph: Props): unknown {
     return twin ? Object.fromEntries(Object.entries(twin).filter(([k]) => k in OOBE_FROM_TWIN).map(([k, v]) => [OOBE_FROM_TWIN[k], v])) : undefined;
 }
 
-const patch = <const K extends FieldKind>(kind: K, doc: string, extra: Partial<FieldSpec> = {}) => ({ ...extra, kind, write: "patch" as const, doc });
-const flag = (doc: string) => patch({ type: "boolean" }, doc);
+const patch = <const K extends FieldKind>(kind: K, extra: Partial<FieldSpec> = {}) => ({ ...extra, kind, write: "patch" as const });
+const flag = () => patch({ type: "boolean" });
 
-/** Fields of WindowsAutopilotDeploymentProfile: names, kinds, and the route that writes each. */
+/** Fields of WindowsAutopilotDeploymentProfile: names, kinds, the route that writes each, and (TSDoc) what each is. */
 export const profileFields = {
-    profileId: { kind: { type: "guid" }, write: "key", doc: "Graph id of an existing profile to adopt instead of creating one" },
+    /** Graph id of an existing profile to adopt instead of creating one. A change replaces the resource. */
+    profileId: { kind: { type: "guid" }, write: "key" },
+    /** Adopt the one existing profile whose displayName is exactly `displayName` instead of creating one (default false). */
     adoptByDisplayName: {
         kind: { type: "boolean" },
         write: "setting",
         default: false,
-        doc: "adopt the one existing profile whose displayName is exactly displayName instead of creating one",
     },
+    /**
+     * `entraJoined` (azureADWindowsAutopilotDeploymentProfile) or `hybridJoined`
+     * (activeDirectoryWindowsAutopilotDeploymentProfile); a change replaces the profile.
+     */
     joinType: {
         kind: { type: "choice", values: ["entraJoined", "hybridJoined"] },
         write: "create",
-        doc: "entraJoined (azureADWindowsAutopilotDeploymentProfile) or hybridJoined (activeDirectoryWindowsAutopilotDeploymentProfile); a change replaces the profile",
         readFrom: (graph: Props) => JOIN_TYPE_OF[String(graph["@odata.type"] ?? "").replace(/^#/, "").toLowerCase()],
     },
+    /** The profile's name (at most 200 characters). With `adoptByDisplayName`, how the profile is found. */
     displayName: {
         kind: { type: "string", maxLength: 200 },
         // With adoptByDisplayName the name is how the profile is found: a change adopts another.
         write: (inputs: Props) => (inputs.adoptByDisplayName === true ? "key" : "patch"),
-        doc: "the profile's name (at most 200 characters)",
     },
-    description: patch({ type: "string", maxLength: 1500 }, "description (at most 1500 characters)"),
-    locale: patch({ type: "string", maxLength: 64 }, "language of the out-of-box experience, e.g. en-US, or os-default", { readFrom: currentOrTwin("locale", "language") }),
-    deviceNameTemplate: patch({ type: "string", maxLength: 64 }, "device name template: letters, digits, hyphens, %SERIAL% and %RAND:n%; at most 15 characters once expanded"),
-    deviceType: patch({ type: "enum", api: "beta", name: "windowsAutopilotDeviceType" }, "the Windows device type the profile applies to"),
-    hardwareHashExtractionEnabled: patch({ type: "boolean" }, "convert every targeted device to Autopilot (register its hardware hash)", {
+    /** Description (at most 1500 characters). */
+    description: patch({ type: "string", maxLength: 1500 }),
+    /** Language of the out-of-box experience, e.g. en-US, or os-default. */
+    locale: patch({ type: "string", maxLength: 64 }, { readFrom: currentOrTwin("locale", "language") }),
+    /** Device name template: letters, digits, hyphens, %SERIAL% and %RAND:n%; at most 15 characters once expanded. */
+    deviceNameTemplate: patch({ type: "string", maxLength: 64 }),
+    /** The Windows device type the profile applies to (windowsAutopilotDeviceType). */
+    deviceType: patch({ type: "enum", api: "beta", name: "windowsAutopilotDeviceType" }),
+    /** Convert every targeted device to Autopilot (register its hardware hash). */
+    hardwareHashExtractionEnabled: patch({ type: "boolean" }, {
         readFrom: currentOrTwin("hardwareHashExtractionEnabled", "extractHardwareHash"),
     }),
-    preprovisioningAllowed: patch({ type: "boolean" }, "allow pre-provisioned deployment (formerly white glove)", { readFrom: currentOrTwin("preprovisioningAllowed", "enableWhiteGlove") }),
+    /** Allow pre-provisioned deployment (formerly white glove). */
+    preprovisioningAllowed: patch({ type: "boolean" }, { readFrom: currentOrTwin("preprovisioningAllowed", "enableWhiteGlove") }),
+    /** Out-of-box experience settings. */
     outOfBoxExperienceSetting: patch(
         {
             type: "object",
             fields: {
-                privacySettingsHidden: flag("hide the privacy settings"),
-                eulaHidden: flag("hide the license terms"),
-                userType: patch({ type: "enum", api: "beta", name: "windowsUserType" }, "administrator or standard"),
-                deviceUsageType: patch({ type: "enum", api: "beta", name: "windowsDeviceUsageType" }, "singleUser or shared (self-deploying)"),
-                keyboardSelectionPageSkipped: flag("skip the keyboard page when language and region are set"),
-                escapeLinkHidden: flag("hide 'start over with a different account'"),
+                /** Hide the privacy settings. */
+                privacySettingsHidden: flag(),
+                /** Hide the license terms. */
+                eulaHidden: flag(),
+                /** administrator or standard. */
+                userType: patch({ type: "enum", api: "beta", name: "windowsUserType" }),
+                /** singleUser or shared (self-deploying). */
+                deviceUsageType: patch({ type: "enum", api: "beta", name: "windowsDeviceUsageType" }),
+                /** Skip the keyboard page when language and region are set. */
+                keyboardSelectionPageSkipped: flag(),
+                /** Hide "start over with a different account". */
+                escapeLinkHidden: flag(),
             },
         },
-        "out-of-box experience settings",
         { readFrom: readOobe },
     ),
+    /** Enrollment status screen settings. */
     enrollmentStatusScreenSettings: patch(
         {
             type: "object",
             fields: {
-                hideInstallationProgress: flag("hide the installation progress"),
-                allowDeviceUseBeforeProfileAndAppInstallComplete: flag("allow use before profiles and apps are installed"),
-                blockDeviceSetupRetryByUser: flag("block the user from retrying setup"),
-                allowLogCollectionOnInstallFailure: flag("allow log collection on failure"),
-                customErrorMessage: patch({ type: "string" }, "message shown on failure"),
-                installProgressTimeoutInMinutes: patch({ type: "integer", min: 1 }, "minutes before the installation times out"),
-                allowDeviceUseOnInstallFailure: flag("allow use after a failure"),
+                /** Hide the installation progress. */
+                hideInstallationProgress: flag(),
+                /** Allow use before profiles and apps are installed. */
+                allowDeviceUseBeforeProfileAndAppInstallComplete: flag(),
+                /** Block the user from retrying setup. */
+                blockDeviceSetupRetryByUser: flag(),
+                /** Allow log collection on failure. */
+                allowLogCollectionOnInstallFailure: flag(),
+                /** Message shown on failure. */
+                customErrorMessage: patch({ type: "string" }),
+                /** Minutes before the installation times out. */
+                installProgressTimeoutInMinutes: patch({ type: "integer", min: 1 }),
+                /** Allow use after a failure. */
+                allowDeviceUseOnInstallFailure: flag(),
             },
         },
-        "enrollment status screen settings",
         { readFrom: (graph: Props) => plain(graph.enrollmentStatusScreenSettings) },
     ),
-    roleScopeTagIds: patch({ type: "stringList" }, "role scope tag ids"),
-    managementServiceAppId: patch({ type: "guid" }, "Entra management service app id used for enrollment discovery"),
-    hybridAzureADJoinSkipConnectivityCheck: flag("hybridJoined only: continue without domain controller connectivity during OOBE"),
-    createdDateTime: { kind: { type: "datetime" }, write: "computed", doc: "when the profile was created" },
-    lastModifiedDateTime: { kind: { type: "datetime" }, write: "computed", doc: "when the profile last changed" },
+    /** Role scope tag ids. */
+    roleScopeTagIds: patch({ type: "stringList" }),
+    /** Entra management service app id used for enrollment discovery. */
+    managementServiceAppId: patch({ type: "guid" }),
+    /** hybridJoined only: continue without domain controller connectivity during OOBE. */
+    hybridAzureADJoinSkipConnectivityCheck: flag(),
+    /** When the profile was created; read from Graph. */
+    createdDateTime: { kind: { type: "datetime" }, write: "computed" },
+    /** When the profile last changed; read from Graph. */
+    lastModifiedDateTime: { kind: { type: "datetime" }, write: "computed" },
 } as const satisfies Record<string, FieldSpec>;
 
 const MACRO = /%SERIAL%|%RAND:(\d+)%/g;

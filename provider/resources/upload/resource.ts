@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AutopilotResource, AutopilotResourceOptions } from "../../lifecycle/resource";
-import { uploadSpec } from "./spec";
+import type { OutputsOf } from "../../lifecycle/define";
+import { uploadFields, uploadSpec } from "./spec";
 
 /** Inputs of {@link ImportedWindowsAutopilotDeviceIdentityUpload}. */
 export interface ImportedWindowsAutopilotDeviceIdentityUploadArgs {
@@ -12,13 +13,13 @@ export interface ImportedWindowsAutopilotDeviceIdentityUploadArgs {
     createdDateTimeUtc?: pulumi.Input<string>;
 }
 
+/** The outputs of {@link ImportedWindowsAutopilotDeviceIdentityUpload}, described and typed by its spec. */
+export interface ImportedWindowsAutopilotDeviceIdentityUpload extends OutputsOf<typeof uploadFields, "uploadId"> {}
+
 /** An import upload (Graph importedWindowsAutopilotDeviceIdentityUpload), adopted by id. Delete releases it. */
 export class ImportedWindowsAutopilotDeviceIdentityUpload extends AutopilotResource {
     /** The spec the runtime looks the type up by. */
     static readonly spec = uploadSpec;
-    declare readonly uploadId: pulumi.Output<string>;
-    declare readonly status: pulumi.Output<string>;
-    declare readonly createdDateTimeUtc: pulumi.Output<string>;
 
     constructor(name: string, args: ImportedWindowsAutopilotDeviceIdentityUploadArgs, opts?: AutopilotResourceOptions) {
         super(uploadSpec, name, args as unknown as Record<string, unknown>, opts);

@@ -6,12 +6,15 @@ import type { Props } from "../../lifecycle/values";
 const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
 const ITEM_ROUTE = `${UPLOADS}/{id}`;
 
-/** Fields of ImportedWindowsAutopilotDeviceIdentityUpload. */
-export const uploadFields: Record<string, FieldSpec> = {
-    uploadId: { kind: { type: "guid" }, write: "key", doc: "Graph id of the upload to adopt" },
-    status: { kind: { type: "enum", api: "v1.0", name: "importedWindowsAutopilotDeviceIdentityUploadStatus" }, write: "patch", doc: "upload status" },
-    createdDateTimeUtc: { kind: { type: "datetime" }, write: "patch", doc: "when the upload was created" },
-};
+/** Fields of ImportedWindowsAutopilotDeviceIdentityUpload, and (TSDoc) what each is. */
+export const uploadFields = {
+    /** Graph id of the upload to adopt. A change replaces the resource. */
+    uploadId: { kind: { type: "guid" }, write: "key" },
+    /** Upload status: noUpload, pending, complete or error; written with PATCH. */
+    status: { kind: { type: "enum", api: "v1.0", name: "importedWindowsAutopilotDeviceIdentityUploadStatus" }, write: "patch" },
+    /** When the upload was created (ISO 8601 date-time); written with PATCH. */
+    createdDateTimeUtc: { kind: { type: "datetime" }, write: "patch" },
+} as const satisfies Record<string, FieldSpec>;
 
 /** ImportedWindowsAutopilotDeviceIdentityUpload: an upload adopted by id; status and date PATCHed. */
 export const uploadSpec: ResourceSpec = {

@@ -64,10 +64,12 @@ const badFlag: WindowsAutopilotDeploymentProfileArgs = { preprovisioningAllowed:
 const badOutput: WindowsAutopilotDeploymentProfileArgs = { createdDateTime: "2024-01-01T00:00:00Z" };
 declare const p: WindowsAutopilotDeploymentProfile;
 const id: pulumi.Output<string> = p.profileId;
-const flag: pulumi.Output<boolean | null> = p.preprovisioningAllowed;
+const flag: pulumi.Output<boolean | null | undefined> = p.preprovisioningAllowed;
+// @ts-expect-error Graph may hold no value: the output may be null or undefined
+const strictFlag: pulumi.Output<boolean> = p.preprovisioningAllowed;
 // @ts-expect-error no such output
 p.language;
-void [good, badJoin, badFlag, badOutput, id, flag];
+void [good, badJoin, badFlag, badOutput, id, flag, strictFlag];
 `,
             );
             execFileSync(process.execPath, [path.join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--esModuleInterop", "--skipLibCheck", "--target", "es2022", "--module", "commonjs", "--types", "node", file], {
