@@ -22,6 +22,7 @@ export const deviceIdentityFields = {
     /**
      * Serial number. Without `deviceId` it finds the device to adopt (exactly one must match; a
      * change replaces the resource); with `deviceId` it is written with PATCH.
+     * The live service refuses PATCH on device identities (400 "No method match route template"), so on a real tenant a change to it fails; it works where Graph follows the documented update page.
      */
     serialNumber: {
         kind: { type: "serial" },
@@ -36,25 +37,56 @@ export const deviceIdentityFields = {
     userPrincipalName: { kind: { type: "upn" }, write: updateDeviceProperties },
     /** Greeting name shown during OOBE; written with updateDeviceProperties. */
     addressableUserName: { kind: { type: "string" }, write: updateDeviceProperties },
-    /** Profile assignment status (windowsAutopilotProfileAssignmentStatus); written with PATCH. */
+    /**
+     * Profile assignment status (windowsAutopilotProfileAssignmentStatus); written with PATCH.
+     * The live service refuses PATCH on device identities (400 "No method match route template"), so on a real tenant a change to it fails; it works where Graph follows the documented update page.
+     */
     deploymentProfileAssignmentStatus: patchField({ type: "enum", api: "beta", name: "windowsAutopilotProfileAssignmentStatus" }),
-    /** When the profile was assigned (ISO 8601 date-time); written with PATCH. */
+    /**
+     * When the profile was assigned (ISO 8601 date-time); written with PATCH.
+     * The live service refuses PATCH on device identities (400 "No method match route template"), so on a real tenant a change to it fails; it works where Graph follows the documented update page.
+     */
     deploymentProfileAssignedDateTime: patchField({ type: "datetime" }),
-    /** Order identifier (on the documented PATCH page; not in Graph's current metadata); written with PATCH. */
+    /**
+     * Order identifier (on the documented PATCH page; not in Graph's current metadata); written with PATCH.
+     * The live service refuses PATCH on device identities (400 "No method match route template"), so on a real tenant a change to it fails; it works where Graph follows the documented update page.
+     */
     orderIdentifier: patchField({ type: "string" }),
-    /** Purchase order identifier; written with PATCH. */
+    /**
+     * Purchase order identifier; written with PATCH.
+     * The live service refuses PATCH on device identities (400 "No method match route template"), so on a real tenant a change to it fails; it works where Graph follows the documented update page.
+     */
     purchaseOrderIdentifier: patchField({ type: "string" }),
-    /** Windows product key (secret); written with PATCH. */
+    /**
+     * Windows product key (secret); written with PATCH.
+     * The live service refuses PATCH on device identities (400 "No method match route template"), so on a real tenant a change to it fails; it works where Graph follows the documented update page.
+     */
     productKey: patchField({ type: "string", maxLength: 64 }, { secret: true }),
-    /** OEM manufacturer; written with PATCH. */
+    /**
+     * OEM manufacturer; written with PATCH.
+     * The live service refuses PATCH on device identities (400 "No method match route template"), so on a real tenant a change to it fails; it works where Graph follows the documented update page.
+     */
     manufacturer: patchField({ type: "string" }),
-    /** Model name; written with PATCH. */
+    /**
+     * Model name; written with PATCH.
+     * The live service refuses PATCH on device identities (400 "No method match route template"), so on a real tenant a change to it fails; it works where Graph follows the documented update page.
+     */
     model: patchField({ type: "string" }),
-    /** Intune enrollment state (enrollmentState); written with PATCH. */
+    /**
+     * Intune enrollment state (enrollmentState); written with PATCH.
+     * The live service refuses PATCH on device identities (400 "No method match route template"), so on a real tenant a change to it fails; it works where Graph follows the documented update page.
+     */
     enrollmentState: patchField({ type: "enum", api: "beta", name: "enrollmentState" }),
-    /** When Intune last heard from the device (ISO 8601 date-time); written with PATCH. */
+    /**
+     * When Intune last heard from the device (ISO 8601 date-time); written with PATCH.
+     * The live service refuses PATCH on device identities (400 "No method match route template"), so on a real tenant a change to it fails; it works where Graph follows the documented update page.
+     */
     lastContactedDateTime: patchField({ type: "datetime" }),
-    /** Which documented PATCH route to use: `device` (default: the device itself) or `deploymentProfileAssignedDevices` (.../deploymentProfile/assignedDevices/{id}). */
+    /**
+     * Which documented PATCH route to use: `device` (default: the device itself) or
+     * `deploymentProfileAssignedDevices` (.../deploymentProfile/assignedDevices/{id}).
+     * It matters only for the fields written with PATCH, which the live service refuses.
+     */
     patchRoute: {
         kind: { type: "choice", values: ["device", "deploymentProfileAssignedDevices"] },
         write: "setting",

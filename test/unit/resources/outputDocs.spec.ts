@@ -5,6 +5,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
+import { routeOf } from "../../../provider/lifecycle/fields";
 import { specs } from "../../../provider/resources/registry";
 import { REPO_ROOT, workFolder } from "../../pulumi/cli";
 
@@ -85,5 +86,18 @@ describe("resource classes: outputs as a program sees them", function () {
         assert.strictEqual(imported.autopilotDeviceId.type, "Output<string | null | undefined>", "null until the import completes");
         assert.strictEqual(imported.importTimeoutSeconds.type, "Output<number>");
         assert.strictEqual(outputs.ImportedWindowsAutopilotDeviceIdentityUpload.uploadId.type, "Output<string>");
+    });
+
+    it("a device field only PATCH writes says that the live service refuses that PATCH", () => {
+        const device = specs.WindowsAutopilotDeviceIdentity;
+        // With deviceId given, the serial is a PATCHed property too.
+        const patched = Object.keys(device.fields).filter((f) => routeOf(device.fields[f], { deviceId: "x" }) === "patch");
+        assert.ok(patched.length >= 10, patched.join(", "));
+        for (const field of patched) {
+            assert.match(outputs.WindowsAutopilotDeviceIdentity[field].doc, /live service refuses PATCH on device identities \(400 "No method match route template"\)/, field);
+        }
+        for (const field of ["groupTag", "displayName", "userPrincipalName", "addressableUserName"]) {
+            assert.doesNotMatch(outputs.WindowsAutopilotDeviceIdentity[field].doc, /refuses/, `${field} goes through updateDeviceProperties, which the live service takes`);
+        }
     });
 });
