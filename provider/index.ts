@@ -7,5 +7,12 @@ export { AutopilotResourceOptions } from "./lifecycle/resource";
 export { AutopilotFleet, AutopilotFleetArgs, FleetDeviceSettings, FleetDeviceOverride, FleetCsvError, planFleetDevices } from "./fleet/fleet";
 export { FleetNaming, FleetChild, defaultNaming } from "./fleet/naming";
 export { parseHardwareHashCsv, readHardwareHashCsv, formatProblems, HardwareHashRow, CsvProblem, ParseResult } from "./fleet/csv";
-export { getAutopilotDevices, GetAutopilotDevicesArgs, AutopilotDeviceSummary } from "./lookups/getAutopilotDevices";
+export {
+    getAutopilotDevices,
+    getAutopilotDevicesOutput,
+    GetAutopilotDevicesArgs,
+    GetAutopilotDevicesOutputArgs,
+    GetAutopilotDevicesOutputOptions,
+    AutopilotDeviceSummary,
+} from "./lookups/getAutopilotDevices";
 export { GraphError } from "./graph";

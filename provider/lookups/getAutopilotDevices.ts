@@ -67,3 +67,78 @@ export async function getAutopilotDevices(args: GetAutopilotDevicesArgs = {}, op
             model: text(d.model),
         }));
 }
+
+/** What {@link getAutopilotDevicesOutput} looks for: {@link GetAutopilotDevicesArgs}, each criterion an Input. */
+export interface GetAutopilotDevicesOutputArgs {
+    /** Exact serial number (case-insensitive). */
+    serialNumber?: pulumi.Input<string>;
+    /** Serials starting with this (case-insensitive). */
+    serialNumberPrefix?: pulumi.Input<string>;
+    /** Exact group tag (case-insensitive, as Autopilot compares them). */
+    groupTag?: pulumi.Input<string>;
+}
+
+/**
+ * Options of {@link getAutopilotDevicesOutput}: Pulumi's invoke options, of which `dependsOn`
+ * applies (the lookup waits for those resources, as an invoke does). `parent`, `version` and
+ * `pluginDownloadURL` change nothing: the lookup runs in the program, not in a provider plugin.
+ */
+export interface GetAutopilotDevicesOutputOptions extends pulumi.InvokeOutputOptions {
+    /** Where config is read from (default: the stack config, `autopilot:*`). */
+    config?: (key: string) => string | undefined;
+}
+
+type DependsOn = pulumi.InvokeOutputOptions["dependsOn"];
+
+/**
+ * An output that is known once every resource in `dependsOn` has its id (a component: its URN),
+ * and depends on them. During preview a resource that is not created yet has no id: the lookup
+ * then does not run and its result is unknown, as Pulumi's own invokes behave.
+ */
+function dependenciesReady(dependsOn: DependsOn): pulumi.Output<unknown[]> {
+    if (dependsOn === undefined) return pulumi.output([]);
+    // output() leaves Resources as they are and flattens Inputs of Inputs.
+    return pulumi.output(dependsOn as pulumi.Input<pulumi.Resource | pulumi.Resource[]>).apply((deps) => {
+        const list = Array.isArray(deps) ? deps : [deps];
+        return pulumi.all(
+            list.map((r) => {
+                if (!pulumi.Resource.isInstance(r)) throw new Error("getAutopilotDevicesOutput: dependsOn must hold resources");
+                return pulumi.CustomResource.isInstance(r) ? r.id : r.urn;
+            }),
+        );
+    });
+}
+
+/**
+ * The Output form of {@link getAutopilotDevices}, as Pulumi's generated packages offer it: the
+ * criteria may be Outputs (another resource's, a secret config value), `dependsOn` orders the
+ * lookup after resources, and the result is an Output that carries the criteria's secrecy and
+ * dependencies, so a resource built from it waits for and depends on them.
+ *
+ * ```ts
+ * const tag = new pulumi.Config().requireSecret("groupTag");
+ * export const serials = getAutopilotDevicesOutput({ groupTag: tag }).apply((ds) => ds.map((d) => d.serialNumber));
+ * ```
+ *
+ * Built on `pulumi.all(...).apply(...)`: the SDK's `runtime.invokeOutput` calls a function of a
+ * provider plugin, and this lookup is not one (it runs in the program, with the resources' config).
+ */
+export function getAutopilotDevicesOutput(args: pulumi.Input<GetAutopilotDevicesOutputArgs> = {}, opts: GetAutopilotDevicesOutputOptions = {}): pulumi.Output<AutopilotDeviceSummary[]> {
+    if (opts.provider !== undefined) {
+        throw new Error(
+            "getAutopilotDevicesOutput: the provider option does not apply: the lookup runs in the program with the autopilot:* stack config; give another configuration with the config option",
+        );
+    }
+    const { config, dependsOn } = opts;
+    return pulumi.all([pulumi.output(args), dependenciesReady(dependsOn)]).apply(([criteria]) =>
+        getAutopilotDevices(
+            {
+                serialNumber: criteria.serialNumber ?? undefined,
+                serialNumberPrefix: criteria.serialNumberPrefix ?? undefined,
+                groupTag: criteria.groupTag ?? undefined,
+            },
+            { config },
+        ),
+    );
+}
+

@@ -100,4 +100,36 @@ describe("resource classes: outputs as a program sees them", function () {
             assert.doesNotMatch(outputs.WindowsAutopilotDeviceIdentity[field].doc, /refuses/, `${field} goes through updateDeviceProperties, which the live service takes`);
         }
     });
+
+    it("the public API compiles as a Pulumi user writes it, and the compiler rejects what it does not allow", () => {
+        const dir = workFolder("public-api");
+        try {
+            const file = path.join(dir, "use.ts");
+            const provider = path.relative(dir, path.join(REPO_ROOT, "provider")).split(path.sep).join("/");
+            fs.writeFileSync(
+                file,
+                `import * as pulumi from "@pulumi/pulumi";
+import { AutopilotDeviceSummary, AutopilotResourceOptions, getAutopilotDevicesOutput, WindowsAutopilotDeviceIdentity } from "${provider}";
+const opts: AutopilotResourceOptions = { outputs: ["groupTag"], replaceOnChanges: ["serialNumber"], protect: true };
+const device = new WindowsAutopilotDeviceIdentity("d", { deviceId: "x", deleteBehavior: "deregister" }, opts);
+const id: pulumi.Output<string> = device.deviceId;
+// @ts-expect-error Graph may hold no group tag, and a state may lack it
+const tag: pulumi.Output<string> = device.groupTag;
+const tagOrNone: pulumi.Output<string> = device.groupTag.apply((t) => t ?? "none");
+// @ts-expect-error a delete behaviour the spec does not have
+new WindowsAutopilotDeviceIdentity("e", { deviceId: "x", deleteBehavior: "purge" });
+const found: pulumi.Output<AutopilotDeviceSummary[]> = getAutopilotDevicesOutput({ groupTag: device.groupTag.apply((t) => t ?? ""), serialNumberPrefix: "5CG" }, { dependsOn: [device] });
+const all = getAutopilotDevicesOutput();
+// @ts-expect-error a serial is a string
+getAutopilotDevicesOutput({ serialNumber: 5 });
+void [id, tag, tagOrNone, found, all];
+`,
+            );
+            const program = ts.createProgram([file], { noEmit: true, strict: true, esModuleInterop: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, types: ["node"] });
+            const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+            assert.deepStrictEqual(problems, []);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 });
