@@ -127,7 +127,8 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
         const scope = beginStep(base, `${spec.typeName}${id ? " " + id : ""} ${op}`, extraSeconds);
         try {
             return await scope.run(() => body(scope.ctx, scope));
-        } catch (e) {
+        } catch (thrown) {
+            const e = spec.explainError?.(thrown) ?? thrown;
             const message = explainFailure(e, scope, scope.ctx.limits);
             if (ResourceInitError.isResourceInitError(e)) {
                 throw message === e.message ? e : new ResourceInitError(message, e.id, e.properties);

@@ -102,4 +102,9 @@ export interface ResourceSpec {
     delete(ctx: LifecycleContext, id: string, props: Props): Promise<void>;
     /** Outputs computed from the Graph object beyond the fields (e.g. `autopilotDeviceId`). */
     extraOutputs?(graph: Props): Props;
+    /**
+     * The error a step reports instead of `e` when this object's routes explain it better (a
+     * collection the current service no longer has); undefined keeps `e`.
+     */
+    explainError?(e: unknown): Error | undefined;
 }

@@ -7,12 +7,12 @@ import { handleBatch } from "./batch";
 import { deviceRoutes } from "./devices";
 import { answerIds, errorReply, withStandardHeaders } from "./answers";
 import type { GraphFault } from "./chaos";
-import { GraphError, noMethodMatch } from "./errors";
+import { GraphError, noMethodMatch, segmentNotFound } from "./errors";
 import { importRoutes } from "./imports";
 import { profileRoutes } from "./profiles";
 import { matchRoute, Reply, RouteContext, RouteDef, splitPath } from "./router";
 import type { EmulatorState } from "./state";
-import { uploadRoutes } from "./uploads";
+import { REMOVED_UPLOAD_SEGMENTS, uploadRoutes } from "./uploads";
 
 /** A request as the dispatcher sees it (already authenticated). */
 export interface InboundRequest {
@@ -67,6 +67,8 @@ export async function dispatch(state: EmulatorState, req: InboundRequest): Promi
       afterProcessing = fault;
     }
     const { version, segments } = splitPath(req.path);
+    const removed = state.uploadsRemoved ? segments.find((s) => REMOVED_UPLOAD_SEGMENTS.includes(s)) : undefined;
+    if (removed) throw segmentNotFound(removed);
     const match = matchRoute(ROUTES, version, segments);
     const method = req.method.toUpperCase();
     const handler = match.route.methods[method];

@@ -415,6 +415,24 @@ describe("emulator: uploads", () => {
   beforeEach(() => start());
   const UPLOADS = `${V1}/importedWindowsAutopilotDeviceIdentityUploads`;
 
+  it("with uploadsRemoved answers every upload path as Graph's current metadata does: the segment does not exist", async () => {
+    em.setUploadsRemoved(true);
+    for (const [method, path] of [
+      ["GET", `${UPLOADS}/${UPLOAD}`],
+      ["GET", `/beta/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads`],
+      ["PATCH", `${UPLOADS}/${UPLOAD}/deviceIdentities/${UPLOAD_IDENTITY}`],
+    ]) {
+      assertGraphError(await call(method, path, method === "PATCH" ? { groupTag: "x" } : undefined), 400, "BadRequest", [
+        "Resource not found for the segment 'importedWindowsAutopilotDeviceIdentityUploads'.",
+      ]);
+    }
+    assertGraphError(await call("PATCH", "/beta/importedWindowsAutopilotDeviceIdentityUpload/deviceIdentities", { id: UPLOAD_IDENTITY }), 400, "BadRequest", [
+      "Resource not found for the segment 'importedWindowsAutopilotDeviceIdentityUpload'.",
+    ]);
+    em.setUploadsRemoved(false);
+    assert.strictEqual((await call("GET", `${UPLOADS}/${UPLOAD}`)).status, 200);
+  });
+
   it("lists, reads and PATCHes an upload", async () => {
     const l = await call("GET", UPLOADS);
     assert.deepStrictEqual(

@@ -60,6 +60,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     baseUrl: "",
     tokens: new Set(tokens),
     importPendingReads: nonNegative("importPendingReads", options.importPendingReads, 2),
+    uploadsRemoved: options.uploadsRemoved ?? false,
     writeVisibilityDelayMs: nonNegative("writeVisibilityDelayMs", options.writeVisibilityDelayMs, 0),
     latencyMs: nonNegative("latencyMs", options.latencyMs, 0),
     // Delayed visibility is a trait of the live service only.
@@ -109,6 +110,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faultStats: () => state.chaos.stats(),
     setProfile: (p) => {
       state.profile = checkProfile(p);
+    },
+    setUploadsRemoved: (removed) => {
+      state.uploadsRemoved = removed;
     },
     authority: state.authority,
     close: () => {

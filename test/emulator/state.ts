@@ -19,6 +19,8 @@ export interface EmulatorState {
   /** The Entra authority on the HTTPS listener, when `options.authority` was given; Graph accepts its tokens too. */
   authority?: Authority;
   importPendingReads: number;
+  /** Upload segments answer "Resource not found for the segment" (EmulatorOptions.uploadsRemoved). */
+  uploadsRemoved: boolean;
   writeVisibilityDelayMs: number;
   latencyMs: number;
   consistency: Consistency;

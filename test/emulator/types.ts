@@ -32,6 +32,13 @@ export interface EmulatorOptions {
   importPendingReads?: number;
   /** Live profile: a write becomes visible to reads only after this many milliseconds; default 0. */
   writeVisibilityDelayMs?: number;
+  /**
+   * Answer as Graph's current metadata (beta and v1.0) is: it has no
+   * `importedWindowsAutopilotDeviceIdentityUploads`, so every path through that segment (and the
+   * beta page's odd `importedWindowsAutopilotDeviceIdentityUpload/...` route) gets 400 "Resource
+   * not found for the segment". Default false: the upload routes the documentation still describes.
+   */
+  uploadsRemoved?: boolean;
   /** Added before every HTTP answer, in milliseconds; default 0. */
   latencyMs?: number;
   /**
@@ -125,6 +132,8 @@ export interface Emulator {
   /** What the fault modes did so far: faults by kind, early retries, the generator's seed. */
   faultStats(): FaultStats;
   setProfile(p: EmulatorProfile): void;
+  /** Switches {@link EmulatorOptions.uploadsRemoved} (the service changed under an existing stack). */
+  setUploadsRemoved(removed: boolean): void;
   /** The Entra authority (and Graph over HTTPS at its `url`), when `options.authority` was given. */
   readonly authority?: EmulatorAuthority;
   close(): Promise<void>;

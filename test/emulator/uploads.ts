@@ -14,6 +14,12 @@ import { lookup } from "./tenant";
 import type { ImportedDeviceIdentity, ImportState, Upload } from "./types";
 import { requireObject, validateEntityBody } from "./validate";
 
+/**
+ * The segments Graph's current metadata (beta and v1.0) no longer has: the upload collection, and
+ * the beta page's odd route. With `uploadsRemoved` every path through them answers as Graph does.
+ */
+export const REMOVED_UPLOAD_SEGMENTS: readonly string[] = ["importedWindowsAutopilotDeviceIdentityUploads", "importedWindowsAutopilotDeviceIdentityUpload"];
+
 const uploadKey = (id: string): string => `upload/${id}`;
 const identityPrefix = (uploadId: string): string => `uploadIdentity/${uploadId}/`;
 

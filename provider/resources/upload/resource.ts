@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ImportedWindowsAutopilotDeviceIdentity } from "../importedIdentity/resource";
 import { AutopilotResource, AutopilotResourceOptions } from "../../lifecycle/resource";
 import type { OutputsOf } from "../../lifecycle/define";
 import { uploadFields, uploadSpec } from "./spec";
@@ -16,7 +17,15 @@ export interface ImportedWindowsAutopilotDeviceIdentityUploadArgs {
 /** The outputs of {@link ImportedWindowsAutopilotDeviceIdentityUpload}, described and typed by its spec. */
 export interface ImportedWindowsAutopilotDeviceIdentityUpload extends OutputsOf<typeof uploadFields, "uploadId"> {}
 
-/** An import upload (Graph importedWindowsAutopilotDeviceIdentityUpload), adopted by id. Delete releases it. */
+/**
+ * An import upload (Graph importedWindowsAutopilotDeviceIdentityUpload), adopted by id. Delete
+ * releases it (no request).
+ *
+ * Graph's current metadata (beta and v1.0) no longer has `importedWindowsAutopilotDeviceIdentityUploads`,
+ * though the documentation still describes it: where Graph answers that the segment does not
+ * exist, create and refresh fail with `AUTOPILOT_UPLOADS_NOT_IN_GRAPH`. Import hardware hashes
+ * with {@link ImportedWindowsAutopilotDeviceIdentity} (without `uploadId`) instead.
+ */
 export class ImportedWindowsAutopilotDeviceIdentityUpload extends AutopilotResource {
     /** The spec the runtime looks the type up by. */
     static readonly spec = uploadSpec;

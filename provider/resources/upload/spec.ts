@@ -2,8 +2,8 @@ import { readToAdopt } from "../../lifecycle/adopt";
 import type { FieldSpec } from "../../lifecycle/fields";
 import type { ResourceSpec } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
+import { UPLOADS, uploadsAbsent } from "./uploadsAbsent";
 
-const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
 const ITEM_ROUTE = `${UPLOADS}/{id}`;
 
 /** Fields of ImportedWindowsAutopilotDeviceIdentityUpload, and (TSDoc) what each is. */
@@ -16,7 +16,11 @@ export const uploadFields = {
     createdDateTimeUtc: { kind: { type: "datetime" }, write: "patch" },
 } as const satisfies Record<string, FieldSpec>;
 
-/** ImportedWindowsAutopilotDeviceIdentityUpload: an upload adopted by id; status and date PATCHed. */
+/**
+ * ImportedWindowsAutopilotDeviceIdentityUpload: an upload adopted by id; status and date PATCHed.
+ * Graph's current metadata no longer has uploads: on such a service every step fails with
+ * AUTOPILOT_UPLOADS_NOT_IN_GRAPH (uploadsAbsent.ts) rather than a misleading "no upload with id".
+ */
 export const uploadSpec: ResourceSpec = {
     typeName: "ImportedWindowsAutopilotDeviceIdentityUpload",
     graphType: "microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload",
@@ -50,6 +54,8 @@ export const uploadSpec: ResourceSpec = {
         });
         return { id, graph, written: [] };
     },
+
+    explainError: uploadsAbsent,
 
     async delete(ctx, id) {
         // Releasing an upload forgets it; the upload and its identities stay in Intune.
