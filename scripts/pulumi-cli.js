@@ -10,7 +10,9 @@
 // pulumi-resource-pulumi-nodejs script, into .pulumi-cli/v<version>/bin. A build that is already
 // there, made from the same go.mod and go.sum files, is kept.
 //
-//   node scripts/pulumi-cli.js [--version 3.248.0] [--build]   (--build: ignore a pulumi on PATH)
+//   node scripts/pulumi-cli.js [--version 3.248.0] [--build] [--no-record]
+//     --build: ignore a pulumi on PATH; --no-record: leave .pulumi-cli/current.json as it is (a
+//     second CLI that a test runs beside the current one, see scripts/test-matrix.js)
 "use strict";
 const { execFileSync, spawnSync } = require("child_process");
 const crypto = require("crypto");
@@ -28,11 +30,12 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-    const args = { version: undefined, build: false };
+    const args = { version: undefined, build: false, record: true };
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === "--version") args.version = argv[++i];
         else if (argv[i] === "--build") args.build = true;
-        else fail(`unknown argument ${argv[i]} (allowed: --version <x.y.z>, --build)`);
+        else if (argv[i] === "--no-record") args.record = false;
+        else fail(`unknown argument ${argv[i]} (allowed: --version <x.y.z>, --build, --no-record)`);
     }
     return args;
 }
@@ -83,9 +86,21 @@ function pulumiOnPath(want) {
     return undefined;
 }
 
-/** A digest of what a build is made from, so a changed go.mod or shim means a new build. */
-function recipeDigest(moduleDirs, shim) {
+/**
+ * The linker flags of Pulumi's release build: stripped, and with the version string that
+ * `pulumi version` prints and the Automation API parses. The CLI reads it from
+ * sdk/v3/go/common/version in recent releases and from pkg/v3/version in older ones; the linker
+ * ignores a -X for a variable the binary does not have, so both are set.
+ */
+function cliLdflags(version) {
+    const variables = ["github.com/pulumi/pulumi/sdk/v3/go/common/version.Version", "github.com/pulumi/pulumi/pkg/v3/version.Version"];
+    return ["-s", "-w", ...variables.map((v) => `-X ${v}=v${version}`)].join(" ");
+}
+
+/** A digest of what a build is made from, so a changed go.mod, shim or linker flags mean a new build. */
+function recipeDigest(moduleDirs, shim, ldflags) {
     const hash = crypto.createHash("sha256");
+    hash.update(ldflags);
     for (const dir of moduleDirs) {
         for (const f of ["go.mod", "go.sum"]) hash.update(fs.readFileSync(path.join(dir, f)));
     }
@@ -110,7 +125,7 @@ function build(version) {
     const shim = path.join(TOOLS, "pulumi-resource-pulumi-nodejs");
     const binDir = path.join(OUT, `v${version}`, "bin");
     const stamp = path.join(OUT, `v${version}`, "recipe.sha256");
-    const digest = recipeDigest([cliModule, hostModule], shim);
+    const digest = recipeDigest([cliModule, hostModule], shim, cliLdflags(version));
     const pulumi = path.join(binDir, "pulumi");
     if (fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === digest && pulumiVersionOf(pulumi) === `v${version}`) {
         say(`Pulumi CLI v${version} already built in ${path.relative(ROOT, binDir)}`);
@@ -122,7 +137,7 @@ function build(version) {
     fs.rmSync(path.join(OUT, `v${version}`), { recursive: true, force: true });
     fs.mkdirSync(binDir, { recursive: true });
     // As Pulumi's release build: static, trimmed, and with the version the Automation API parses.
-    goBuild(cliModule, "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", pulumi, `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${version}`);
+    goBuild(cliModule, "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", pulumi, cliLdflags(version));
     say(`pulumi built (${((Date.now() - started) / 1000).toFixed(0)} s); building the Node.js language host`);
     goBuild(hostModule, "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs", path.join(binDir, "pulumi-language-nodejs"), "-s -w");
     fs.copyFileSync(shim, path.join(binDir, "pulumi-resource-pulumi-nodejs"));
@@ -146,6 +161,7 @@ function main() {
     } else {
         chosen = { binDir: build(want.join(".")), version: want.join("."), source: "built" };
     }
+    if (!args.record) return;
     fs.mkdirSync(OUT, { recursive: true });
     fs.writeFileSync(path.join(OUT, "current.json"), JSON.stringify({ ...chosen, sdkVersion: sdkVersion() }, null, 2) + "\n");
 }
