@@ -2,6 +2,7 @@
  * `pulumi` run as a child process in a stack's folder, for what the Automation API cannot do: send
  * it signals as a user or a CI runner does (Ctrl-C, a kill) and read the exact text it prints.
  */
+import * as assert from "assert";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -38,6 +39,17 @@ export function startPulumi(stack: TestStack, args: string[]): PulumiProcess {
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<PulumiExit>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
     return { child, output: () => stdout + stderr, exited };
+}
+
+/**
+ * Asserts that `pulumi` ended by itself (not by a signal) with a failure. Which non-zero code a
+ * failure gets depends on the CLI's release: older ones exit 255 on every error, later ones 1 for
+ * a general error and their own codes for some others, so what is checked is "not 0".
+ */
+export function assertFailedExit(exit: PulumiExit): void {
+    const text = exit.stdout + exit.stderr;
+    assert.strictEqual(exit.signal, null, `pulumi was ended by ${exit.signal}:\n${text}`);
+    assert.ok(exit.code !== null && exit.code !== 0, `pulumi exited with ${exit.code}, expected a failure:\n${text}`);
 }
 
 /** Runs `pulumi <args>` to its end. */

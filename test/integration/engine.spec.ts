@@ -7,7 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { CliHarness, requestLines, startCliHarness, stepOf, TOKEN } from "./harness";
-import { runPulumi } from "./cliProcess";
+import { assertFailedExit, PulumiExit, runPulumi } from "./cliProcess";
 import { PulumiRunError } from "../pulumi/stack";
 
 const IMPORTS = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities";
@@ -209,8 +209,8 @@ describe("a user's mistakes reach them readably through the real Pulumi CLI", fu
     }
 
     /** The checks every mistake's text passes: it failed, holds no stack trace and no secret. */
-    function readable(run: { code: number | null; text: string }, secrets: string[]): void {
-        assert.strictEqual(run.code, 1, run.text);
+    function readable(run: PulumiExit & { text: string }, secrets: string[]): void {
+        assertFailedExit(run);
         assert.doesNotMatch(run.text, STACK_FRAME, "no stack trace");
         assert.doesNotMatch(run.text, /\x1b\[/, "no terminal colour codes");
         for (const s of [TOKEN, ...secrets]) assert.ok(!run.text.includes(s), "no secret in the output");
