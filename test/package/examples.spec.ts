@@ -4,6 +4,7 @@
 // pulumi-autopilot pointed at the packed tarball, installs from its lockfile as its workflow does
 // and previews and applies with the real Pulumi CLI against the emulator.
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import { builtinModules } from "module";
 import * as fs from "fs";
 import * as path from "path";
@@ -17,7 +18,8 @@ const EXAMPLES = path.join(REPO_ROOT, "examples");
 
 /** The packages a program imports or requires by name (not relative paths, not Node's own). */
 function importedPackages(source: string): string[] {
-    const names = [...source.matchAll(/(?:from\s+|require\()\s*"([^"]+)"/g)].map((m) => m[1]);
+    // `require(` only as the function, not a method such as `config.require("key")`.
+    const names = [...source.matchAll(/(?:\bfrom\s+|(?<![.\w])require\()\s*"([^"]+)"/g)].map((m) => m[1]);
     return [...new Set(names.filter((n) => !n.startsWith(".") && !n.startsWith("node:") && !builtinModules.includes(n)).map((n) => (n.startsWith("@") ? n.split("/").slice(0, 2).join("/") : n.split("/")[0])))].sort();
 }
 
@@ -50,7 +52,7 @@ describe("examples stand alone outside the repository", function () {
     it("examples/github-actions: its workflow installs from the lockfile on a supported Node.js and creates or selects its stack", () => {
         const workflow = fs.readFileSync(path.join(EXAMPLES, "github-actions", ".github", "workflows", "pulumi-up.yml"), "utf8");
         assert.match(workflow, /^\s*- run: npm ci$/m);
-        assert.doesNotMatch(workflow, /npm install/);
+        assert.doesNotMatch(workflow, /^\s*- run: npm (install|i)\b/m, "no step resolves dependencies anew");
         assert.match(workflow, /node-version: (22|24)$/m);
         assert.match(workflow, /^\s*upsert: true$/m);
         assert.match(workflow, /stack-name: .*\/production$/m);
@@ -119,7 +121,10 @@ describe("examples stand alone outside the repository", function () {
             assert.deepStrictEqual(Object.keys(deviceIds).sort(), ["1ZXY8K3", "5CG1234ABC"]);
             assert.strictEqual(emu.tenant.devices.get(deviceIds["5CG1234ABC"])?.displayName, "SALES-001");
             // What the program and the provider's host (its __provider requires the package by name) loaded.
-            assert.strictEqual(require.resolve("pulumi-autopilot/runtime", { paths: [project] }), path.join(project, "node_modules", "pulumi-autopilot", "dist", "provider", "runtime.js"));
+            // Resolved by a Node started in the project: in this process, Node resolves the package's
+            // own name to this repository (a package may require itself) whatever `paths` says.
+            const resolved = execFileSync(process.execPath, ["-p", 'require.resolve("pulumi-autopilot/runtime")'], { cwd: project, encoding: "utf8" }).trim();
+            assert.strictEqual(resolved, path.join(project, "node_modules", "pulumi-autopilot", "dist", "provider", "runtime.js"));
         });
     });
 });

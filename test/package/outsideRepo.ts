@@ -79,6 +79,12 @@ export async function npmLsCopies(projectDir: string, nodeDir: string, name: str
     });
 }
 
+/** A new, empty npm project in `dir` (created), as `npm init` leaves one. */
+export function newProject(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "autopilot-user-project", version: "1.0.0", private: true }, null, 2) + "\n");
+}
+
 /** The project's package.json, changed by `edit`. */
 export function editPackageJson(projectDir: string, edit: (pkg: Record<string, any>) => void): void {
     const file = path.join(projectDir, "package.json");

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "../pulumi/cli";
 import { CURRENT, FLOOR, nodeBinDir, npm } from "../pulumi/toolchain";
-import { editPackageJson, installedCopies, npmLsCopies, outsideFolder, packPackage, PackedPackage } from "./outsideRepo";
+import { installedCopies, newProject, npmLsCopies, outsideFolder, packPackage, PackedPackage } from "./outsideRepo";
 
 const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
 
@@ -44,8 +44,7 @@ describe("the package outside the repository: what npm pack ships, and one @pulu
     for (const row of [FLOOR, CURRENT]) {
         it(`installed from the tarball into a new project on @pulumi/pulumi ${row.pulumi} (Node.js ${row.node}): one copy of the SDK`, async () => {
             const project = path.join(work, `on-${row.pulumi}`);
-            fs.mkdirSync(project);
-            editPackageJson(project, (p) => Object.assign(p, { name: "autopilot-user-project", private: true }));
+            newProject(project);
             const node = nodeBinDir(row.node);
             await npm(project, node, ["install", "--prefer-offline", `@pulumi/pulumi@${row.pulumi}`, packed.tarball]);
 
@@ -63,8 +62,7 @@ describe("the package outside the repository: what npm pack ships, and one @pulu
     it("installed as a git dependency: npm builds a clean clone of the commit with `prepare` and installs what `files` names", async () => {
         const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
         const project = path.join(work, "git-dependency");
-        fs.mkdirSync(project);
-        editPackageJson(project, (p) => Object.assign(p, { name: "autopilot-user-project", private: true }));
+        newProject(project);
         const node = nodeBinDir(FLOOR.node);
         await npm(project, node, ["install", "--prefer-offline", `@pulumi/pulumi@${FLOOR.pulumi}`, `git+file://${REPO_ROOT}#${head}`]);
 
