@@ -4,6 +4,7 @@
 //
 //   npm run test:matrix -- <row> [<row> ...]      rows: a, b, c (or their names), or all
 //   npm run test:matrix -- --list                 what each row runs
+//   npm run test:matrix -- b --spec <file>        a row's toolchain, but only these spec files
 //
 // For each row, in order: the row's Node first on PATH (scripts/with-node.js), its @pulumi/pulumi
 // installed with `npm install --no-save` when node_modules holds another one (the lockfile is not
@@ -121,7 +122,7 @@ function mochaOptions() {
     return options;
 }
 
-function runRow(key) {
+function runRow(key, specs) {
     const row = ROWS[key];
     const started = Date.now();
     say(`row ${key} (${row.name}): ${row.title}`);
@@ -132,7 +133,7 @@ function runRow(key) {
     }
     must(binDir, "node", ["scripts/pulumi-cli.js", "--version", row.pulumi, "--build"]);
     must(binDir, "node", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"]);
-    const mocha = ["node_modules/mocha/bin/mocha.js", ...mochaOptions(), ...row.specs];
+    const mocha = ["node_modules/mocha/bin/mocha.js", ...mochaOptions(), ...(specs.length ? specs : row.specs)];
     const status = run(binDir, "node", mocha);
     return { key, status, seconds: (Date.now() - started) / 1000 };
 }
@@ -145,12 +146,20 @@ function main() {
         }
         return 0;
     }
-    if (argv.length === 0) fail("usage: npm run test:matrix -- <row> [<row> ...] | all | --list");
-    const keys = argv.includes("all") ? Object.keys(ROWS) : argv.map(rowOf);
+    const specs = [];
+    const rowArgs = [];
+    for (let i = 0; i < argv.length; i++) {
+        if (argv[i] === "--spec") {
+            if (!argv[i + 1]) fail("--spec needs a spec file or glob");
+            specs.push(argv[++i]);
+        } else rowArgs.push(argv[i]);
+    }
+    if (rowArgs.length === 0) fail("usage: npm run test:matrix -- <row> [<row> ...] | all | --list [--spec <file> ...]");
+    const keys = rowArgs.includes("all") ? Object.keys(ROWS) : rowArgs.map(rowOf);
     const results = [];
     try {
         for (const key of keys) {
-            const result = runRow(key);
+            const result = runRow(key, specs);
             results.push(result);
             say(`row ${key} (${ROWS[key].name}): ${result.status === 0 ? "passed" : `FAILED (exit ${result.status})`} in ${(result.seconds / 60).toFixed(1)} min`);
         }
