@@ -1,5 +1,5 @@
 // The Pulumi CLI, built from Pulumi's published Go modules at the version of @pulumi/pulumi the
-// tests use (scripts/pulumi-cli.js builds it; see README "Where the tests get Pulumi").
+// tests use (scripts/pulumi-cli.js builds it; see README "Where the tests and the demo get Pulumi").
 // pkg/v3's go.mod replaces atotto/clipboard; a dependency's replace lines do not apply to the
 // module that requires it, so the line is copied here. pkg's other replace (sdk/v3 => ../sdk) is
 // local and is met by requiring sdk/v3 at the same version.
