@@ -21,6 +21,11 @@ export interface TypeComposition {
 export interface StateSummary {
     /** The file's size, bytes (0: no file). */
     bytes: number;
+    /**
+     * The same state as compact JSON, bytes: what it holds whatever the CLI's formatting (CLIs
+     * before 3.238 write the file indented, which adds about 80 %).
+     */
+    compactBytes: number;
     resources: number;
     /** Pending operations the file records (an interrupted run leaves them). */
     pendingOperations: number;
@@ -43,9 +48,10 @@ function add(totals: Map<string, number>, bag: Json | undefined): void {
 
 /** Reads and measures a state file; an empty summary when there is none. */
 export function summarizeState(file: string): StateSummary {
-    if (!fs.existsSync(file)) return { bytes: 0, resources: 0, pendingOperations: 0, providerBytes: 0, byType: [] };
+    if (!fs.existsSync(file)) return { bytes: 0, compactBytes: 0, resources: 0, pendingOperations: 0, providerBytes: 0, byType: [] };
     const text = fs.readFileSync(file, "utf8");
-    const latest = ((JSON.parse(text) as Json).checkpoint as Json | undefined)?.latest as Json | undefined;
+    const parsed = JSON.parse(text) as Json;
+    const latest = (parsed.checkpoint as Json | undefined)?.latest as Json | undefined;
     const resources = (latest?.resources ?? []) as Json[];
     const groups = new Map<string, { count: number; bytes: number; members: Map<string, number>; inputs: Map<string, number>; outputs: Map<string, number> }>();
     let providerBytes = 0;
@@ -74,6 +80,7 @@ export function summarizeState(file: string): StateSummary {
     byType.sort((a, b) => b.count * b.meanBytes - a.count * a.meanBytes);
     return {
         bytes: Buffer.byteLength(text),
+        compactBytes: size(parsed),
         resources: resources.length,
         pendingOperations: ((latest?.pending_operations ?? []) as unknown[]).length,
         providerBytes,
