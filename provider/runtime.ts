@@ -85,7 +85,7 @@ export function graphClientFor(getConfig: ConfigGetter): GraphClient {
     return client.graph;
 }
 
-/** The bounds of a step, from config (issue 6): see lifecycle/bounds.ts. */
+/** The bounds of a step, from config: see lifecycle/bounds.ts. */
 export function stepLimits(get: ConfigGetter = getConfig): StepLimits {
     const stepSeconds = readWholeNumber(get, "autopilot:stepTimeoutSeconds", 0);
     return {

@@ -1,5 +1,5 @@
 /**
- * Refresh at fleet scale (issue 7): many concurrent `read`s of one collection are answered from
+ * Refresh at fleet scale: many concurrent `read`s of one collection are answered from
  * one listing of that collection (`$top=1000`, every `@odata.nextLink` page) instead of one GET
  * each. A stack of a few resources never lists: only a burst of reads (`threshold` within
  * `windowMs`, per collection) does. Anything the listing cannot vouch for goes to the per-item GET:

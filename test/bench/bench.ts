@@ -16,13 +16,12 @@ import * as path from "path";
 import { createTestPki, type TestPki } from "../emulator/pki";
 import type { EmulatorProfile } from "../emulator";
 import { PulumiSandbox, REPO_ROOT } from "../pulumi/cli";
-import { TestStack } from "../pulumi/stack";
 import { BudgetLimits, INTUNE_LIMITS, scaledLimits, throttlingFloorMs } from "./budget";
 import type { FrontCounters } from "./front";
 import { startGraphService } from "./graphService";
 import { peakRssKB, resetPeakRss, TreeUsage } from "./processTree";
 import { makeDevices, UPDATED_ENV } from "./program";
-import { BENCH_PROJECT, writeProject } from "./project";
+import { BENCH_APP, BENCH_PROJECT, openBenchStack, writeProject } from "./project";
 import { runPulumiCommand } from "./pulumiCommand";
 import { StateSummary, summarizeState } from "./stateFile";
 import type { StateWriteCounts } from "./stateWrites";
@@ -263,9 +262,6 @@ function commandOf(scenario: Scenario, stack: string, parallel: number): string[
     }
 }
 
-const TENANT = "7a1f5c1e-0b4e-4b8a-9d62-3c0f2e4b9a11";
-const CLIENT = "b3c1a2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
-const CLIENT_SECRET = "bench~Secret~4f9a1c7e2b8d";
 
 const isDynamic = (type: string): boolean => type.startsWith("pulumi-nodejs:dynamic/");
 
@@ -331,20 +327,11 @@ async function runColumn(c: ColumnContext): Promise<SideResult> {
         latencyMs: o.latencyMs,
         limits: o.limits,
         tls: { cert: c.pki.server.certPem, key: c.pki.server.keyPem },
-        tenantId: TENANT,
-        clientId: CLIENT,
-        clientSecret: CLIENT_SECRET,
+        ...BENCH_APP,
     });
     const dir = writeProject({ kind: def.kind, devices: c.devices, importRecord: o.importRecord, name: `bench-${c.column.replace("/", "-")}` });
     const stackName = c.column.replace("/", "-");
-    const stack = await TestStack.folder({
-        sandbox: c.sandbox,
-        dir,
-        inPlace: true,
-        stackName,
-        config: { "autopilot:graphEndpoint": graph.url, "autopilot:authorityHost": graph.authorityUrl, "autopilot:tenantId": TENANT, "autopilot:clientId": CLIENT },
-        secretConfig: { "autopilot:clientSecret": CLIENT_SECRET },
-    });
+    const stack = await openBenchStack(c.sandbox, dir, stackName, graph);
     const env: Record<string, string> = {
         ...stack.commandEnv(),
         ...def.env,

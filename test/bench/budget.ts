@@ -5,7 +5,7 @@
  * enrollment limits are 200 writes and 2,000 requests per 20 s per tenant; `scaled(s)` shortens
  * the window by `s` so a 10,000-device run fits in minutes while each burst keeps its size.
  *
- * Bench-only: the emulator's own budgets (issue 6) are not used here, so the bench decides how
+ * Bench-only: the emulator's own budgets are not used here, so the bench decides how
  * requests are counted and can compute the floor from the same numbers.
  */
 

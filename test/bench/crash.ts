@@ -20,18 +20,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { createTestPki } from "../emulator/pki";
 import { PulumiSandbox, REPO_ROOT } from "../pulumi/cli";
-import { TestStack } from "../pulumi/stack";
 import { INTUNE_LIMITS, scaledLimits } from "./budget";
 import { CheckpointMode } from "./bench";
 import { startGraphService, TenantContents } from "./graphService";
 import { makeDevices } from "./program";
-import { BENCH_PROJECT, writeProject } from "./project";
+import { BENCH_APP, BENCH_PROJECT, openBenchStack, writeProject } from "./project";
 import { processTree } from "./processTree";
 import { PulumiCommandResult, runPulumiCommand } from "./pulumiCommand";
 
-const TENANT = "7a1f5c1e-0b4e-4b8a-9d62-3c0f2e4b9a11";
-const CLIENT = "b3c1a2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
-const CLIENT_SECRET = "bench~Secret~4f9a1c7e2b8d";
 const IMPORT_TYPE = "pulumi-nodejs:dynamic/autopilot:ImportedWindowsAutopilotDeviceIdentity";
 const DEVICE_TYPE = "pulumi-nodejs:dynamic/autopilot:WindowsAutopilotDeviceIdentity";
 
@@ -124,20 +120,11 @@ export async function runCrash(o: CrashOptions): Promise<CrashResult> {
         latencyMs: o.latencyMs,
         limits: scaledLimits(o.budgetScale, INTUNE_LIMITS),
         tls: { cert: pki.server.certPem, key: pki.server.keyPem },
-        tenantId: TENANT,
-        clientId: CLIENT,
-        clientSecret: CLIENT_SECRET,
+        ...BENCH_APP,
     });
     const dir = writeProject({ kind: "autopilot", devices: makeDevices(o.devices), importRecord: "keep", name: "bench-crash" });
     const stackName = `crash-${o.checkpoints}`;
-    const stack = await TestStack.folder({
-        sandbox,
-        dir,
-        inPlace: true,
-        stackName,
-        config: { "autopilot:graphEndpoint": graph.url, "autopilot:authorityHost": graph.authorityUrl, "autopilot:tenantId": TENANT, "autopilot:clientId": CLIENT },
-        secretConfig: { "autopilot:clientSecret": CLIENT_SECRET },
-    });
+    const stack = await openBenchStack(sandbox, dir, stackName, graph);
     const env: Record<string, string> = {
         ...stack.commandEnv(),
         NODE_EXTRA_CA_CERTS: pki.caFile,

@@ -7,7 +7,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { workFolder } from "../pulumi/cli";
+import { PulumiSandbox, workFolder } from "../pulumi/cli";
+import { TestStack } from "../pulumi/stack";
 import { BenchDevice, baselineProgramSource, fleetCsv, fleetProgramSource, updatedSerials } from "./program";
 
 export const BENCH_PROJECT = "autopilot-bench";
@@ -34,4 +35,23 @@ export function writeProject(o: ProjectOptions): string {
         for (const file of ["resources.js", "sdkProvider.js"]) fs.copyFileSync(path.join(__dirname, "baseline", file), path.join(dir, "baseline", file));
     }
     return dir;
+}
+
+/** The app registration the bench's Graph service knows: its tenant, client and secret. */
+export const BENCH_APP = {
+    tenantId: "7a1f5c1e-0b4e-4b8a-9d62-3c0f2e4b9a11",
+    clientId: "b3c1a2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+    clientSecret: "bench~Secret~4f9a1c7e2b8d",
+};
+
+/** A stack of the program folder `dir`, signed in as {@link BENCH_APP} to the bench's Graph service. */
+export function openBenchStack(sandbox: PulumiSandbox, dir: string, stackName: string, graph: { url: string; authorityUrl: string }): Promise<TestStack> {
+    return TestStack.folder({
+        sandbox,
+        dir,
+        inPlace: true,
+        stackName,
+        config: { "autopilot:graphEndpoint": graph.url, "autopilot:authorityHost": graph.authorityUrl, "autopilot:tenantId": BENCH_APP.tenantId, "autopilot:clientId": BENCH_APP.clientId },
+        secretConfig: { "autopilot:clientSecret": BENCH_APP.clientSecret },
+    });
 }

@@ -1,4 +1,4 @@
-/** The bench's tables and its targets (issue 7), from a {@link BenchResult}. */
+/** The bench's tables and its targets, from a {@link BenchResult}. */
 import type { BenchResult, Scenario, ScenarioResult, SideResult } from "./bench";
 import { SCENARIOS } from "./bench";
 import type { StateSummary } from "./stateFile";
@@ -135,7 +135,7 @@ function get(side: SideResult | undefined, s: Scenario): ScenarioResult | undefi
     return side?.scenarios[s];
 }
 
-/** Issue 7's targets, as far as this run measured them (side a with per-step checkpoints when it ran). */
+/** The fleet's performance targets, as far as this run measured them (side a with per-step checkpoints when it ran). */
 export function checkTargets(result: BenchResult): TargetCheck[] {
     const a = columnOf(result, "a");
     const b = columnOf(result, "b");

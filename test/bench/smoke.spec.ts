@@ -1,5 +1,5 @@
 /**
- * The fleet bench at CI size (issue 7): 200 devices through the real Pulumi CLI (a program folder,
+ * The fleet bench at CI size: 200 devices through the real Pulumi CLI (a program folder,
  * a file backend, per-step checkpoints) against the emulator behind the bench's front (latency,
  * Intune-style budgets). It checks counts, not times: each resource made once, a no-change plan
  * with no request, refresh reads answered from one listing per collection, bulk imports, one token

@@ -1,4 +1,4 @@
-// The emulator's fault modes over real HTTP (issue 6): each mode injected and seen by a client.
+// The emulator's fault modes over real HTTP: each mode injected and seen by a client.
 import * as assert from "assert";
 import { randomUUID } from "crypto";
 import { Emulator, EmulatorOptions, startEmulator } from "./index";

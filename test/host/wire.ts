@@ -91,8 +91,8 @@ function withoutUndefined(value: unknown): unknown {
 }
 
 export function toStruct(bag: Bag): Struct {
-    // Not a JSON round trip: at fleet scale each call carries ~16 KB (hash, __provider) and the
-    // copy was a large share of the stand-in engine's CPU.
+    // Not a JSON round trip: at fleet scale each call carries ~16 KB (hash, __provider), and a
+    // copy per call costs CPU the test does not need.
     return Struct.fromJavaScript(withoutUndefined(bag) as Parameters<typeof Struct.fromJavaScript>[0]);
 }
 

@@ -66,7 +66,7 @@ describe("sign-in through the real Pulumi CLI against the emulator's HTTPS token
 
   /**
    * Many Graph calls, every one answered 200, with one token per `pulumi` command: each command
-   * starts its own provider host, which signs in once (the stand-in engine kept one host for both).
+   * starts its own provider host, which signs in once.
    */
   function assertOneTokenPerCommand(commands: number, credential: string, subject?: string): void {
     const graph = graphRequests(w);

@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { CliHarness, requestLines, startCliHarness, stepOf, TOKEN } from "./harness";
+import { CliHarness, requestLines, startCliHarness, stepOf, TOKEN, holdImportsPending } from "./harness";
 import { assertFailedExit, PulumiExit, runPulumi } from "./cliProcess";
 import { PulumiRunError } from "../pulumi/stack";
 
@@ -28,14 +28,6 @@ const writes = (h: CliHarness) => requestLines(h.emu).filter((l) => !l.startsWit
 /** A stack trace line as Node prints one ("    at f (/path/file.js:12:3)"). */
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 
-/** Keeps every import record made after now pending (Autopilot never finishes them) until released. */
-function holdImportsPending(h: CliHarness): () => void {
-    const before = new Set(h.emu.tenant.importedIdentities.keys());
-    const timer = setInterval(() => {
-        for (const k of h.emu.tenant.importedIdentities.keys()) if (!before.has(k)) h.emu.tenant.pendingImports.set(k, 0);
-    }, 5);
-    return () => clearInterval(timer);
-}
 
 describe("engine behaviours through the real Pulumi CLI (live profile)", function () {
     this.timeout(180_000);

@@ -4,7 +4,7 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
 import { ImportedWindowsAutopilotDeviceIdentity, WindowsAutopilotDeploymentProfileAssignment, WindowsAutopilotDeviceIdentity } from "../../provider";
-import { CliHarness, startCliHarness, stepOf, stepsOf } from "./harness";
+import { CliHarness, startCliHarness, stepOf, stepsOf, holdImportsPending } from "./harness";
 
 const DEVICES = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
 const ENG_1 = { id: "d7c44078-285c-4e5a-b3ec-a0ab2cf36ffa", serial: "PF3ABCDE" };
@@ -15,14 +15,6 @@ const ASSIGNMENT_TYPE = "autopilot:WindowsAutopilotDeploymentProfileAssignment";
 
 const hash = () => crypto.randomBytes(300).toString("base64");
 
-/** Keeps every import record made after now pending (the service never finishes them). */
-function holdImportsPending(h: CliHarness): () => void {
-    const before = new Set(h.emu.tenant.importedIdentities.keys());
-    const timer = setInterval(() => {
-        for (const k of h.emu.tenant.importedIdentities.keys()) if (!before.has(k)) h.emu.tenant.pendingImports.set(k, 0);
-    }, 5);
-    return () => clearInterval(timer);
-}
 
 describe("faults through the real CLI: after a write, read back until Graph shows it (live profile, late visibility)", function () {
     this.timeout(120_000);

@@ -40,8 +40,8 @@ describe("AutopilotFleet through the real Pulumi CLI (live profile)", function (
         const csv = csvOf([["8CG6000A01", "Kiosk"], ["8CG6000A02", "", "megan.bowen@contoso.com"], ["5CG1234ABC"], ["PF9ZZZZZ"], ["8CG6000A03"]]);
         let overrides: AutopilotFleetArgs["overrides"] = {};
         const stack = await h.stack(fleet(() => ({ csv, overrides, defaults: { groupTag: "Sales", displayName: "S-%SERIAL%" }, profileAssignment: { profileId: SALES_PROFILE, target: { kind: "group", groupId: SALES_GROUP } } })));
-        // The imports register together and fail together. The engine then starts no other step (the
-        // stand-in went on with the good rows): which of their devices were written is up to timing.
+        // The imports register together and fail together. The engine then starts no other step:
+        // which of their devices were written is up to timing.
         const error = await failing(stack.up());
         const failed = error.result.steps.filter((s) => s.op === "failed");
         assert.deepStrictEqual(failed.map((s) => s.name).sort(), ["fleet-import-5CG1234ABC", "fleet-import-PF9ZZZZZ"]);

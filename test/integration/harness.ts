@@ -147,3 +147,12 @@ export async function stepsOf(command: Promise<RunResult>): Promise<Step[]> {
         throw e;
     }
 }
+
+/** Keeps every import record made after now pending (Autopilot never finishes them) until the returned function is called. */
+export function holdImportsPending(h: CliHarness): () => void {
+    const before = new Set(h.emu.tenant.importedIdentities.keys());
+    const timer = setInterval(() => {
+        for (const k of h.emu.tenant.importedIdentities.keys()) if (!before.has(k)) h.emu.tenant.pendingImports.set(k, 0);
+    }, 5);
+    return () => clearInterval(timer);
+}

@@ -1,5 +1,5 @@
 /**
- * Waiting for many imports at once (issue 7): the polls of import records that wait at the same
+ * Waiting for many imports at once: the polls of import records that wait at the same
  * time share one listing of the collection's ids and states (`$select=id,state`, `$top=1000`,
  * every page) instead of one GET each. Real Autopilot imports take minutes; 10,000 records polled
  * one by one every 30 s would be 333 requests per second, three times Intune's whole budget of
