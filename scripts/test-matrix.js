@@ -67,9 +67,9 @@ function rowOf(key) {
 }
 
 /** Runs a command with the row's Node first on PATH; a failure ends the run with its exit code. */
-function run(binDir, command, args) {
+function run(binDir, command, args, extraEnv = {}) {
     say(`$ ${[command, ...args].join(" ")}`);
-    const res = spawnSync(command, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}` } });
+    const res = spawnSync(command, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...extraEnv, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}` } });
     if (res.error) fail(`could not run ${command}: ${res.error.message}`);
     return res.status ?? 1;
 }
@@ -133,9 +133,22 @@ function runRow(key, specs) {
     }
     must(binDir, "node", ["scripts/pulumi-cli.js", "--version", row.pulumi, "--build"]);
     must(binDir, "node", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"]);
-    const mocha = ["node_modules/mocha/bin/mocha.js", ...mochaOptions(), ...(specs.length ? specs : row.specs)];
-    const status = run(binDir, "node", mocha);
-    return { key, status, seconds: (Date.now() - started) / 1000 };
+    const reporter = ["--reporter", path.join(__dirname, "spec-with-failure-list.js")];
+    const mocha = ["node_modules/mocha/bin/mocha.js", ...mochaOptions(), ...reporter, ...(specs.length ? specs : row.specs)];
+    const failuresFile = path.join(fs.mkdtempSync(path.join(require("os").tmpdir(), "test-matrix-")), "failures.json");
+    const status = run(binDir, "node", mocha, { TEST_FAILURES_FILE: failuresFile });
+    return { key, status, seconds: (Date.now() - started) / 1000, failures: readFailures(failuresFile) };
+}
+
+/** The failures the row's reporter wrote; none when mocha ended before writing them (it says why above). */
+function readFailures(file) {
+    try {
+        return JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch {
+        return [];
+    } finally {
+        fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
 }
 
 function main() {
@@ -172,7 +185,10 @@ function main() {
             fs.rmSync(path.join(ROOT, ".pulumi-cli", "current.json"), { force: true });
         }
     }
-    for (const r of results) say(`${r.key} (${ROWS[r.key].name}): ${r.status === 0 ? "passed" : "FAILED"}, ${(r.seconds / 60).toFixed(1)} min`);
+    for (const r of results) {
+        say(`${r.key} (${ROWS[r.key].name}): ${r.status === 0 ? "passed" : "FAILED"}, ${(r.seconds / 60).toFixed(1)} min`);
+        for (const f of r.failures) say(`  failed: ${f.title}${f.file ? ` (${f.file})` : ""}\n      ${f.message}`);
+    }
     return results.every((r) => r.status === 0) ? 0 : 1;
 }
 
