@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { untilAborted } from "../graph/delay";
+import { brandClass, type BrandCheck } from "../errors/branded";
 import { redactSecrets } from "../graph/errors";
 import type { Clock, TokenSource } from "../graph/types";
 import type { AuthConfig } from "./config";
@@ -18,6 +19,9 @@ export interface TokenSourceOptions extends CredentialOptions {
 
 /** A token could not be obtained. The message names the credential and never a secret. */
 export class TokenAcquisitionError extends Error {
+  /** True for a TokenAcquisitionError from any copy of this package; `instanceof` answers the same. */
+  static readonly isTokenAcquisitionError: BrandCheck<TokenAcquisitionError> = brandClass(TokenAcquisitionError, "TokenAcquisitionError");
+
   readonly code = "AUTH_TOKEN_FAILED";
   /** Which credential failed, e.g. "ClientSecretCredential". */
   readonly credential: string;
