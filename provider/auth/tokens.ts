@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import type { AccessToken, TokenCredential } from "@azure/identity";
-import { untilAborted } from "../graph/delay";
 import { brandClass, type BrandCheck } from "../errors/branded";
+import { untilAborted } from "../graph/delay";
 import { redactSecrets } from "../graph/errors";
 import type { Clock, TokenSource } from "../graph/types";
 import type { AuthConfig } from "./config";

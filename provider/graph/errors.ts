@@ -100,7 +100,6 @@ export class GraphError extends Error {
     if (init.networkCode !== undefined) this.networkCode = init.networkCode;
     if (detail !== undefined) this.detail = detail;
   }
-
 }
 
 /** `error.code`, `error.message` and the ids of a Graph error body. */
