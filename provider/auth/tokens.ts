@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import type { AccessToken, TokenCredential } from "@azure/identity";
+import { brandClass, type BrandCheck } from "../errors/branded";
 import { untilAborted } from "../graph/delay";
 import { redactSecrets } from "../graph/errors";
 import type { Clock, TokenSource } from "../graph/types";
@@ -18,6 +19,9 @@ export interface TokenSourceOptions extends CredentialOptions {
 
 /** A token could not be obtained. The message names the credential and never a secret. */
 export class TokenAcquisitionError extends Error {
+  /** True for a TokenAcquisitionError from any copy of this package; `instanceof` answers the same. */
+  static readonly isTokenAcquisitionError: BrandCheck<TokenAcquisitionError> = brandClass(TokenAcquisitionError, "TokenAcquisitionError");
+
   readonly code = "AUTH_TOKEN_FAILED";
   /** Which credential failed, e.g. "ClientSecretCredential". */
   readonly credential: string;

@@ -1,5 +1,6 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { brandClass, type BrandCheck } from "../errors/branded";
 import { AssignmentTarget, WindowsAutopilotDeploymentProfileAssignment } from "../resources/assignment/spec";
 import { WindowsAutopilotDeviceIdentity } from "../resources/deviceIdentity/resource";
 import { ImportedWindowsAutopilotDeviceIdentity } from "../resources/importedIdentity/resource";
@@ -108,6 +109,11 @@ function displayPath(file: string): string {
  * object dumped after it.
  */
 export class FleetCsvError extends pulumi.ResourceError {
+    /** True for a FleetCsvError from any copy of this package; `instanceof` answers the same. */
+    static readonly isFleetCsvError: BrandCheck<FleetCsvError> = brandClass(FleetCsvError, "FleetCsvError");
+
+    readonly code = "AUTOPILOT_FLEET_CSV_INVALID";
+
     constructor(
         readonly problems: CsvProblem[],
         fleet?: pulumi.Resource,

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from "node:http";
+import { brandClass, type BrandCheck } from "../errors/branded";
 import type { HttpMethod } from "./types";
 
 /**
@@ -49,12 +50,11 @@ export interface GraphErrorInit {
   cause?: unknown;
 }
 
-// Symbol.for: the same symbol in every copy of this module (two installed versions of the
-// package, or a module loaded twice), so the brand check works where instanceof does not.
-const kGraphError: unique symbol = Symbol.for("pulumi-autopilot.GraphError");
-
 /** A failed Graph call. Its message names the route, the status, Graph's code and the ids. */
 export class GraphError extends Error {
+  /** True for a GraphError from any copy of this package; `instanceof GraphError` answers the same. */
+  static readonly isGraphError: BrandCheck<GraphError> = brandClass(GraphError, "GraphError");
+
   readonly code: GraphErrorCode;
   readonly status?: number;
   /** Graph's `error.code`, e.g. "TooManyRequests", "No method match route template". */
@@ -99,24 +99,6 @@ export class GraphError extends Error {
     if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
     if (init.networkCode !== undefined) this.networkCode = init.networkCode;
     if (detail !== undefined) this.detail = detail;
-  }
-
-  /** True for a GraphError from any copy of this module. */
-  static isGraphError(value: unknown): value is GraphError {
-    return typeof value === "object" && value !== null && (value as { [kGraphError]?: unknown })[kGraphError] === true;
-  }
-
-  // `instanceof GraphError` follows the brand too (as undici's errors do); subclasses keep
-  // the ordinary prototype check.
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== GraphError) {
-      return Function.prototype[Symbol.hasInstance].call(this, value);
-    }
-    return GraphError.isGraphError(value);
-  }
-
-  get [kGraphError](): true {
-    return true;
   }
 }
 

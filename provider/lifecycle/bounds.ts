@@ -16,6 +16,7 @@
  * error that carries the id of any object it already made.
  */
 import { AsyncLocalStorage } from "async_hooks";
+import { brandClass, type BrandCheck } from "../errors/branded";
 import { GraphClient, GraphError } from "../graph";
 import type { LifecycleContext } from "./spec";
 
@@ -48,6 +49,9 @@ export const DEFAULT_LIMITS: StepLimits = {
 
 /** Why a step stopped before it finished: its time bound, or the host being stopped. */
 export class StepStoppedError extends Error {
+    /** True for a StepStoppedError from any copy of this package; `instanceof` answers the same. */
+    static readonly isStepStoppedError: BrandCheck<StepStoppedError> = brandClass(StepStoppedError, "StepStoppedError");
+
     constructor(
         readonly code: "AUTOPILOT_STEP_TIMEOUT" | "AUTOPILOT_CANCELLED",
         message: string,
@@ -193,7 +197,7 @@ export function beginStep(base: LifecycleContext, what: string, extraSeconds = 0
             signal,
             limits,
         },
-        stopped: () => (signal.aborted && signal.reason instanceof StepStoppedError ? signal.reason : undefined),
+        stopped: () => (signal.aborted && StepStoppedError.isStepStoppedError(signal.reason) ? signal.reason : undefined),
         end: () => {
             if (ended) return;
             ended = true;

@@ -1,6 +1,5 @@
+import { brandClass, type BrandCheck } from "../errors/branded";
 import type { Props } from "./values";
-
-const INIT_BRAND = Symbol.for("pulumi-autopilot.ResourceInitError");
 
 /**
  * A step failed after Graph made or adopted the object. The dynamic-provider host sends `id`
@@ -8,8 +7,10 @@ const INIT_BRAND = Symbol.for("pulumi-autopilot.ResourceInitError");
  * (and the next `pulumi up` continues from it) instead of being lost.
  */
 export class ResourceInitError extends Error {
+    /** True for a ResourceInitError from any copy of this package; `instanceof` answers the same. */
+    static readonly isResourceInitError: BrandCheck<ResourceInitError> = brandClass(ResourceInitError, "ResourceInitError");
+
     readonly code = "AUTOPILOT_RESOURCE_INIT_FAILED";
-    readonly [INIT_BRAND] = true;
     constructor(
         message: string,
         readonly id: string,
@@ -19,15 +20,13 @@ export class ResourceInitError extends Error {
         super(message);
         this.name = "ResourceInitError";
     }
-
-    /** Brand check that works across two copies of this module. */
-    static isResourceInitError(e: unknown): e is ResourceInitError {
-        return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[INIT_BRAND] === true;
-    }
 }
 
 /** A problem found at run time (not by check): a device not found, an import that failed. */
 export class AutopilotError extends Error {
+    /** True for an AutopilotError from any copy of this package; `instanceof` answers the same. */
+    static readonly isAutopilotError: BrandCheck<AutopilotError> = brandClass(AutopilotError, "AutopilotError");
+
     constructor(
         readonly code: string,
         message: string,

@@ -204,7 +204,7 @@ export async function waitUntilDeviceReadable(ctx: LifecycleContext, done: Props
  */
 export async function adoptRegisteredDevice(ctx: LifecycleContext, id: string, failure: unknown, inputs: Props, removeRecord: () => Promise<void>): Promise<Props | undefined> {
     if (inputs.removeRecordWhenComplete !== true) return undefined;
-    if (!(failure instanceof AutopilotError) || failure.code !== "AUTOPILOT_IMPORT_FAILED" || !failure.graph) return undefined;
+    if (!AutopilotError.isAutopilotError(failure) || failure.code !== "AUTOPILOT_IMPORT_FAILED" || !failure.graph) return undefined;
     const state = failure.graph.state as Props | null | undefined;
     if (state?.deviceErrorCode !== 806 && state?.deviceErrorName !== "ZtdDeviceAlreadyAssigned") return undefined;
     const serial = String(failure.graph.serialNumber ?? inputs.serialNumber);

@@ -18,7 +18,7 @@ describe("the bearer token goes only to the configured Graph origin", () => {
     const client = new GraphClient({ baseUrl: graph.origin, tokenSource: countingTokenSource(), delay: recordingDelay().delay });
     try {
       const err = await rejectionOf(client.send({ method: "GET", apiVersion: "beta", path: "/deviceManagement/windowsAutopilotDeviceIdentities" }));
-      assert.ok(err instanceof GraphError);
+      assert.ok(GraphError.isGraphError(err));
       assert.equal(err.status, 307);
       assert.ok(!err.message.includes("token-"), err.message);
     } finally {

@@ -125,7 +125,7 @@ describe("token source", () => {
       () => assert.fail("resolved"),
       (e: unknown) => e as TokenAcquisitionError,
     );
-    assert.ok(err instanceof TokenAcquisitionError);
+    assert.ok(TokenAcquisitionError.isTokenAcquisitionError(err));
     assert.equal(err.code, "AUTH_TOKEN_FAILED");
     assert.equal(err.credential, "FakeCredential");
     assert.match(err.message, /^Could not get a Microsoft Graph token from FakeCredential \(tenant contoso\.onmicrosoft\.com, client app-1\) for scope https:\/\/graph\.microsoft\.com\/\.default: AuthenticationError: AADSTS7000215/);
