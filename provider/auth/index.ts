@@ -1,6 +1,7 @@
 export { CLOUDS, DEFAULT_CLOUD, findCloud, isKnownAuthorityHost } from "./clouds";
 export type { Cloud, CloudName } from "./clouds";
-export { resolveAuthConfig, isLoopbackHost, CONFIG_KEYS, SECRET_CONFIG_KEYS, DEFAULT_OIDC_AUDIENCE } from "./config";
+export { resolveAuthConfig } from "./config";
+export { isLoopbackHost } from "./endpoints";
 export type { AuthConfig, ConfigGet, CredentialKind, OidcSource } from "./config";
 export { chooseCredential } from "./credentials";
 export type { CredentialChoice, CredentialOptions } from "./credentials";

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { GraphClient, GraphError } from "../../../provider/graph";
 import { BULK_IMPORT_ROUTE, BulkImporter, postImport } from "../../../provider/resources/importedIdentity/bulkImport";
 import type { LifecycleContext } from "../../../provider/lifecycle/spec";
+import { resolveTuning } from "../../../provider/settings/table";
 import { countingTokenSource, RecordedRequest, ScriptedServer, startServer } from "../graph/helpers";
 
 const IMPORT_PATH = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/import";
@@ -130,14 +131,8 @@ describe("bulk import coalescing", () => {
     const one = await postImport(ctx, body("ALONE"));
     assert.equal(one.id, "single-ALONE");
     assert.deepEqual(server!.requests.map((r) => `${r.method} ${r.url}`), [`POST ${COLLECTION_PATH}`]);
-    const saved = process.env.AUTOPILOT_BULK_IMPORT;
-    process.env.AUTOPILOT_BULK_IMPORT = "0";
-    try {
-      await Promise.all(["X1", "X2", "X3"].map((s) => postImport(ctx, body(s))));
-    } finally {
-      if (saved === undefined) delete process.env.AUTOPILOT_BULK_IMPORT;
-      else process.env.AUTOPILOT_BULK_IMPORT = saved;
-    }
+    const off = { ...ctx, settings: resolveTuning(() => undefined, { AUTOPILOT_BULK_IMPORT: "0" }) };
+    await Promise.all(["X1", "X2", "X3"].map((s) => postImport(off, body(s))));
     assert.equal(server!.requests.filter((r) => r.url === COLLECTION_PATH).length, 4);
     assert.equal(server!.requests.filter((r) => r.url === IMPORT_PATH).length, 0);
   });
