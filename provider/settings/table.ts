@@ -92,7 +92,7 @@ export const SIGN_IN_SETTINGS = {
         parse: (value, label) => checkEndpoint(label, value, false),
     }),
     tenantId: text({
-        key: "autopilot:tenantId", env: "AZURE_TENANT_ID", description: "the app registration's tenant",
+        key: "autopilot:tenantId", env: "AZURE_TENANT_ID", description: "the app registration's tenant: a GUID or a domain like contoso.onmicrosoft.com",
         parse(value, label) {
             // A GUID or a domain name; anything else would end up in the authority URL.
             if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(value)) throw invalid(label, "a tenant GUID or a domain like contoso.onmicrosoft.com", value);
@@ -155,7 +155,7 @@ export const TUNING_SETTINGS = {
         key: "autopilot:handleSignals", env: "AUTOPILOT_HANDLE_SIGNALS", default: undefined, defaultText: "in the provider host",
         description: "on SIGINT or SIGTERM, stop the running steps (their errors carry the ids of what they made) and exit",
     }),
-    log: flag({ key: "autopilot:log", env: "AUTOPILOT_LOG", default: false, description: "log to stderr which credential signs in, token renewals, throttling and listings (no secrets)" }),
+    log: flag({ key: "autopilot:log", env: "AUTOPILOT_LOG", default: false, description: "log to stderr which credential signs in, token renewals, retries, and listings that fell back to GETs (no secrets)" }),
 };
 
 /** The table: every setting, sign-in first. */

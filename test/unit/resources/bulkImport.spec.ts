@@ -125,6 +125,15 @@ describe("bulk import coalescing", () => {
     assert.match(err.message, /LOST/);
   });
 
+  it("postImport chunks by autopilot:bulkImportChunk of the step's settings", async () => {
+    const g = await start(importServer());
+    const ctx = { graph: g, settings: resolveTuning((key) => (key === "autopilot:bulkImportChunk" ? "2" : undefined), {}) } as LifecycleContext;
+    const records = await Promise.all(["C1", "C2", "C3", "C4", "C5"].map((s) => postImport(ctx, body(s))));
+    assert.deepEqual(records.map((r) => String(r.serialNumber).toUpperCase()), ["C1", "C2", "C3", "C4", "C5"]);
+    const calls = server!.requests.filter((r) => r.url === IMPORT_PATH).map((r) => recordsOf(r).length);
+    assert.ok(calls.length >= 2 && calls.every((n) => n <= 2), `records per import call: ${calls}`);
+  });
+
   it("a lone create is a plain POST to the collection; AUTOPILOT_BULK_IMPORT=0 always posts one by one", async () => {
     const g = await start(importServer());
     const ctx = { graph: g } as LifecycleContext;
