@@ -44,9 +44,6 @@ export interface AuthConfig {
   accessToken?: string;
 }
 
-/** Reads one stack config value by its namespaced key, e.g. `autopilot:tenantId`. */
-export type ConfigGet = ConfigGetter;
-
 type Key = keyof typeof SIGN_IN_SETTINGS;
 
 /** The credential keys in order of precedence (first one set wins). */
@@ -70,7 +67,7 @@ const CREDENTIAL_KEYS: ReadonlyArray<[Exclude<CredentialKind, "default">, Key]> 
  * Throws an Error naming the key and what is allowed when a value is unusable; messages never
  * contain secret values.
  */
-export function resolveAuthConfig(get: ConfigGet, env: NodeJS.ProcessEnv = process.env): AuthConfig {
+export function resolveAuthConfig(get: ConfigGetter, env: NodeJS.ProcessEnv = process.env): AuthConfig {
   const fromConfig = (which: Key): string | undefined => configText(SIGN_IN_SETTINGS[which], get);
   const fromEnv = (which: Key): string | undefined => envText(SIGN_IN_SETTINGS[which], env);
   const read = <K extends Key>(which: K) => settingValue(SIGN_IN_SETTINGS[which] as Setting<unknown>, get, env) as ReturnType<(typeof SIGN_IN_SETTINGS)[K]["parse"]>;

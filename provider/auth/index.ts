@@ -2,7 +2,7 @@ export { CLOUDS, DEFAULT_CLOUD, findCloud, isKnownAuthorityHost } from "./clouds
 export type { Cloud, CloudName } from "./clouds";
 export { resolveAuthConfig } from "./config";
 export { isLoopbackHost } from "./endpoints";
-export type { AuthConfig, ConfigGet, CredentialKind, OidcSource } from "./config";
+export type { AuthConfig, CredentialKind, OidcSource } from "./config";
 export { chooseCredential } from "./credentials";
 export type { CredentialChoice, CredentialOptions } from "./credentials";
 export { fetchGitHubIdToken } from "./githubOidc";

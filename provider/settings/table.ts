@@ -40,10 +40,10 @@ function text(row: TextRow): Setting<string | undefined> {
     return { default: undefined, defaultText: "", parse: (value) => value, ...row };
 }
 
-function wholeNumber(row: Omit<Setting<number>, "parse" | "defaultText">, min: number): Setting<number> {
-    const allowed = `a whole number of at least ${min}`;
+/** A whole number of at least `min`. */
+function wholeNumber({ min, ...row }: Omit<Setting<number>, "parse" | "defaultText"> & { min: number; defaultText?: string }): Setting<number> {
     const parse = (value: string, label: string): number => {
-        if (!/^\d+$/.test(value) || Number(value) < min) throw invalid(label, allowed, value);
+        if (!/^\d+$/.test(value) || Number(value) < min) throw invalid(label, `a whole number of at least ${min}`, value);
         return Number(value);
     };
     return { defaultText: String(row.default), parse, ...row };
@@ -122,35 +122,31 @@ export const SIGN_IN_SETTINGS = {
 
 /** How hard the provider drives Graph, how long it waits, and the mechanisms that combine requests. */
 export const TUNING_SETTINGS = {
-    maxConcurrency: wholeNumber({ key: "autopilot:maxConcurrency", env: "AUTOPILOT_MAX_CONCURRENCY", default: 8, description: "Graph requests in flight at most" }, 1),
+    maxConcurrency: wholeNumber({ key: "autopilot:maxConcurrency", env: "AUTOPILOT_MAX_CONCURRENCY", default: 8, min: 1, description: "Graph requests in flight at most" }),
     maxRetries: wholeNumber({
-        key: "autopilot:maxRetries", env: "AUTOPILOT_MAX_RETRIES", default: 8,
+        key: "autopilot:maxRetries", env: "AUTOPILOT_MAX_RETRIES", default: 8, min: 0,
         description: "retries of one request (throttling, 5xx, dropped connections); also how often a create of unknown outcome is looked for and sent again",
-    }, 0),
-    timeoutSeconds: wholeNumber({ key: "autopilot:timeoutSeconds", env: "AUTOPILOT_TIMEOUT_SECONDS", default: 100, description: "seconds one request may take" }, 1),
-    stepTimeoutSeconds: {
-        ...wholeNumber({
-            key: "autopilot:stepTimeoutSeconds", env: "AUTOPILOT_STEP_TIMEOUT_SECONDS", default: 0,
-            description: `seconds one step (create, read, update, delete) may take; 0: ${STEP_TIMEOUT_BASE_SECONDS} plus what the step may wait for (an import's \`importTimeoutSeconds\`)`,
-        }, 0),
-        defaultText: "0 (derived)",
-    },
+    }),
+    timeoutSeconds: wholeNumber({ key: "autopilot:timeoutSeconds", env: "AUTOPILOT_TIMEOUT_SECONDS", default: 100, min: 1, description: "seconds one request may take" }),
+    stepTimeoutSeconds: wholeNumber({
+        key: "autopilot:stepTimeoutSeconds", env: "AUTOPILOT_STEP_TIMEOUT_SECONDS", default: 0, min: 0, defaultText: "0 (derived)",
+        description: `seconds one step (create, read, update, delete) may take; 0: ${STEP_TIMEOUT_BASE_SECONDS} plus what the step may wait for (an import's \`importTimeoutSeconds\`)`,
+    }),
     consistencyTimeoutSeconds: wholeNumber({
-        key: "autopilot:consistencyTimeoutSeconds", env: "AUTOPILOT_CONSISTENCY_TIMEOUT_SECONDS", default: 60,
-        description: "seconds a read-back waits for Graph to show a write",
-    }, 0),
+        key: "autopilot:consistencyTimeoutSeconds", env: "AUTOPILOT_CONSISTENCY_TIMEOUT_SECONDS", default: 60, min: 0, description: "seconds a read-back waits for Graph to show a write",
+    }),
     batch: flag({ key: "autopilot:batch", env: "AUTOPILOT_BATCH", default: true, description: "send GETs that arrive together as `$batch` requests of up to 20" }),
     adaptive: flag({ key: "autopilot:adaptive", env: "AUTOPILOT_ADAPTIVE", default: true, description: "fewer requests in flight while Graph throttles, more (up to `maxConcurrency`) when it stops" }),
     bulkImport: flag({ key: "autopilot:bulkImport", env: "AUTOPILOT_BULK_IMPORT", default: true, description: "create hardware-hash imports that arrive together with one `import` action" }),
-    bulkImportChunk: wholeNumber({ key: "autopilot:bulkImportChunk", env: "AUTOPILOT_BULK_IMPORT_CHUNK", default: 100, description: "imports per `import` action at most" }, 1),
+    bulkImportChunk: wholeNumber({ key: "autopilot:bulkImportChunk", env: "AUTOPILOT_BULK_IMPORT_CHUNK", default: 100, min: 1, description: "imports per `import` action at most" }),
     listReads: flag({
         key: "autopilot:listReads", env: "AUTOPILOT_LIST_READS", default: true,
         description: "answer a burst of reads (refresh, import polls) from a listing of the collection instead of a GET each",
     }),
     importPollMs: wholeNumber({
-        key: "autopilot:importPollMs", env: "AUTOPILOT_IMPORT_POLL_MS", default: 2000,
+        key: "autopilot:importPollMs", env: "AUTOPILOT_IMPORT_POLL_MS", default: 2000, min: 1,
         description: "first wait (ms) between reads of a pending import; each next wait is half as long again, at most 30 s",
-    }, 1),
+    }),
     handleSignals: flag<boolean | undefined>({
         key: "autopilot:handleSignals", env: "AUTOPILOT_HANDLE_SIGNALS", default: undefined, defaultText: "in the provider host",
         description: "on SIGINT or SIGTERM, stop the running steps (their errors carry the ids of what they made) and exit",
