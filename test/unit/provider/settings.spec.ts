@@ -125,6 +125,17 @@ describe("settings (provider/settings)", () => {
         for (const s of Object.values(SETTINGS)) assert.ok(readmeSettings(readme).includes(`| \`${s.key}\``), s.key);
     });
 
+    it("the runtime makes its Graph client from the resolved settings: refused values fail, a changed switch gets a new client", async () => {
+        const { graphClientFor } = require("../../../provider/runtime");
+        const base = { "autopilot:graphEndpoint": "http://127.0.0.1:9", "autopilot:accessToken": "token" };
+        assert.throws(() => graphClientFor(from({ ...base, "autopilot:maxConcurrency": "0" })), /^Error: autopilot:maxConcurrency \(or AUTOPILOT_MAX_CONCURRENCY\) must be a whole number of at least 1; got "0"$/);
+        const first = graphClientFor(from(base));
+        assert.strictEqual(graphClientFor(from({ ...base })), first, "the same settings keep the client");
+        const unbatched = graphClientFor(from({ ...base, "autopilot:batch": "false" }));
+        assert.notStrictEqual(unbatched, first);
+        await unbatched.close();
+    });
+
     it("no provider module reads the environment but the settings' resolution", () => {
         const root = path.join(__dirname, "..", "..", "..", "provider");
         const files = (dir: string): string[] =>
