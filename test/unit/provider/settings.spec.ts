@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "fs";
 import * as path from "path";
 import { readmeSettings, README, settingsMarkdown, withSettingsTable } from "../../../scripts/settingsDoc";
 import { resolveSettings, SETTINGS } from "../../../provider/settings";
-import { TUNING_SETTINGS } from "../../../provider/settings/table";
+import { STEP_TIMEOUT_BASE_SECONDS, TUNING_SETTINGS } from "../../../provider/settings/table";
 
 const none = (): undefined => undefined;
 const from = (values: Record<string, string>) => (key: string) => values[key];
@@ -125,6 +125,19 @@ describe("settings (provider/settings)", () => {
         assert.strictEqual(readmeSettings(readme), settingsMarkdown(), "README.md's settings table is out of date: run `npm run docs:settings`");
         assert.strictEqual(withSettingsTable(readme), readme);
         for (const s of Object.values(SETTINGS)) assert.ok(readmeSettings(readme).includes(`| \`${s.key}\``), s.key);
+    });
+
+    it("README.md's table of bounds gives the defaults the settings table has", () => {
+        const readme = readFileSync(README, "utf8");
+        const bounds = readme.slice(readme.indexOf("**Bounds**"), readme.indexOf("**Cancel,"));
+        const rows = [...bounds.matchAll(/^\| `autopilot:(\w+)` \| [^|]+ \| (\d+)/gm)].map((m) => [m[1], Number(m[2])]);
+        assert.deepStrictEqual(rows, [
+            ["timeoutSeconds", TUNING_SETTINGS.timeoutSeconds.default],
+            ["maxRetries", TUNING_SETTINGS.maxRetries.default],
+            ["consistencyTimeoutSeconds", TUNING_SETTINGS.consistencyTimeoutSeconds.default],
+            // 0 means derived: the base the derived bound starts from.
+            ["stepTimeoutSeconds", STEP_TIMEOUT_BASE_SECONDS],
+        ]);
     });
 
     it("the runtime makes its Graph client from the resolved settings: refused values fail, a changed switch gets a new client", async function () {
