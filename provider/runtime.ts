@@ -3,34 +3,17 @@
  * `configure`, one Graph client per process (one connection pool, one token cache), and the
  * lifecycle handler of each resource type. Not part of the program-side API.
  */
-import { authFingerprint, createTokenSource, describeAuth, resolveAuthConfig } from "./auth";
+import { authFingerprint, createTokenSource, describeAuth } from "./auth";
 import { GraphClient } from "./graph";
 import { makeHandler, ResourceHandler } from "./lifecycle/handler";
-import { abortableSleep, cancelledBy, DEFAULT_CONSISTENCY_TIMEOUT_SECONDS, DEFAULT_STEP_TIMEOUT_SECONDS, runningSteps, StepLimits } from "./lifecycle/bounds";
+import { abortableSleep, cancelledBy, runningSteps, stepLimits } from "./lifecycle/bounds";
 import type { LifecycleContext } from "./lifecycle/spec";
 import { specs } from "./resources/registry";
-
-/** Reads one stack config value by its namespaced key (`autopilot:tenantId`). */
-export type ConfigGetter = (key: string) => string | undefined;
+import { resolveSettings, type ConfigGetter, type Settings } from "./settings";
 
 let getConfig: ConfigGetter = () => undefined;
 let client: { key: string; graph: GraphClient } | undefined;
 const handlers = new Map<string, ResourceHandler>();
-
-const TUNING_KEYS = ["autopilot:maxConcurrency", "autopilot:maxRetries", "autopilot:timeoutSeconds"];
-// Also read (per step, no client change): autopilot:stepTimeoutSeconds, autopilot:consistencyTimeoutSeconds (stepLimits).
-
-function readWholeNumber(getConfig: ConfigGetter, key: string, fallback: number): number {
-    const raw = getConfig(key) ?? process.env[`AUTOPILOT_${key.split(":")[1].replace(/[A-Z]/g, (c) => "_" + c).toUpperCase()}`];
-    if (raw === undefined || raw === "") {
-        return fallback;
-    }
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0) {
-        throw new Error(`${key} must be a whole number of at least 0, got ${JSON.stringify(raw)}`);
-    }
-    return value;
-}
 
 /** Called by the host with the stack config (secrets already unwrapped). */
 export function configure(config: { get(key: string): string | undefined }): void {
@@ -42,10 +25,13 @@ export function configureFromMap(values: Record<string, string>): void {
     getConfig = (key) => values[key];
 }
 
-function log(line: string): void {
-    if (process.env.AUTOPILOT_LOG) {
-        process.stderr.write(`[pulumi-autopilot] ${line}\n`);
-    }
+function writeLog(line: string): void {
+    process.stderr.write(`[pulumi-autopilot] ${line}\n`);
+}
+
+/** Where a configuration's log lines go: stderr when `autopilot:log` is on, else nowhere. */
+function loggerFor(settings: Settings): (line: string) => void {
+    return settings.log ? writeLog : () => undefined;
 }
 
 /** The process's Graph client for the current config, made on first use. */
@@ -58,43 +44,33 @@ export function graphClient(): GraphClient {
  * the config stays the same (one connection pool, one token cache).
  */
 export function graphClientFor(getConfig: ConfigGetter): GraphClient {
-    const positiveInt = (key: string, fallback: number) => readWholeNumber(getConfig, key, fallback);
-    const auth = resolveAuthConfig(getConfig);
-    const tuning = TUNING_KEYS.map((k) => getConfig(k) ?? "").join("|");
-    // A hash of the whole auth config (secrets included, never in plain text) and the tuning:
-    // a changed credential, endpoint or cloud gets a new client and token cache.
-    const key = `${authFingerprint(auth)}|${tuning}`;
+    return clientFor(resolveSettings(getConfig));
+}
+
+function clientFor(settings: Settings): GraphClient {
+    const { auth } = settings;
+    // A hash of the whole auth config (secrets included, never in plain text) and the settings the
+    // client is made with: a changed credential, endpoint, cloud or tuning gets a new client and token cache.
+    const key = [authFingerprint(auth), settings.maxConcurrency, settings.maxRetries, settings.timeoutSeconds, settings.batch, settings.adaptive, settings.log].join("|");
     if (!client || client.key !== key) {
         void client?.graph.close();
+        const log = loggerFor(settings);
         log(describeAuth(auth));
         client = {
             key,
             graph: new GraphClient({
                 baseUrl: auth.graphBaseUrl,
                 tokenSource: createTokenSource(auth, { logger: log }),
-                maxConcurrency: positiveInt("autopilot:maxConcurrency", 8) || 8,
-                maxRetries: positiveInt("autopilot:maxRetries", 8),
-                timeoutSeconds: positiveInt("autopilot:timeoutSeconds", 100) || 100,
+                maxConcurrency: settings.maxConcurrency,
+                maxRetries: settings.maxRetries,
+                timeoutSeconds: settings.timeoutSeconds,
                 logger: log,
-                // Fleet-scale speed (each can be switched off to measure it: the bench does).
-                batch: process.env.AUTOPILOT_BATCH !== "0",
-                adaptive: process.env.AUTOPILOT_ADAPTIVE !== "0",
+                batch: settings.batch,
+                adaptive: settings.adaptive,
             }),
         };
     }
     return client.graph;
-}
-
-/** The bounds of a step, from config: see lifecycle/bounds.ts. */
-export function stepLimits(get: ConfigGetter = getConfig): StepLimits {
-    const stepSeconds = readWholeNumber(get, "autopilot:stepTimeoutSeconds", 0);
-    return {
-        stepTimeoutMs: (stepSeconds || DEFAULT_STEP_TIMEOUT_SECONDS) * 1000,
-        stepTimeoutConfigured: stepSeconds > 0,
-        consistencyTimeoutMs: readWholeNumber(get, "autopilot:consistencyTimeoutSeconds", DEFAULT_CONSISTENCY_TIMEOUT_SECONDS) * 1000,
-        requestTimeoutSeconds: readWholeNumber(get, "autopilot:timeoutSeconds", 100) || 100,
-        maxRetries: readWholeNumber(get, "autopilot:maxRetries", 8),
-    };
 }
 
 /**
@@ -113,8 +89,8 @@ function inProviderHost(): boolean {
     return /[\\/]cmd[\\/]dynamic-provider(?:[\\/]index(?:\.js)?)?$/.test(process.argv[1] ?? "");
 }
 
-function installSignalHandlers(): void {
-    if (signalsInstalled || process.env.AUTOPILOT_HANDLE_SIGNALS === "0" || !(inProviderHost() || process.env.AUTOPILOT_HANDLE_SIGNALS === "1")) {
+function installSignalHandlers(handleSignals: boolean | undefined): void {
+    if (signalsInstalled || !(handleSignals ?? inProviderHost())) {
         return;
     }
     signalsInstalled = true;
@@ -151,17 +127,19 @@ function installSignalHandlers(): void {
 let current: { source: ConfigGetter; ctx: LifecycleContext } | undefined;
 
 function context(): LifecycleContext {
-    installSignalHandlers();
     if (!current || current.source !== getConfig || current.ctx.graph !== client?.graph) {
+        const settings = resolveSettings(getConfig);
+        installSignalHandlers(settings.handleSignals);
         current = {
             source: getConfig,
             ctx: {
-                graph: graphClient(),
-                log,
+                graph: clientFor(settings),
+                log: loggerFor(settings),
                 sleep: (ms) => abortableSleep(ms, cancel.signal),
                 now: () => Date.now(),
                 signal: cancel.signal,
-                limits: stepLimits(),
+                limits: stepLimits(settings),
+                settings,
             },
         };
     }

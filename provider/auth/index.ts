@@ -1,7 +1,8 @@
 export { CLOUDS, DEFAULT_CLOUD, findCloud, isKnownAuthorityHost } from "./clouds";
 export type { Cloud, CloudName } from "./clouds";
-export { resolveAuthConfig, isLoopbackHost, CONFIG_KEYS, SECRET_CONFIG_KEYS, DEFAULT_OIDC_AUDIENCE } from "./config";
-export type { AuthConfig, ConfigGet, CredentialKind, OidcSource } from "./config";
+export { resolveAuthConfig } from "./config";
+export { isLoopbackHost } from "./endpoints";
+export type { AuthConfig, CredentialKind, OidcSource } from "./config";
 export { chooseCredential } from "./credentials";
 export type { CredentialChoice, CredentialOptions } from "./credentials";
 export { fetchGitHubIdToken } from "./githubOidc";

@@ -1,4 +1,5 @@
 import type { Agent, Dispatcher } from "undici";
+import { DEFAULT_TUNING } from "../settings/table";
 import { AdaptiveLimiter, adaptiveConcurrencyPolicy } from "./adaptiveConcurrency";
 import { batchPolicy } from "./batchPolicy";
 import { bearerTokenPolicy } from "./bearerTokenPolicy";
@@ -12,10 +13,6 @@ import { exponentialRetryStrategy, retryPolicy, throttlingRetryStrategy } from "
 import { Semaphore } from "./semaphore";
 import { createUndiciTransport } from "./transport";
 import type { GraphClientOptions, GraphClientStats, GraphRequest, GraphResponse } from "./types";
-
-export const DEFAULT_MAX_CONCURRENCY = 8;
-export const DEFAULT_MAX_RETRIES = 8;
-export const DEFAULT_TIMEOUT_SECONDS = 100;
 
 /**
  * Sends requests to Microsoft Graph: JSON in and out, a `client-request-id` on each, the
@@ -41,12 +38,12 @@ export class GraphClient {
     const base = parseBaseUrl(options.baseUrl);
     this.origin = base.origin;
     this.basePath = base.path;
-    const maxConcurrency = positiveInteger("maxConcurrency", options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
-    const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+    const maxConcurrency = positiveInteger("maxConcurrency", options.maxConcurrency ?? DEFAULT_TUNING.maxConcurrency);
+    const maxRetries = options.maxRetries ?? DEFAULT_TUNING.maxRetries;
     if (!Number.isInteger(maxRetries) || maxRetries < 0) {
       throw new RangeError(`GraphClient: maxRetries must be an integer >= 0, got ${maxRetries}`);
     }
-    const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TUNING.timeoutSeconds;
     if (!(timeoutSeconds > 0) || !Number.isFinite(timeoutSeconds)) {
       throw new RangeError(`GraphClient: timeoutSeconds must be a positive number, got ${timeoutSeconds}`);
     }

@@ -1,5 +1,5 @@
 export * from "./types";
-export { GraphClient, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS } from "./client";
+export { GraphClient } from "./client";
 export { GraphError, parseGraphErrorBody, redactSecrets } from "./errors";
 export type { GraphErrorCode, GraphErrorInit, GraphErrorBody } from "./errors";
 export { parseRetryAfterMs, parseRetryAfterValue, RETRY_AFTER_HEADERS } from "./retryAfter";

@@ -99,11 +99,11 @@ export interface GraphClientOptions {
   /** Graph base URL without the version, e.g. "https://graph.microsoft.com". */
   baseUrl: string;
   tokenSource: TokenSource;
-  /** Requests on the wire at once, over all origins. Default 8. */
+  /** Requests on the wire at once, over all origins. Default: `autopilot:maxConcurrency`'s (settings/table.ts). */
   maxConcurrency?: number;
-  /** Retries after the first attempt. Default 8. */
+  /** Retries after the first attempt. Default: `autopilot:maxRetries`'s. */
   maxRetries?: number;
-  /** Limit for one attempt (connect, headers and body). Default 100. */
+  /** Limit for one attempt (connect, headers and body). Default: `autopilot:timeoutSeconds`'s. */
   timeoutSeconds?: number;
   retry?: RetryOptions;
   clock?: Clock;
@@ -116,13 +116,13 @@ export interface GraphClientOptions {
   dispatcher?: Dispatcher;
   /**
    * Coalesce GETs issued within a short window into JSON `$batch` requests (up to 20 items each);
-   * transparent to callers. Default off here; the provider's runtime turns it on.
+   * transparent to callers. Default off here; the runtime sets it from `autopilot:batch`.
    */
   batch?: boolean | { windowMs?: number; maxItems?: number };
   /**
    * Adaptive concurrency: fewer requests in flight after throttling answers, slowly more when
    * none come, and a shared hold on Retry-After (see AdaptiveLimiter). Default off here (a fixed
-   * limit of `maxConcurrency`); the provider's runtime turns it on.
+   * limit of `maxConcurrency`); the runtime sets it from `autopilot:adaptive`.
    */
   adaptive?: boolean;
 }

@@ -18,6 +18,7 @@
 import { AsyncLocalStorage } from "async_hooks";
 import { brandClass, type BrandCheck } from "../errors/branded";
 import { GraphClient, GraphError } from "../graph";
+import { DEFAULT_TUNING, STEP_TIMEOUT_BASE_SECONDS, type Tuning } from "../settings/table";
 import type { LifecycleContext } from "./spec";
 
 /** The bounds a step runs under. */
@@ -34,18 +35,18 @@ export interface StepLimits {
     maxRetries: number;
 }
 
-/** Base of the derived step bound (seconds): generous, as throttling may hold a step in the queue a long time. */
-export const DEFAULT_STEP_TIMEOUT_SECONDS = 3600;
-/** Default read-back bound (seconds). */
-export const DEFAULT_CONSISTENCY_TIMEOUT_SECONDS = 60;
+/** A step's bounds from the settings (table.ts has each default and what it means). */
+export function stepLimits(tuning: Tuning): StepLimits {
+    return {
+        stepTimeoutMs: (tuning.stepTimeoutSeconds || STEP_TIMEOUT_BASE_SECONDS) * 1000,
+        stepTimeoutConfigured: tuning.stepTimeoutSeconds > 0,
+        consistencyTimeoutMs: tuning.consistencyTimeoutSeconds * 1000,
+        requestTimeoutSeconds: tuning.timeoutSeconds,
+        maxRetries: tuning.maxRetries,
+    };
+}
 
-export const DEFAULT_LIMITS: StepLimits = {
-    stepTimeoutMs: DEFAULT_STEP_TIMEOUT_SECONDS * 1000,
-    stepTimeoutConfigured: false,
-    consistencyTimeoutMs: DEFAULT_CONSISTENCY_TIMEOUT_SECONDS * 1000,
-    requestTimeoutSeconds: 100,
-    maxRetries: 8,
-};
+export const DEFAULT_LIMITS: StepLimits = stepLimits(DEFAULT_TUNING);
 
 /** Why a step stopped before it finished: its time bound, or the host being stopped. */
 export class StepStoppedError extends Error {

@@ -11,11 +11,12 @@
  * module). A listing holds the objects until read, each as the outputs will keep it (an import
  * record's hardware hash, KBs, as its digest: see {@link keptForState}): each answer lets its
  * object go, and an idle listing is dropped after `idleMs`.
- * `AUTOPILOT_LIST_READS=0` switches it off (read per call, see {@link listReadsEnabled}).
+ * `autopilot:listReads` false switches it off.
  */
 import { GraphClient, GraphError, untilAborted } from "../graph";
 import type { ApiVersion, GraphRequest } from "../graph";
 import { processClientOf } from "./bounds";
+import { DEFAULT_TUNING } from "../settings/table";
 import { storedValue } from "./fields";
 import type { LifecycleContext, ResourceSpec } from "./spec";
 import type { Props } from "./values";
@@ -65,11 +66,6 @@ export interface CollectionReadOptions {
     log?: (line: string) => void;
 }
 
-/** Whether listings answer reads: on unless `AUTOPILOT_LIST_READS=0` (read at each call). */
-export function listReadsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-    return env.AUTOPILOT_LIST_READS !== "0";
-}
-
 interface Snapshot {
     startedAt: number;
     lastUsed: number;
@@ -105,6 +101,8 @@ interface ClientState {
     /** Path segments of every write sent (ids among them): such ids are never answered from a listing. */
     written: Set<string>;
     collections: Map<string, CollectionState>;
+    /** Where this client's listings report trouble: the log of its configuration's steps. */
+    log: (line: string) => void;
 }
 
 /** Answers bursts of item reads from listings; see the module comment. One per process. */
@@ -118,7 +116,7 @@ export class CollectionReads {
     private readonly minPages: number;
     private readonly readsPerPage: number;
     private readonly now: () => number;
-    private readonly log: (line: string) => void;
+    private readonly log?: (line: string) => void;
     /** Counters since construction (for tests). */
     readonly stats = { listings: 0, pages: 0, answered: 0, failed: 0, givenUp: 0 };
 
@@ -131,7 +129,7 @@ export class CollectionReads {
         this.minPages = options.minPages ?? 10;
         this.readsPerPage = options.readsPerPage ?? 20;
         this.now = options.now ?? Date.now;
-        this.log = options.log ?? (() => undefined);
+        this.log = options.log;
     }
 
     /**
@@ -141,11 +139,11 @@ export class CollectionReads {
      */
     async read(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props): Promise<Props | undefined> {
         const collection = Object.hasOwn(LISTED_COLLECTIONS, spec.typeName) ? LISTED_COLLECTIONS[spec.typeName](props) : undefined;
-        if (!collection || !listReadsEnabled()) return undefined;
+        if (!collection || !(ctx.settings ?? DEFAULT_TUNING).listReads) return undefined;
         // The table only holds while the spec reads the item at `path/{id}` in that version.
         if (spec.apiVersion !== collection.apiVersion || spec.item(id, props).path !== `${collection.path}/${encodeURIComponent(id)}`) return undefined;
         const base = processClientOf(ctx.graph);
-        const client = this.clientState(base);
+        const client = this.clientState(base, ctx.log);
         if (client.written.has(id)) return undefined;
         const key = `${collection.apiVersion} ${collection.path}`;
         let state = client.collections.get(key);
@@ -196,10 +194,10 @@ export class CollectionReads {
     }
 
     /** The state of one client, with its writes observed from the first read on. */
-    private clientState(base: GraphClient): ClientState {
+    private clientState(base: GraphClient, log: (line: string) => void): ClientState {
         let client = this.clients.get(base);
         if (!client) {
-            const created: ClientState = { written: new Set(), collections: new Map() };
+            const created: ClientState = { written: new Set(), collections: new Map(), log: this.log ?? log };
             client = created;
             this.clients.set(base, client);
             // Every write through this client, from any module (handler, specs, bulk import), marks
@@ -229,7 +227,7 @@ export class CollectionReads {
                 if (state.snapshot === snap) state.snapshot = undefined;
                 // Reads go one by one for a while; a later burst lists again.
                 state.retryAt = this.now() + 30000;
-                this.log(`listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`);
+                client.log(`listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`);
                 return undefined;
             },
         );
@@ -247,7 +245,7 @@ export class CollectionReads {
             if (pages >= Math.max(this.minPages, Math.ceil(state.reads / this.readsPerPage))) {
                 this.stats.givenUp++;
                 state.retryAtReads = Math.max(2 * state.reads, (pages + 1) * this.readsPerPage);
-                this.log(`listing ${collection.path}: more than ${pages} pages for ${state.reads} reads; reading items one by one`);
+                client.log(`listing ${collection.path}: more than ${pages} pages for ${state.reads} reads; reading items one by one`);
                 return undefined;
             }
             // The process's client, not the step's: one step ending must not stop a listing others wait for.
@@ -286,7 +284,7 @@ export class CollectionReads {
             const missing = Object.keys(got ?? {}).filter((k) => k !== "@odata.context" && !(k in listed));
             if (missing.length > 0) {
                 state.unlistable = true;
-                this.log(`listing ${spec.typeName}: the list leaves out ${missing.join(", ")}; reading items one by one`);
+                client.log(`listing ${spec.typeName}: the list leaves out ${missing.join(", ")}; reading items one by one`);
                 return false;
             }
             state.verified = true;
@@ -351,8 +349,4 @@ function noteWrite(written: Set<string>, request: GraphRequest): void {
 }
 
 /** The process's coalescer (the host runs one process per engine run). */
-export const collectionReads = new CollectionReads({
-    log: (line) => {
-        if (process.env.AUTOPILOT_LOG) process.stderr.write(`[pulumi-autopilot] ${line}\n`);
-    },
-});
+export const collectionReads = new CollectionReads();

@@ -1,6 +1,7 @@
 import type { GraphClient } from "../graph";
 import type { StepLimits } from "./bounds";
 import type { ApiVersion } from "../schema/graphSchema";
+import type { Tuning } from "../settings/table";
 import type { CheckFailure, FieldSpec } from "./fields";
 import type { Props } from "./values";
 
@@ -18,6 +19,8 @@ export interface LifecycleContext {
     signal?: AbortSignal;
     /** The step's bounds (config `autopilot:stepTimeoutSeconds`, `consistencyTimeoutSeconds`, ...). */
     limits?: StepLimits;
+    /** The settings the step runs under; without them (tests), the defaults (`DEFAULT_TUNING`). */
+    settings?: Tuning;
 }
 
 /** Where a group of changed fields is written. */

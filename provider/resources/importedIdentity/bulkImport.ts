@@ -1,24 +1,23 @@
 import { GraphClient, GraphError } from "../../graph";
 import type { LifecycleContext } from "../../lifecycle/spec";
+import { DEFAULT_TUNING } from "../../settings/table";
 import type { Props } from "../../lifecycle/values";
 
 const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 export const BULK_IMPORT_ROUTE = `POST ${COLLECTION}/import`;
 const SINGLE_ROUTE = `POST ${COLLECTION}`;
 
-/** Records per `import` call, by default. */
-export const DEFAULT_BULK_CHUNK = 100;
 /** How long a chunk waits for the next record before it goes, by default. */
 export const DEFAULT_BULK_WINDOW_MS = 300;
 /** How long the first record of a chunk waits at most, by default. */
 export const DEFAULT_BULK_MAX_WAIT_MS = 2000;
 
 export interface BulkImportOptions {
-    /** Records per `import` call; default 100. */
+    /** Records per `import` call; default `autopilot:bulkImportChunk`'s. */
     chunkSize?: number;
-    /** How long a chunk waits for the next record before it goes; default 100 ms. */
+    /** How long a chunk waits for the next record before it goes; default {@link DEFAULT_BULK_WINDOW_MS}. */
     windowMs?: number;
-    /** How long the first record of a chunk waits at most; default 1 s (never less than windowMs). */
+    /** How long the first record of a chunk waits at most; default {@link DEFAULT_BULK_MAX_WAIT_MS} (never less than windowMs). */
     maxWaitMs?: number;
 }
 
@@ -69,7 +68,7 @@ export class BulkImporter {
     readonly counters = { calls: 0, records: 0, fallbacks: 0 };
 
     constructor(private readonly graph: GraphClient, options: BulkImportOptions = {}) {
-        this.chunkSize = Math.max(1, Math.floor(options.chunkSize ?? DEFAULT_BULK_CHUNK));
+        this.chunkSize = Math.max(1, Math.floor(options.chunkSize ?? DEFAULT_TUNING.bulkImportChunk));
         this.windowMs = Math.max(0, options.windowMs ?? DEFAULT_BULK_WINDOW_MS);
         this.maxWaitMs = Math.max(this.windowMs, options.maxWaitMs ?? DEFAULT_BULK_MAX_WAIT_MS);
     }
@@ -189,20 +188,16 @@ async function postSingle(graph: GraphClient, body: Props): Promise<Props> {
 
 const importers = new WeakMap<GraphClient, BulkImporter>();
 
-/** Whether creates go through the bulk action (AUTOPILOT_BULK_IMPORT=0 switches it off). */
-export function bulkImportEnabled(): boolean {
-    return process.env.AUTOPILOT_BULK_IMPORT !== "0";
-}
-
 /**
  * Creates one top-level import record: through the process's bulk importer (one per Graph
- * client), or as a single POST when bulk import is off. Resolves with the record Graph made.
+ * client), or as a single POST when `autopilot:bulkImport` is off. Resolves with the record Graph made.
  */
 export function postImport(ctx: LifecycleContext, body: Props): Promise<Props> {
-    if (!bulkImportEnabled()) return postSingle(ctx.graph, body);
+    const settings = ctx.settings ?? DEFAULT_TUNING;
+    if (!settings.bulkImport) return postSingle(ctx.graph, body);
     let importer = importers.get(ctx.graph);
     if (!importer) {
-        importer = new BulkImporter(ctx.graph, { chunkSize: Number(process.env.AUTOPILOT_BULK_IMPORT_CHUNK) || undefined });
+        importer = new BulkImporter(ctx.graph, { chunkSize: settings.bulkImportChunk });
         importers.set(ctx.graph, importer);
     }
     return importer.import(body);

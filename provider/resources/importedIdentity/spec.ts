@@ -4,12 +4,12 @@ import { AutopilotError } from "../../lifecycle/errors";
 import type { FieldKind, FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isEmpty, Props } from "../../lifecycle/values";
-import { listReadsEnabled } from "../../lifecycle/collectionReads";
 import { readBack } from "../../lifecycle/consistency";
 import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, waitUntilDeviceReadable } from "./adopt";
 import { postImport } from "./bulkImport";
 import { importPollerFor } from "./importPoller";
 import { describeImportError } from "./importErrors";
+import { DEFAULT_TUNING } from "../../settings/table";
 
 const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
@@ -97,22 +97,25 @@ export function importStatus(graph: Props): string {
     return typeof state?.deviceImportStatus === "string" ? state.deviceImportStatus : "unknown";
 }
 
-// Tests through the host (a separate process, so no injected clock) shorten the first interval.
-const FIRST_POLL_MS = Number(process.env.AUTOPILOT_IMPORT_POLL_MS) || 2000;
-
-/** Poll intervals: 2 s, growing by half each time, at most 30 s. */
-export function nextPollDelay(previousMs: number, firstMs = FIRST_POLL_MS): number {
+/** Poll intervals: `autopilot:importPollMs` first (2 s), growing by half each time, at most 30 s. */
+export function nextPollDelay(previousMs: number, firstMs: number): number {
     return previousMs === 0 ? firstMs : Math.min(30000, Math.round(previousMs * 1.5));
 }
 
 /** Whether the record's state may come from a listing: an upload's records are not in the tenant's collection. */
-function statesListable(inputs: Props): boolean {
-    return (inputs.uploadId === undefined || inputs.uploadId === null) && listReadsEnabled();
+function statesListable(ctx: LifecycleContext, inputs: Props): boolean {
+    return (inputs.uploadId === undefined || inputs.uploadId === null) && (ctx.settings ?? DEFAULT_TUNING).listReads;
+}
+
+/** The import's time bound (s): the input, else the field's default. */
+function importTimeoutSeconds(inputs: Props): number {
+    return Number(inputs.importTimeoutSeconds ?? importedIdentityFields.importTimeoutSeconds.default);
 }
 
 /** Polls the import record with growing intervals until it completes, fails, or times out. */
 export async function waitForImport(ctx: LifecycleContext, id: string, graph: Props, inputs: Props): Promise<Props> {
-    const timeoutSeconds = Number(inputs.importTimeoutSeconds ?? 1800);
+    const timeoutSeconds = importTimeoutSeconds(inputs);
+    const firstPollMs = (ctx.settings ?? DEFAULT_TUNING).importPollMs;
     const deadline = ctx.now() + timeoutSeconds * 1000;
     let delay = 0;
     let current = graph;
@@ -130,7 +133,7 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
                 current,
             );
         }
-        delay = nextPollDelay(delay);
+        delay = nextPollDelay(delay, firstPollMs);
         if (ctx.now() + delay > deadline) {
             throw new AutopilotError(
                 "AUTOPILOT_IMPORT_TIMEOUT",
@@ -141,7 +144,7 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
         ctx.log(`import ${id} (serial ${current.serialNumber ?? inputs.serialNumber}): ${status}, checking again in ${delay / 1000}s`);
         await ctx.sleep(delay);
         // Polls due together share a listing of states (importPoller.ts); else one GET.
-        const shared = statesListable(inputs) ? await importPollerFor(ctx.graph).state(id) : undefined;
+        const shared = statesListable(ctx, inputs) ? await importPollerFor(ctx.graph).state(id) : undefined;
         if (shared) {
             current = { ...current, state: shared };
         } else {
@@ -254,7 +257,7 @@ export const importedIdentitySpec: ResourceSpec = {
     // Records a bulk call made together are confirmed by one listing of ids and states (the
     // import's first poll, too), not a GET each: the rest of the record is what the POST answered.
     async sharedReadBack(ctx, id, inputs, posted) {
-        if (!statesListable(inputs)) return undefined;
+        if (!statesListable(ctx, inputs)) return undefined;
         const state = await importPollerFor(ctx.graph).state(id);
         return state ? { ...posted, state } : undefined;
     },
@@ -289,7 +292,7 @@ export const importedIdentitySpec: ResourceSpec = {
     },
 
     settleSeconds(inputs) {
-        return inputs.waitForImport === false ? 0 : Number(inputs.importTimeoutSeconds ?? 1800);
+        return inputs.waitForImport === false ? 0 : importTimeoutSeconds(inputs);
     },
 
     goneByDesign(state) {

@@ -4,7 +4,8 @@ import { randomUUID } from "crypto";
 import { Emulator, startEmulator } from "../../emulator";
 import { GraphClient, type GraphRequest } from "../../../provider/graph";
 import { beginStep, DEFAULT_LIMITS } from "../../../provider/lifecycle/bounds";
-import { CollectionReads, listReadsEnabled } from "../../../provider/lifecycle/collectionReads";
+import { CollectionReads } from "../../../provider/lifecycle/collectionReads";
+import { resolveTuning, type Tuning } from "../../../provider/settings/table";
 import { storedValue } from "../../../provider/lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../../provider/lifecycle/spec";
 import type { Props } from "../../../provider/lifecycle/values";
@@ -27,9 +28,10 @@ describe("read coalescer (collectionReads.ts)", function () {
     this.timeout(60_000);
     let emu: Emulator;
     let graph: GraphClient;
-    const ctx = (): LifecycleContext => ({ graph, log: () => undefined, sleep: async () => undefined, now: () => Date.now(), limits: DEFAULT_LIMITS });
+    const ctx = (settings?: Tuning): LifecycleContext => ({ graph, log: () => undefined, sleep: async () => undefined, now: () => Date.now(), limits: DEFAULT_LIMITS, settings });
     /** `read` of each id at once, as a refresh sends them; the ids the coalescer left to the GET come back as undefined. */
-    const burst = (reads: CollectionReads, spec: ResourceSpec, ids: string[], props: Props = {}) => Promise.all(ids.map((id) => reads.read(ctx(), spec, id, props)));
+    const burst = (reads: CollectionReads, spec: ResourceSpec, ids: string[], props: Props = {}, settings?: Tuning) =>
+        Promise.all(ids.map((id) => reads.read(ctx(settings), spec, id, props)));
     const lists = (path: string) => emu.requests.filter((r) => r.method === "GET" && r.path === path);
 
     beforeEach(async () => {
@@ -37,7 +39,6 @@ describe("read coalescer (collectionReads.ts)", function () {
         graph = new GraphClient({ baseUrl: emu.url, tokenSource: { getToken: async () => "emulator-token" }, maxRetries: 0, batch: true });
     });
     afterEach(async () => {
-        delete process.env.AUTOPILOT_LIST_READS;
         await graph.close();
         await emu.close();
     });
@@ -179,13 +180,11 @@ describe("read coalescer (collectionReads.ts)", function () {
     });
 
     it("AUTOPILOT_LIST_READS=0 switches it off", async () => {
-        assert.strictEqual(listReadsEnabled({}), true);
-        assert.strictEqual(listReadsEnabled({ AUTOPILOT_LIST_READS: "1" }), true);
-        assert.strictEqual(listReadsEnabled({ AUTOPILOT_LIST_READS: "0" }), false);
-        process.env.AUTOPILOT_LIST_READS = "0";
+        const off = resolveTuning(() => undefined, { AUTOPILOT_LIST_READS: "0" });
+        assert.strictEqual(off.listReads, false);
         const reads = new CollectionReads({ threshold: 2 });
         const ids = addDevices(emu, 10);
-        assert.deepStrictEqual(await burst(reads, deviceIdentitySpec, ids), ids.map(() => undefined));
+        assert.deepStrictEqual(await burst(reads, deviceIdentitySpec, ids, {}, off), ids.map(() => undefined));
         assert.deepStrictEqual(emu.requests, []);
     });
 });

@@ -252,21 +252,27 @@ describe("creates of unknown outcome", () => {
     });
 });
 
-describe("step bounds from config (runtime.ts)", () => {
+describe("step bounds from config (bounds.ts stepLimits of the resolved settings)", () => {
     it("reads autopilot:stepTimeoutSeconds, consistencyTimeoutSeconds, timeoutSeconds and maxRetries; unset step bound = derived", () => {
-        const { stepLimits } = require("../../../provider/runtime");
-        const get = (values: Record<string, string>) => (k: string) => values[k];
-        assert.deepStrictEqual(stepLimits(get({})), {
+        const { resolveSettings } = require("../../../provider/settings");
+        const { stepLimits } = require("../../../provider/lifecycle/bounds");
+        const limits = (values: Record<string, string>, env: NodeJS.ProcessEnv = {}) => stepLimits(resolveSettings((k: string) => values[k], env));
+        assert.deepStrictEqual(limits({}), {
             stepTimeoutMs: 3_600_000,
             stepTimeoutConfigured: false,
             consistencyTimeoutMs: 60_000,
             requestTimeoutSeconds: 100,
             maxRetries: 8,
         });
+        assert.deepStrictEqual(DEFAULT_LIMITS, limits({}));
         assert.deepStrictEqual(
-            stepLimits(get({ "autopilot:stepTimeoutSeconds": "900", "autopilot:consistencyTimeoutSeconds": "5", "autopilot:timeoutSeconds": "30", "autopilot:maxRetries": "20" })),
+            limits({ "autopilot:stepTimeoutSeconds": "900", "autopilot:consistencyTimeoutSeconds": "5", "autopilot:timeoutSeconds": "30", "autopilot:maxRetries": "20" }),
             { stepTimeoutMs: 900_000, stepTimeoutConfigured: true, consistencyTimeoutMs: 5_000, requestTimeoutSeconds: 30, maxRetries: 20 },
         );
-        assert.throws(() => stepLimits(get({ "autopilot:stepTimeoutSeconds": "soon" })), /autopilot:stepTimeoutSeconds must be a whole number/);
+        assert.deepStrictEqual(limits({}, { AUTOPILOT_STEP_TIMEOUT_SECONDS: "120" }).stepTimeoutMs, 120_000);
+        assert.throws(
+            () => limits({ "autopilot:stepTimeoutSeconds": "soon" }),
+            /^Error: autopilot:stepTimeoutSeconds \(or AUTOPILOT_STEP_TIMEOUT_SECONDS\) must be a whole number of at least 0; got "soon"$/,
+        );
     });
 });

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { GraphClient, GraphError } from "../../../provider/graph";
 import { BULK_IMPORT_ROUTE, BulkImporter, postImport } from "../../../provider/resources/importedIdentity/bulkImport";
 import type { LifecycleContext } from "../../../provider/lifecycle/spec";
+import { resolveTuning } from "../../../provider/settings/table";
 import { countingTokenSource, RecordedRequest, ScriptedServer, startServer } from "../graph/helpers";
 
 const IMPORT_PATH = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/import";
@@ -124,20 +125,23 @@ describe("bulk import coalescing", () => {
     assert.match(err.message, /LOST/);
   });
 
+  it("postImport chunks by autopilot:bulkImportChunk of the step's settings", async () => {
+    const g = await start(importServer());
+    const ctx = { graph: g, settings: resolveTuning((key) => (key === "autopilot:bulkImportChunk" ? "2" : undefined), {}) } as LifecycleContext;
+    const records = await Promise.all(["C1", "C2", "C3", "C4", "C5"].map((s) => postImport(ctx, body(s))));
+    assert.deepEqual(records.map((r) => String(r.serialNumber).toUpperCase()), ["C1", "C2", "C3", "C4", "C5"]);
+    const calls = server!.requests.filter((r) => r.url === IMPORT_PATH).map((r) => recordsOf(r).length);
+    assert.ok(calls.length >= 2 && calls.every((n) => n <= 2), `records per import call: ${calls}`);
+  });
+
   it("a lone create is a plain POST to the collection; AUTOPILOT_BULK_IMPORT=0 always posts one by one", async () => {
     const g = await start(importServer());
     const ctx = { graph: g } as LifecycleContext;
     const one = await postImport(ctx, body("ALONE"));
     assert.equal(one.id, "single-ALONE");
     assert.deepEqual(server!.requests.map((r) => `${r.method} ${r.url}`), [`POST ${COLLECTION_PATH}`]);
-    const saved = process.env.AUTOPILOT_BULK_IMPORT;
-    process.env.AUTOPILOT_BULK_IMPORT = "0";
-    try {
-      await Promise.all(["X1", "X2", "X3"].map((s) => postImport(ctx, body(s))));
-    } finally {
-      if (saved === undefined) delete process.env.AUTOPILOT_BULK_IMPORT;
-      else process.env.AUTOPILOT_BULK_IMPORT = saved;
-    }
+    const off = { ...ctx, settings: resolveTuning(() => undefined, { AUTOPILOT_BULK_IMPORT: "0" }) };
+    await Promise.all(["X1", "X2", "X3"].map((s) => postImport(off, body(s))));
     assert.equal(server!.requests.filter((r) => r.url === COLLECTION_PATH).length, 4);
     assert.equal(server!.requests.filter((r) => r.url === IMPORT_PATH).length, 0);
   });

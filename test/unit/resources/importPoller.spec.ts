@@ -6,6 +6,7 @@ import { Emulator, startEmulator } from "../../emulator";
 import { GraphClient } from "../../../provider/graph";
 import { DEFAULT_LIMITS } from "../../../provider/lifecycle/bounds";
 import type { LifecycleContext } from "../../../provider/lifecycle/spec";
+import { resolveTuning, type Tuning } from "../../../provider/settings/table";
 import type { Props } from "../../../provider/lifecycle/values";
 import { waitForImport } from "../../../provider/resources/importedIdentity/spec";
 
@@ -16,7 +17,7 @@ describe("waiting for many imports (importPoller.ts)", function () {
     this.timeout(60_000);
     let emu: Emulator;
     let graph: GraphClient;
-    const ctx = (): LifecycleContext => ({ graph, log: () => undefined, sleep: async () => undefined, now: () => Date.now(), limits: DEFAULT_LIMITS });
+    const ctx = (settings?: Tuning): LifecycleContext => ({ graph, log: () => undefined, sleep: async () => undefined, now: () => Date.now(), limits: DEFAULT_LIMITS, settings });
 
     /** N pending records, as a bulk import leaves them; returns each as the POST answered it. */
     function pending(n: number, prefix: string): Props[] {
@@ -28,7 +29,7 @@ describe("waiting for many imports (importPoller.ts)", function () {
             return rec;
         });
     }
-    const wait = (recs: Props[]) => Promise.all(recs.map((r) => waitForImport(ctx(), String(r.id), r, { serialNumber: r.serialNumber, hardwareIdentifier: HASH })));
+    const wait = (recs: Props[], settings?: Tuning) => Promise.all(recs.map((r) => waitForImport(ctx(settings), String(r.id), r, { serialNumber: r.serialNumber, hardwareIdentifier: HASH })));
 
     beforeEach(async () => {
         // Each record shows pending to 2 answers (an item GET or a listing), then completes.
@@ -36,7 +37,6 @@ describe("waiting for many imports (importPoller.ts)", function () {
         graph = new GraphClient({ baseUrl: emu.url, tokenSource: { getToken: async () => "emulator-token" }, maxRetries: 0, batch: true });
     });
     afterEach(async () => {
-        delete process.env.AUTOPILOT_LIST_READS;
         await graph.close();
         await emu.close();
     });
@@ -59,8 +59,7 @@ describe("waiting for many imports (importPoller.ts)", function () {
         await wait(pending(5, "FEW"));
         assert.strictEqual(emu.requests.filter((r) => r.method === "GET" && r.path === IMPORTS).length, 0);
         emu.clearRequests();
-        process.env.AUTOPILOT_LIST_READS = "0";
-        await wait(pending(30, "OFF"));
+        await wait(pending(30, "OFF"), resolveTuning(() => undefined, { AUTOPILOT_LIST_READS: "0" }));
         assert.strictEqual(emu.requests.filter((r) => r.method === "GET" && r.path === IMPORTS).length, 0);
         assert.ok(emu.requests.filter((r) => r.method === "GET" && r.path.startsWith(`${IMPORTS}/`)).length >= 30);
     });
