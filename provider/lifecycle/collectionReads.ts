@@ -10,12 +10,12 @@
  * Writes are seen through the process client's `onWrite` from the first read on (from any
  * module). A listing holds the objects until read, each as the outputs will keep it (an import
  * record's hardware hash, KBs, as its digest: see {@link keptForState}): each answer lets its
- * object go, and an idle listing is dropped after `idleMs`.
+ * object go, and an idle listing is dropped after `idleMs` (graph/combiner.ts `Kept`).
  * `AUTOPILOT_LIST_READS=0` switches it off (read per call, see {@link listReadsEnabled}).
  */
 import { GraphClient, GraphError, untilAborted } from "../graph";
 import type { ApiVersion, GraphRequest } from "../graph";
-import { processClientOf } from "./bounds";
+import { Kept, realTimers } from "../graph/combiner";
 import { storedValue } from "./fields";
 import type { LifecycleContext, ResourceSpec } from "./spec";
 import type { Props } from "./values";
@@ -71,8 +71,6 @@ export function listReadsEnabled(env: NodeJS.ProcessEnv = process.env): boolean 
 }
 
 interface Snapshot {
-    startedAt: number;
-    lastUsed: number;
     /** Ids reads are waiting for (the shape check GETs one of them). */
     waiting: string[];
     /** The listing by id; undefined when it failed or was given up (reads GET the item). */
@@ -89,7 +87,6 @@ interface CollectionState {
      * new round, which a listing of the last round must not answer.
      */
     seen: Set<string>;
-    snapshot?: Snapshot;
     /** No listing before this time (after a failed one). */
     retryAt: number;
     /** No listing before this many reads (after one given up as too long). */
@@ -100,20 +97,16 @@ interface CollectionState {
     unlistable: boolean;
 }
 
-/** What this process does through one Graph client. */
-interface ClientState {
-    /** Path segments of every write sent (ids among them): such ids are never answered from a listing. */
-    written: Set<string>;
-    collections: Map<string, CollectionState>;
-}
-
-/** Answers bursts of item reads from listings; see the module comment. One per process. */
+/** Answers bursts of item reads from listings; see the module comment. One per session. */
 export class CollectionReads {
-    private readonly clients = new WeakMap<GraphClient, ClientState>();
+    /** Path segments of every write sent (ids among them): such ids are never answered from a listing. */
+    private readonly written = new Set<string>();
+    private watching = false;
+    private readonly collections = new Map<string, CollectionState>();
+    /** The listing of each collection, while it answers reads. */
+    private readonly snapshots: Kept<Snapshot>;
     private readonly threshold: number;
     private readonly windowMs: number;
-    private readonly idleMs: number;
-    private readonly maxAgeMs: number;
     private readonly pageSize: number;
     private readonly minPages: number;
     private readonly readsPerPage: number;
@@ -122,16 +115,19 @@ export class CollectionReads {
     /** Counters since construction (for tests). */
     readonly stats = { listings: 0, pages: 0, answered: 0, failed: 0, givenUp: 0 };
 
-    constructor(options: CollectionReadOptions = {}) {
+    /** `graph`: the process's client, not a step's: one step ending must not stop a listing others wait for. */
+    constructor(
+        private readonly graph: Pick<GraphClient, "send" | "onWrite">,
+        options: CollectionReadOptions = {},
+    ) {
         this.threshold = options.threshold ?? 100;
         this.windowMs = options.windowMs ?? 2000;
-        this.idleMs = options.idleMs ?? 5000;
-        this.maxAgeMs = options.maxAgeMs ?? 60000;
         this.pageSize = options.pageSize ?? 1000;
         this.minPages = options.minPages ?? 10;
         this.readsPerPage = options.readsPerPage ?? 20;
         this.now = options.now ?? Date.now;
         this.log = options.log ?? (() => undefined);
+        this.snapshots = new Kept({ maxAgeMs: options.maxAgeMs ?? 60000, idleMs: options.idleMs ?? 5000, timers: { ...realTimers, now: this.now } });
     }
 
     /**
@@ -144,39 +140,38 @@ export class CollectionReads {
         if (!collection || !listReadsEnabled()) return undefined;
         // The table only holds while the spec reads the item at `path/{id}` in that version.
         if (spec.apiVersion !== collection.apiVersion || spec.item(id, props).path !== `${collection.path}/${encodeURIComponent(id)}`) return undefined;
-        const base = processClientOf(ctx.graph);
-        const client = this.clientState(base);
-        if (client.written.has(id)) return undefined;
+        this.watchWrites();
+        if (this.written.has(id)) return undefined;
         const key = `${collection.apiVersion} ${collection.path}`;
-        let state = client.collections.get(key);
+        let state = this.collections.get(key);
         if (!state) {
             state = { arrivals: [], reads: 0, seen: new Set(), retryAt: 0, retryAtReads: 0, verified: false, unlistable: false };
-            client.collections.set(key, state);
+            this.collections.set(key, state);
         }
         const now = this.now();
         this.arrive(state, now);
-        let snap = state.snapshot;
+        let snap = this.snapshots.get(key, now);
         // A second read of an object: a new round of reads (another refresh), listed afresh.
         const newRound = state.seen.has(id);
         if (newRound) state.seen.clear();
         state.seen.add(id);
-        if (snap && (this.expired(snap, now) || (newRound && snap.settled))) {
-            state.snapshot = snap = undefined;
+        if (snap && newRound && snap.settled) {
+            this.snapshots.drop(key);
+            snap = undefined;
         }
         if (!snap) {
             if (state.unlistable || now < state.retryAt || state.reads < state.retryAtReads || state.arrivals.length < this.threshold) return undefined;
-            snap = this.startListing(base, client, state, collection, spec, props);
+            snap = this.startListing(key, state, collection, spec, props);
         }
-        snap.lastUsed = now;
         if (!snap.settled) snap.waiting.push(id);
         const listed = await untilAborted(snap.done, ctx.signal);
         // Written while the listing ran (or since): the listing may show it as it was.
-        if (!listed || client.written.has(id)) return undefined;
+        if (!listed || this.written.has(id)) return undefined;
         const graph = listed.get(id);
         if (!graph) return undefined;
         // Each object is read once per refresh: let the memory go as the reads come.
         listed.delete(id);
-        snap.lastUsed = this.now();
+        this.snapshots.get(key, this.now());
         this.stats.answered++;
         return graph;
     }
@@ -191,42 +186,30 @@ export class CollectionReads {
         if (old > 0) arrivals.splice(0, old);
     }
 
-    private expired(snap: Snapshot, now: number): boolean {
-        return now - snap.startedAt > this.maxAgeMs || (snap.settled && now - snap.lastUsed > this.idleMs);
+    /** Every write through the client, from any module (handler, specs, bulk import), marks the ids in its path. */
+    private watchWrites(): void {
+        if (this.watching) return;
+        this.watching = true;
+        this.graph.onWrite((request) => noteWrite(this.written, request));
     }
 
-    /** The state of one client, with its writes observed from the first read on. */
-    private clientState(base: GraphClient): ClientState {
-        let client = this.clients.get(base);
-        if (!client) {
-            const created: ClientState = { written: new Set(), collections: new Map() };
-            client = created;
-            this.clients.set(base, client);
-            // Every write through this client, from any module (handler, specs, bulk import), marks
-            // the ids in its path; step clients are views of it and report through it too.
-            base.onWrite((request) => noteWrite(created.written, request));
-        }
-        return client;
-    }
-
-    private startListing(base: GraphClient, client: ClientState, state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props): Snapshot {
-        const startedAt = this.now();
-        const snap: Snapshot = { startedAt, lastUsed: startedAt, waiting: [], settled: false, done: Promise.resolve(undefined) };
-        state.snapshot = snap;
+    private startListing(key: string, state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props): Snapshot {
+        const snap: Snapshot = { waiting: [], settled: false, done: Promise.resolve(undefined) };
+        this.snapshots.keep(key, snap, this.now(), false);
         this.stats.listings++;
-        snap.done = this.list(base, client, state, collection, spec, props, snap).then(
+        snap.done = this.list(state, collection, spec, props, snap).then(
             (listed) => {
                 snap.settled = true;
                 snap.waiting = [];
-                if (listed) this.dropWhenIdle(state, snap);
-                else if (state.snapshot === snap) state.snapshot = undefined;
+                if (listed) this.snapshots.ready(key, snap);
+                else this.snapshots.drop(key, snap);
                 return listed;
             },
             (e: unknown) => {
                 snap.settled = true;
                 snap.waiting = [];
                 this.stats.failed++;
-                if (state.snapshot === snap) state.snapshot = undefined;
+                this.snapshots.drop(key, snap);
                 // Reads go one by one for a while; a later burst lists again.
                 state.retryAt = this.now() + 30000;
                 this.log(`listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`);
@@ -237,7 +220,7 @@ export class CollectionReads {
     }
 
     /** All pages of the collection by id; undefined when given up or not shaped as the item GET. */
-    private async list(base: GraphClient, client: ClientState, state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props, snap: Snapshot): Promise<Map<string, Props> | undefined> {
+    private async list(state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props, snap: Snapshot): Promise<Map<string, Props> | undefined> {
         const route = `GET ${collection.path}`;
         const byId = new Map<string, Props>();
         let pages = 0;
@@ -250,11 +233,10 @@ export class CollectionReads {
                 this.log(`listing ${collection.path}: more than ${pages} pages for ${state.reads} reads; reading items one by one`);
                 return undefined;
             }
-            // The process's client, not the step's: one step ending must not stop a listing others wait for.
             const request: GraphRequest = next
                 ? { method: "GET", apiVersion: collection.apiVersion, path: collection.path, absoluteUrl: next, route }
                 : { method: "GET", apiVersion: collection.apiVersion, path: collection.path, query: { $top: String(this.pageSize) }, route };
-            const res = await base.send<{ value?: Props[]; "@odata.nextLink"?: string }>(request);
+            const res = await this.graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>(request);
             pages++;
             this.stats.pages++;
             if (!Array.isArray(res.body?.value)) throw new Error(`${route} answered without a 'value' array`);
@@ -263,7 +245,7 @@ export class CollectionReads {
             }
             next = res.body["@odata.nextLink"];
         } while (next);
-        if (!state.verified && !(await this.sameShape(base, client, state, spec, props, snap, byId))) return undefined;
+        if (!state.verified && !(await this.sameShape(state, spec, props, snap, byId))) return undefined;
         return byId;
     }
 
@@ -271,13 +253,13 @@ export class CollectionReads {
      * Once per collection: GETs one listed object and checks the listing shows every property the
      * GET does (Graph leaves some out of lists on some collections; such a listing would read as drift).
      */
-    private async sameShape(base: GraphClient, client: ClientState, state: CollectionState, spec: ResourceSpec, props: Props, snap: Snapshot, byId: Map<string, Props>): Promise<boolean> {
-        const candidates = [...new Set(snap.waiting)].filter((id) => byId.has(id) && !client.written.has(id)).slice(0, 3);
+    private async sameShape(state: CollectionState, spec: ResourceSpec, props: Props, snap: Snapshot, byId: Map<string, Props>): Promise<boolean> {
+        const candidates = [...new Set(snap.waiting)].filter((id) => byId.has(id) && !this.written.has(id)).slice(0, 3);
         for (const id of candidates) {
             const item = spec.item(id, props);
             let got: Props;
             try {
-                got = (await base.send<Props>({ method: "GET", apiVersion: spec.apiVersion, path: item.path, route: item.route })).body;
+                got = (await this.graph.send<Props>({ method: "GET", apiVersion: spec.apiVersion, path: item.path, route: item.route })).body;
             } catch (e) {
                 if (GraphError.isGraphError(e) && e.status === 404) continue;
                 throw e;
@@ -294,20 +276,6 @@ export class CollectionReads {
         }
         // Nothing to compare with (every candidate gone): no answers from this listing.
         return false;
-    }
-
-    /** Drops the listing once no read used it for `idleMs` (its memory: hardware hashes are KBs each). */
-    private dropWhenIdle(state: CollectionState, snap: Snapshot): void {
-        const check = (): void => {
-            if (state.snapshot !== snap) return;
-            const now = this.now();
-            if (this.expired(snap, now)) {
-                state.snapshot = undefined;
-                return;
-            }
-            setTimeout(check, Math.max(10, Math.min(snap.lastUsed + this.idleMs, snap.startedAt + this.maxAgeMs) - now + 1)).unref?.();
-        };
-        check();
     }
 }
 
@@ -349,10 +317,3 @@ function noteWrite(written: Set<string>, request: GraphRequest): void {
         }
     }
 }
-
-/** The process's coalescer (the host runs one process per engine run). */
-export const collectionReads = new CollectionReads({
-    log: (line) => {
-        if (process.env.AUTOPILOT_LOG) process.stderr.write(`[pulumi-autopilot] ${line}\n`);
-    },
-});

@@ -1,4 +1,4 @@
-import type { GraphClient } from "../../graph";
+import type { GraphSender } from "../../graph";
 import type { Props } from "../../lifecycle/values";
 
 const COLLECTION = "/deviceManagement/windowsAutopilotDeviceIdentities";
@@ -9,7 +9,7 @@ export function odataString(value: string): string {
 }
 
 /** Reads every page of a Graph collection, following @odata.nextLink. */
-export async function listAll(graph: GraphClient, first: { path: string; query?: Record<string, string>; route: string }): Promise<Props[]> {
+export async function listAll(graph: GraphSender, first: { path: string; query?: Record<string, string>; route: string }): Promise<Props[]> {
     const items: Props[] = [];
     let res = await graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>({ method: "GET", apiVersion: "beta", path: first.path, query: first.query, route: first.route });
     for (;;) {
@@ -26,7 +26,7 @@ export async function listAll(graph: GraphClient, first: { path: string; query?:
  * Autopilot devices whose serial equals `serial` (case-insensitive). Graph filters this
  * collection with contains(), so the exact match is made here.
  */
-export async function findDevicesBySerial(graph: GraphClient, serial: string): Promise<Props[]> {
+export async function findDevicesBySerial(graph: GraphSender, serial: string): Promise<Props[]> {
     const candidates = await listAll(graph, {
         path: COLLECTION,
         query: { $filter: `contains(serialNumber,${odataString(serial)})` },

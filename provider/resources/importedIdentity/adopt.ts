@@ -24,8 +24,7 @@ import { AutopilotError } from "../../lifecycle/errors";
 import type { CreationOutcome, LifecycleContext } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
 import { findDevicesBySerial, odataString } from "../deviceIdentity/lookup";
-import { rememberDeviceRead } from "../deviceIdentity/recentReads";
-import { hashDigest, ImportRecordIndex, indexed, IndexedRecord, recordIndexFor } from "./recordIndex";
+import { hashDigest, ImportRecordIndex, indexed, IndexedRecord } from "./recordIndex";
 
 const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
@@ -45,7 +44,7 @@ function collectionOf(inputs: Props): { path: string; route: string } {
 function indexOf(ctx: LifecycleContext, inputs: Props): ImportRecordIndex {
     const { path } = collectionOf(inputs);
     const route = inputs.uploadId !== undefined && inputs.uploadId !== null ? `GET ${UPLOADS}/{uploadId}/deviceIdentities` : `GET ${COLLECTION}`;
-    return recordIndexFor(ctx.graph, { path, route });
+    return ctx.session.recordIndex({ path, route });
 }
 
 /**
@@ -184,7 +183,7 @@ export async function waitUntilDeviceReadable(ctx: LifecycleContext, done: Props
         try {
             const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "beta", path, route: "GET /deviceManagement/windowsAutopilotDeviceIdentities/{id}" });
             // The device step that adopts it next takes this read instead of its own GET (recentReads.ts).
-            if (res.body && typeof res.body === "object") rememberDeviceRead(ctx.graph, deviceId, res.body, ctx.now());
+            if (res.body && typeof res.body === "object") ctx.session.deviceReads.remember(deviceId, res.body, ctx.now());
             return { done: true, value: undefined };
         } catch (e) {
             if (GraphError.isGraphError(e) && e.status === 404) return { done: false, why: "no such device (404)", seen: done };

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { GraphClient, GraphError } from "../../../provider/graph";
 import { BULK_IMPORT_ROUTE, BulkImporter, postImport } from "../../../provider/resources/importedIdentity/bulkImport";
-import type { LifecycleContext } from "../../../provider/lifecycle/spec";
+import { GraphSession } from "../../../provider/session";
 import { countingTokenSource, RecordedRequest, ScriptedServer, startServer } from "../graph/helpers";
 
 const IMPORT_PATH = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/import";
@@ -126,7 +126,7 @@ describe("bulk import coalescing", () => {
 
   it("a lone create is a plain POST to the collection; AUTOPILOT_BULK_IMPORT=0 always posts one by one", async () => {
     const g = await start(importServer());
-    const ctx = { graph: g } as LifecycleContext;
+    const ctx = new GraphSession({ graph: g }).context();
     const one = await postImport(ctx, body("ALONE"));
     assert.equal(one.id, "single-ALONE");
     assert.deepEqual(server!.requests.map((r) => `${r.method} ${r.url}`), [`POST ${COLLECTION_PATH}`]);

@@ -6,6 +6,7 @@ import { Emulator, startEmulator } from "../../emulator";
 import { GraphClient } from "../../../provider/graph";
 import { DEFAULT_LIMITS } from "../../../provider/lifecycle/bounds";
 import type { LifecycleContext } from "../../../provider/lifecycle/spec";
+import { GraphSession } from "../../../provider/session";
 import type { Props } from "../../../provider/lifecycle/values";
 import { waitForImport } from "../../../provider/resources/importedIdentity/spec";
 
@@ -16,7 +17,8 @@ describe("waiting for many imports (importPoller.ts)", function () {
     this.timeout(60_000);
     let emu: Emulator;
     let graph: GraphClient;
-    const ctx = (): LifecycleContext => ({ graph, log: () => undefined, sleep: async () => undefined, now: () => Date.now(), limits: DEFAULT_LIMITS });
+    let session: GraphSession;
+    const ctx = (): LifecycleContext => ({ ...session.context(), sleep: async () => undefined, now: () => Date.now(), limits: DEFAULT_LIMITS });
 
     /** N pending records, as a bulk import leaves them; returns each as the POST answered it. */
     function pending(n: number, prefix: string): Props[] {
@@ -34,6 +36,7 @@ describe("waiting for many imports (importPoller.ts)", function () {
         // Each record shows pending to 2 answers (an item GET or a listing), then completes.
         emu = await startEmulator({ profile: "live", importPendingReads: 2 });
         graph = new GraphClient({ baseUrl: emu.url, tokenSource: { getToken: async () => "emulator-token" }, maxRetries: 0, batch: true });
+        session = new GraphSession({ graph });
     });
     afterEach(async () => {
         delete process.env.AUTOPILOT_LIST_READS;
