@@ -54,12 +54,14 @@ export function sessionSettings(getConfig: ConfigGetter): SessionSettings {
         // the step bounds: a changed credential, endpoint or cloud gets a new client and token cache.
         key: `${authFingerprint(auth)}|${tuning}|${Object.values(limits).join("|")}`,
         auth,
-        maxConcurrency: readWholeNumber(getConfig, "autopilot:maxConcurrency", 8) || 8,
-        maxRetries: readWholeNumber(getConfig, "autopilot:maxRetries", 8),
-        timeoutSeconds: readWholeNumber(getConfig, "autopilot:timeoutSeconds", 100) || 100,
-        // Fleet-scale speed (each can be switched off to measure it: the bench does).
-        batch: process.env.AUTOPILOT_BATCH !== "0",
-        adaptive: process.env.AUTOPILOT_ADAPTIVE !== "0",
+        client: {
+            maxConcurrency: readWholeNumber(getConfig, "autopilot:maxConcurrency", 8) || 8,
+            maxRetries: limits.maxRetries,
+            timeoutSeconds: limits.requestTimeoutSeconds,
+            // Fleet-scale speed (each can be switched off to measure it: the bench does).
+            batch: process.env.AUTOPILOT_BATCH !== "0",
+            adaptive: process.env.AUTOPILOT_ADAPTIVE !== "0",
+        },
         bulkImportChunk: Number(process.env.AUTOPILOT_BULK_IMPORT_CHUNK) || undefined,
         limits,
     };
@@ -71,11 +73,6 @@ const host = new ProviderProcess(sessionSettings, log);
 /** Called by the host with the stack config (secrets already unwrapped). */
 export function configure(config: { get(key: string): string | undefined }): void {
     host.configure((key) => config.get(key));
-}
-
-/** For tests and the lookup functions: config from a plain map. */
-export function configureFromMap(values: Record<string, string>): void {
-    host.configure((key) => values[key]);
 }
 
 /** The process's session for a config source (the lookups' and the host's, one at a time). */

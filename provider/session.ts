@@ -7,8 +7,8 @@
  * and the lookups get their session from the process's one `ProviderProcess`; tests make sessions.
  */
 import { createTokenSource, describeAuth, type AuthConfig } from "./auth";
-import { GraphClient } from "./graph";
-import { abortableSleep, cancelledBy, DEFAULT_LIMITS, StepLimits, StepTracker } from "./lifecycle/bounds";
+import { GraphClient, realDelay, type GraphClientOptions } from "./graph";
+import { cancelledBy, DEFAULT_LIMITS, StepLimits, StepTracker } from "./lifecycle/bounds";
 import { CollectionReads } from "./lifecycle/collectionReads";
 import { makeHandler, type ResourceHandler } from "./lifecycle/handler";
 import type { LifecycleContext } from "./lifecycle/spec";
@@ -26,12 +26,8 @@ export interface SessionSettings {
     /** Differs whenever the rest does (the credential only as a hash): another key, another session. */
     key: string;
     auth: AuthConfig;
-    maxConcurrency: number;
-    maxRetries: number;
-    timeoutSeconds: number;
-    /** `$batch` coalescing and adaptive concurrency (the bench switches each off to measure it). */
-    batch: boolean;
-    adaptive: boolean;
+    /** The client's tuning (the bench switches `batch` and `adaptive` off to measure them). */
+    client: Pick<GraphClientOptions, "maxConcurrency" | "maxRetries" | "timeoutSeconds" | "batch" | "adaptive">;
     /** Records per bulk import call (default 100). */
     bulkImportChunk?: number;
     limits: StepLimits;
@@ -72,21 +68,12 @@ export class GraphSession {
         this.bulkImports = new BulkImporter(this.steps.graph, { chunkSize: options.bulkImportChunk });
         this.importPolls = new ImportPoller(graph);
         this.collectionReads = new CollectionReads(graph, { log });
-        this.base = { session: this, graph, log, sleep: (ms) => abortableSleep(ms, signal), now: () => Date.now(), signal, limits: options.limits ?? DEFAULT_LIMITS };
+        this.base = { session: this, graph, log, sleep: (ms) => realDelay(ms, signal), now: () => Date.now(), signal, limits: options.limits ?? DEFAULT_LIMITS };
     }
 
     /** A session with a client made from resolved settings (its token source and pool). */
     static fromSettings(settings: SessionSettings, log: (line: string) => void, signal?: AbortSignal): GraphSession {
-        const graph = new GraphClient({
-            baseUrl: settings.auth.graphBaseUrl,
-            tokenSource: createTokenSource(settings.auth, { logger: log }),
-            maxConcurrency: settings.maxConcurrency,
-            maxRetries: settings.maxRetries,
-            timeoutSeconds: settings.timeoutSeconds,
-            logger: log,
-            batch: settings.batch,
-            adaptive: settings.adaptive,
-        });
+        const graph = new GraphClient({ ...settings.client, baseUrl: settings.auth.graphBaseUrl, tokenSource: createTokenSource(settings.auth, { logger: log }), logger: log });
         return new GraphSession({ graph, limits: settings.limits, log, signal, bulkImportChunk: settings.bulkImportChunk });
     }
 
@@ -177,11 +164,8 @@ export class ProviderProcess {
         let h = this.handlers.get(typeName);
         if (!h) {
             const spec = specs[typeName];
-            if (!spec) {
-                throw new Error(`pulumi-autopilot has no resource type ${typeName}; is the installed package older than the program's?`);
-            }
-            h = makeHandler(spec, () => this.context());
-            this.handlers.set(typeName, h);
+            if (!spec) throw new Error(`pulumi-autopilot has no resource type ${typeName}; is the installed package older than the program's?`);
+            this.handlers.set(typeName, (h = makeHandler(spec, () => this.context())));
         }
         return h;
     }
@@ -193,11 +177,8 @@ export class ProviderProcess {
         return p;
     }
 
-    private runningSteps(): number {
-        return this.current?.session.steps.running ?? 0;
-    }
-
     private installSignalHandlers(): void {
+        const running = (): number => this.current?.session.steps.running ?? 0;
         if (this.signalsInstalled || process.env.AUTOPILOT_HANDLE_SIGNALS === "0" || !(inProviderHost() || process.env.AUTOPILOT_HANDLE_SIGNALS === "1")) {
             return;
         }
@@ -210,13 +191,13 @@ export class ProviderProcess {
                 }
                 // The engine shows what the host writes to stderr under the stack, and it ends every
                 // run this way: only an interruption that stops work is worth a line.
-                if (this.runningSteps() > 0) process.stderr.write(`[pulumi-autopilot] ${sig}: stopping ${this.runningSteps()} running step(s)\n`);
+                if (running() > 0) process.stderr.write(`[pulumi-autopilot] ${sig}: stopping ${running()} running step(s)\n`);
                 this.cancel.abort(cancelledBy(sig));
                 // Let the stopped steps answer the engine (their errors carry ids), then leave.
                 const hardStop = Date.now() + 1000;
                 const leave = (): void => {
-                    if (this.runningSteps() === 0 || Date.now() >= hardStop) {
-                        setTimeout(() => process.exit(0), this.runningSteps() === 0 ? 100 : 0);
+                    if (running() === 0 || Date.now() >= hardStop) {
+                        setTimeout(() => process.exit(0), running() === 0 ? 100 : 0);
                     } else {
                         setTimeout(leave, 20);
                     }

@@ -16,7 +16,7 @@
  * error that carries the id of any object it already made.
  */
 import { AsyncLocalStorage } from "async_hooks";
-import { GraphError, type GraphSender } from "../graph";
+import { GraphError, realDelay, type GraphSender } from "../graph";
 import type { LifecycleContext } from "./spec";
 
 /** The bounds a step runs under. */
@@ -63,22 +63,6 @@ export function cancelledBy(signal: string): StepStoppedError {
         "AUTOPILOT_CANCELLED",
         `cancelled: the provider host received ${signal} (the engine is cancelling or shutting down); waits and retries were stopped`,
     );
-}
-
-/** Sleep that ends early (rejecting with the signal's reason) when `signal` aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const onAbort = (): void => {
-            clearTimeout(timer);
-            reject(signal!.reason);
-        };
-        const timer = setTimeout(() => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve();
-        }, Math.max(0, ms));
-        signal?.addEventListener("abort", onAbort, { once: true });
-    });
 }
 
 /**
@@ -179,7 +163,7 @@ export function beginStep(base: LifecycleContext, what: string, extraSeconds = 0
         ctx: {
             ...base,
             graph: steps.graph,
-            sleep: (ms) => abortableSleep(ms, signal),
+            sleep: (ms) => realDelay(ms, signal),
             signal,
             limits,
         },

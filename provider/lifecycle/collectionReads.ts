@@ -16,6 +16,7 @@
 import { GraphClient, GraphError, untilAborted } from "../graph";
 import type { ApiVersion, GraphRequest } from "../graph";
 import { Kept, realTimers } from "../graph/combiner";
+import { pages } from "../graph/pages";
 import { storedValue } from "./fields";
 import type { LifecycleContext, ResourceSpec } from "./spec";
 import type { Props } from "./values";
@@ -223,28 +224,22 @@ export class CollectionReads {
     private async list(state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props, snap: Snapshot): Promise<Map<string, Props> | undefined> {
         const route = `GET ${collection.path}`;
         const byId = new Map<string, Props>();
-        let pages = 0;
-        let next: string | undefined;
-        do {
-            // A tenant far larger than the burst of reads: per-item reads cost fewer round trips.
-            if (pages >= Math.max(this.minPages, Math.ceil(state.reads / this.readsPerPage))) {
-                this.stats.givenUp++;
-                state.retryAtReads = Math.max(2 * state.reads, (pages + 1) * this.readsPerPage);
-                this.log(`listing ${collection.path}: more than ${pages} pages for ${state.reads} reads; reading items one by one`);
-                return undefined;
-            }
-            const request: GraphRequest = next
-                ? { method: "GET", apiVersion: collection.apiVersion, path: collection.path, absoluteUrl: next, route }
-                : { method: "GET", apiVersion: collection.apiVersion, path: collection.path, query: { $top: String(this.pageSize) }, route };
-            const res = await this.graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>(request);
-            pages++;
+        let n = 0;
+        for await (const page of pages<Props>(this.graph, { method: "GET", apiVersion: collection.apiVersion, path: collection.path, query: { $top: String(this.pageSize) }, route })) {
+            n++;
             this.stats.pages++;
-            if (!Array.isArray(res.body?.value)) throw new Error(`${route} answered without a 'value' array`);
-            for (const item of res.body.value) {
+            if (!Array.isArray(page.value)) throw new Error(`${route} answered without a 'value' array`);
+            for (const item of page.value) {
                 if (item && typeof item.id === "string") byId.set(item.id, keptForState(spec, item));
             }
-            next = res.body["@odata.nextLink"];
-        } while (next);
+            // A tenant far larger than the burst of reads: per-item reads cost fewer round trips.
+            if (page.more && n >= Math.max(this.minPages, Math.ceil(state.reads / this.readsPerPage))) {
+                this.stats.givenUp++;
+                state.retryAtReads = Math.max(2 * state.reads, (n + 1) * this.readsPerPage);
+                this.log(`listing ${collection.path}: more than ${n} pages for ${state.reads} reads; reading items one by one`);
+                return undefined;
+            }
+        }
         if (!state.verified && !(await this.sameShape(state, spec, props, snap, byId))) return undefined;
         return byId;
     }

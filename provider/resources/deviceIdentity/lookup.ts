@@ -1,4 +1,5 @@
 import type { GraphSender } from "../../graph";
+import { listAll as listPages } from "../../graph/pages";
 import type { Props } from "../../lifecycle/values";
 
 const COLLECTION = "/deviceManagement/windowsAutopilotDeviceIdentities";
@@ -9,17 +10,8 @@ export function odataString(value: string): string {
 }
 
 /** Reads every page of a Graph collection, following @odata.nextLink. */
-export async function listAll(graph: GraphSender, first: { path: string; query?: Record<string, string>; route: string }): Promise<Props[]> {
-    const items: Props[] = [];
-    let res = await graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>({ method: "GET", apiVersion: "beta", path: first.path, query: first.query, route: first.route });
-    for (;;) {
-        items.push(...(res.body.value ?? []));
-        const next = res.body["@odata.nextLink"];
-        if (!next) {
-            return items;
-        }
-        res = await graph.send({ method: "GET", apiVersion: "beta", path: first.path, absoluteUrl: next, route: first.route });
-    }
+export function listAll(graph: GraphSender, first: { path: string; query?: Record<string, string>; route: string }): Promise<Props[]> {
+    return listPages(graph, { method: "GET", apiVersion: "beta", ...first });
 }
 
 /**

@@ -18,6 +18,7 @@
  *   Only when nothing shows up in that time is the POST sent again (at most `autopilot:maxRetries` times).
  */
 import { GraphError } from "../../graph";
+import { listAll } from "../../graph/pages";
 import { DEFAULT_LIMITS } from "../../lifecycle/bounds";
 import { lookFor, readBack } from "../../lifecycle/consistency";
 import { AutopilotError } from "../../lifecycle/errors";
@@ -59,20 +60,7 @@ export function forgetImportRecord(ctx: LifecycleContext, props: Props, id: stri
 export async function findImportRecords(ctx: LifecycleContext, inputs: Props): Promise<Props[]> {
     const serial = String(inputs.serialNumber);
     const { path, route } = collectionOf(inputs);
-    const out: Props[] = [];
-    let res = await ctx.graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>({
-        method: "GET",
-        apiVersion: "v1.0",
-        path,
-        query: { $filter: `contains(serialNumber,${odataString(serial)})` },
-        route,
-    });
-    for (;;) {
-        out.push(...(res.body.value ?? []));
-        const next = res.body["@odata.nextLink"];
-        if (!next) break;
-        res = await ctx.graph.send({ method: "GET", apiVersion: "v1.0", path, absoluteUrl: next, route });
-    }
+    const out = await listAll<Props>(ctx.graph, { method: "GET", apiVersion: "v1.0", path, query: { $filter: `contains(serialNumber,${odataString(serial)})` }, route });
     const wanted = serial.toLowerCase();
     return out.filter((r) => String(r.serialNumber ?? "").toLowerCase() === wanted);
 }

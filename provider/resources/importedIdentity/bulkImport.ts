@@ -2,6 +2,7 @@ import { GraphError, type GraphSender } from "../../graph";
 import { Combiner } from "../../graph/combiner";
 import type { LifecycleContext } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
+import { serialKeyOf } from "./recordIndex";
 
 const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 export const BULK_IMPORT_ROUTE = `POST ${COLLECTION}/import`;
@@ -17,13 +18,11 @@ export const DEFAULT_BULK_MAX_WAIT_MS = 2000;
 export interface BulkImportOptions {
     /** Records per `import` call; default 100. */
     chunkSize?: number;
-    /** How long a chunk waits for the next record before it goes; default 100 ms. */
+    /** How long a chunk waits for the next record before it goes; default 300 ms. */
     windowMs?: number;
-    /** How long the first record of a chunk waits at most; default 1 s (never less than windowMs). */
+    /** How long the first record of a chunk waits at most; default 2 s (never less than windowMs). */
     maxWaitMs?: number;
 }
-
-const serialKeyOf = (body: Props): string => String(body.serialNumber ?? "").trim().toLowerCase();
 
 /** Hardware hashes and product keys: never in an error message. */
 function secretsOf(bodies: Props[]): string[] {
@@ -61,7 +60,7 @@ export class BulkImporter {
             windowMs: Math.max(0, options.windowMs ?? DEFAULT_BULK_WINDOW_MS),
             maxWaitMs: options.maxWaitMs ?? DEFAULT_BULK_MAX_WAIT_MS,
             maxItems: Math.max(1, Math.floor(options.chunkSize ?? DEFAULT_BULK_CHUNK)),
-            distinctBy: serialKeyOf,
+            distinctBy: (body) => serialKeyOf(body.serialNumber),
             send: (bodies) => this.send(bodies),
         });
     }
@@ -94,10 +93,10 @@ export class BulkImporter {
         }
         const bySerial = new Map<string, Props>();
         for (const record of answer.value ?? []) {
-            bySerial.set(serialKeyOf(record), record);
+            bySerial.set(serialKeyOf(record.serialNumber), record);
         }
         return bodies.map((body) => {
-            const record = bySerial.get(serialKeyOf(body));
+            const record = bySerial.get(serialKeyOf(body.serialNumber));
             if (record && typeof record.id === "string") return record;
             // Graph may have made it without saying so: the caller must look before writing again.
             return Promise.reject(

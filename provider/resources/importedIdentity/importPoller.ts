@@ -13,6 +13,7 @@
  */
 import type { GraphSender } from "../../graph";
 import { Combiner } from "../../graph/combiner";
+import { pages } from "../../graph/pages";
 import type { Props } from "../../lifecycle/values";
 
 /** Fewest polls in one round that a listing answers (below: a GET each, batched). */
@@ -62,25 +63,18 @@ export class ImportPoller {
         this.counters.listings++;
         const route = `GET ${COLLECTION}?$select=id,state`;
         const states = new Map<string, Props>();
-        let res = await this.graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>({
-            method: "GET",
-            apiVersion: "v1.0",
-            path: COLLECTION,
-            query: { $select: "id,state", $top: "1000" },
-            route,
-        });
-        for (let pages = 1; ; pages++) {
+        let n = 0;
+        for await (const page of pages<Props>(this.graph, { method: "GET", apiVersion: "v1.0", path: COLLECTION, query: { $select: "id,state", $top: "1000" }, route })) {
+            n++;
             this.counters.pages++;
-            for (const r of res.body?.value ?? []) {
+            for (const r of page.value ?? []) {
                 if (r.state !== null && typeof r.state === "object") states.set(String(r.id), r.state as Props);
             }
-            const next = res.body?.["@odata.nextLink"];
-            if (!next) return states;
-            if (pages >= maxPages) {
+            if (page.more && n >= maxPages) {
                 this.counters.abandoned++;
                 return undefined;
             }
-            res = await this.graph.send({ method: "GET", apiVersion: "v1.0", path: COLLECTION, absoluteUrl: next, route });
         }
+        return states;
     }
 }

@@ -28,6 +28,7 @@
 import { createHash } from "crypto";
 import { untilAborted, type GraphSender } from "../../graph";
 import { Combiner, Kept } from "../../graph/combiner";
+import { pages } from "../../graph/pages";
 import type { Props } from "../../lifecycle/values";
 
 /** Page size asked for (Graph's largest for these collections). */
@@ -218,31 +219,21 @@ export class ImportRecordIndex {
         const { path, route } = this.collection;
         // Only ids and serials: a listing proves a serial has no record; which record to adopt is
         // decided on a lookup of the serial (with hashes, a few KB each).
-        let res = await this.graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>({
-            method: "GET",
-            apiVersion: "v1.0",
-            path,
-            query: { $select: "id,serialNumber", $top: String(LISTING_PAGE_SIZE) },
-            route,
-            signal,
-        });
-        for (let pages = 1; ; pages++) {
+        let n = 0;
+        for await (const page of pages<Props>(this.graph, { method: "GET", apiVersion: "v1.0", path, query: { $select: "id,serialNumber", $top: String(LISTING_PAGE_SIZE) }, route, signal })) {
+            n++;
             this.counters.pages++;
-            for (const r of res.body?.value ?? []) {
+            for (const r of page.value ?? []) {
                 const key = serialKeyOf(r.serialNumber);
                 bySerial.set(key, [...(bySerial.get(key) ?? []), String(r.id)]);
             }
-            const next = res.body?.["@odata.nextLink"];
-            if (!next) {
-                this.pagesAtLeast = pages;
-                return bySerial;
-            }
-            if (pages + 1 > worth) {
-                this.pagesAtLeast = Math.max(this.pagesAtLeast, pages + 1);
+            if (page.more && n + 1 > worth) {
+                this.pagesAtLeast = Math.max(this.pagesAtLeast, n + 1);
                 this.counters.abandoned++;
                 return undefined;
             }
-            res = await this.graph.send({ method: "GET", apiVersion: "v1.0", path, absoluteUrl: next, route, signal });
         }
+        this.pagesAtLeast = n;
+        return bySerial;
     }
 }
