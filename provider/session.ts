@@ -12,7 +12,7 @@ import { cancelledBy, DEFAULT_LIMITS, StepLimits, StepTracker } from "./lifecycl
 import { CollectionReads } from "./lifecycle/collectionReads";
 import { makeHandler, type ResourceHandler } from "./lifecycle/handler";
 import type { LifecycleContext } from "./lifecycle/spec";
-import { RecentReads } from "./resources/deviceIdentity/recentReads";
+import { recentReads } from "./resources/deviceIdentity/recentReads";
 import { BulkImporter } from "./resources/importedIdentity/bulkImport";
 import { ImportPoller } from "./resources/importedIdentity/importPoller";
 import { ImportRecordIndex, type Collection } from "./resources/importedIdentity/recordIndex";
@@ -33,12 +33,11 @@ export interface SessionSettings {
     limits: StepLimits;
 }
 
+/** `graph`: the process's client (the session closes it); `signal`: the process's cancel signal. */
 export interface SessionOptions {
-    /** The process's client; the session closes it. */
     graph: GraphClient;
     limits?: StepLimits;
     log?: (line: string) => void;
-    /** The process's cancel signal: every step follows it. */
     signal?: AbortSignal;
     bulkImportChunk?: number;
 }
@@ -54,7 +53,7 @@ export class GraphSession {
     /** Bursts of item reads (refresh), answered from listings. */
     readonly collectionReads: CollectionReads;
     /** Devices an import step read, handed to the device step. */
-    readonly deviceReads = new RecentReads();
+    readonly deviceReads = recentReads();
     private readonly indexes = new Map<string, ImportRecordIndex>();
     private readonly base: LifecycleContext;
 

@@ -45,8 +45,11 @@ export interface CombinerOptions<T, R> {
   capacity?: () => number;
   /** Items with the same value here never share a request (the later waits for the next). */
   distinctBy?(item: T): string;
-  /** Sends one request for `items` (never empty) and answers each, in order; a rejection is every item's. */
-  send(items: T[], key: string): Promise<ReadonlyArray<R | Promise<R>>>;
+  /**
+   * Sends one request for `items` (never empty) and answers each, in order; a rejection is every
+   * item's. `signal` aborts once every item's caller gave up (never while one cannot).
+   */
+  send(items: T[], key: string, signal: AbortSignal): Promise<ReadonlyArray<R | Promise<R>>>;
   /** What an item whose signal aborted before its answer rejects with; default the signal's reason. */
   aborted?(item: T, reason: unknown): unknown;
   timers?: Timers;
@@ -61,13 +64,12 @@ interface Entry<T, R> {
   done: boolean;
 }
 
+/** What waits under one key; `due`: its window passed (or it is full) and it waits for capacity. */
 interface Gathering<T, R> {
   key: string;
   entries: Entry<T, R>[];
-  /** When the first arrival now waiting came. */
   firstAt?: number;
   cancelTimer?: () => void;
-  /** Its window passed (or it is full) and it waits for capacity. */
   due: boolean;
 }
 
@@ -170,12 +172,18 @@ export class Combiner<T, R> {
   }
 
   private async send(key: string, entries: Entry<T, R>[]): Promise<void> {
+    const gaveUp = new AbortController();
+    let left = entries.every((e) => e.signal) ? entries.length : Infinity;
+    const onAbort = (event: Event): void => void (--left === 0 && gaveUp.abort((event.target as AbortSignal).reason));
+    for (const e of entries) e.signal?.addEventListener("abort", onAbort, { once: true });
     let answers: ReadonlyArray<R | Promise<R>>;
     try {
-      answers = await this.options.send(entries.map((e) => e.item), key);
+      answers = await this.options.send(entries.map((e) => e.item), key, gaveUp.signal);
     } catch (error) {
       for (const e of entries) this.settle(e, () => e.reject(error));
       return;
+    } finally {
+      for (const e of entries) e.signal?.removeEventListener("abort", onAbort);
     }
     entries.forEach((e, i) => this.settle(e, () => e.resolve(answers[i])));
   }
@@ -192,12 +200,7 @@ export interface KeptOptions {
   timers?: Timers;
 }
 
-interface KeptEntry<V> {
-  value: V;
-  at: number;
-  usedAt: number;
-  ready: boolean;
-}
+type KeptEntry<V> = { value: V; at: number; usedAt: number; ready: boolean };
 
 /** Values kept under a key for those who come after, until they are stale; see the module comment. */
 export class Kept<V> {
@@ -220,11 +223,7 @@ export class Kept<V> {
   /** The value while it is fresh at `now` (a use), else undefined (a stale one is dropped). */
   get(key: string, now: number): V | undefined {
     const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (this.stale(e, now)) {
-      this.entries.delete(key);
-      return undefined;
-    }
+    if (!e || this.stale(e, now)) return void this.entries.delete(key);
     e.usedAt = Math.max(e.usedAt, now);
     return e.value;
   }

@@ -1,16 +1,11 @@
 import type { GraphRequest, GraphSender } from "./types";
 
-/** One page of a listing: its objects as Graph sent them, and whether another page follows. */
-export interface Page<T> {
-  value: T[] | undefined;
-  more: boolean;
-}
-
 /**
  * The pages of a listing: `first`, then each `@odata.nextLink`, each requested only once the
- * previous page was taken (a caller that stops early sends nothing more).
+ * previous page was taken (a caller that stops early sends nothing more). Each page: its objects
+ * as Graph sent them, and whether another page follows.
  */
-export async function* pages<T = Record<string, unknown>>(graph: GraphSender, first: GraphRequest): AsyncGenerator<Page<T>> {
+export async function* pages<T = Record<string, unknown>>(graph: GraphSender, first: GraphRequest): AsyncGenerator<{ value: T[] | undefined; more: boolean }> {
   const { query: _query, ...rest } = first;
   let res = await graph.send<{ value?: T[]; "@odata.nextLink"?: string }>(first);
   for (;;) {

@@ -73,8 +73,8 @@ export function cancelledBy(signal: string): StepStoppedError {
 export class StepTracker {
     /** Steps running now. */
     running = 0;
-    /** The signal of the step the current code runs for. */
-    private readonly stepSignal = new AsyncLocalStorage<AbortSignal>();
+    /** The signal of the step the current code runs for (`run` it as the step of a signal). */
+    readonly stepSignal = new AsyncLocalStorage<AbortSignal>();
     /** The running steps that follow each cancel signal: one listener per signal, not one per step. */
     private readonly followers = new WeakMap<AbortSignal, Set<AbortController>>();
     /**
@@ -91,11 +91,6 @@ export class StepTracker {
                 return processGraph.send(signal ? { ...request, signal } : request);
             },
         };
-    }
-
-    /** Runs `body` as the step of `signal`. */
-    run<T>(signal: AbortSignal, body: () => Promise<T>): Promise<T> {
-        return this.stepSignal.run(signal, body);
     }
 
     /**
@@ -159,7 +154,7 @@ export function beginStep(base: LifecycleContext, what: string, extraSeconds = 0
     steps.running++;
     let ended = false;
     return {
-        run: (body) => steps.run(signal, body),
+        run: (body) => steps.stepSignal.run(signal, body),
         ctx: {
             ...base,
             graph: steps.graph,

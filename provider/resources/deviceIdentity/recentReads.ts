@@ -23,17 +23,7 @@ export const RECENT_READ_MAX_AGE_MS = 120_000;
 /** At most this many reads are kept (the oldest go first): a device nobody adopts is not kept for ever. */
 export const RECENT_READS_KEPT = 10_000;
 
-/** The devices a session read, by id (see the module comment). */
-export class RecentReads {
-    private readonly reads = new Kept<Props>({ maxAgeMs: RECENT_READ_MAX_AGE_MS, capacity: RECENT_READS_KEPT });
-
-    /** Keeps a device this process just read (`at`: when, from the step's clock). */
-    remember(id: string, device: Props, at: number): void {
-        this.reads.keep(id, device, at);
-    }
-
-    /** The device as this process read it less than {@link RECENT_READ_MAX_AGE_MS} ago, once; else undefined. */
-    take(id: string, now: number): Props | undefined {
-        return this.reads.take(id, now);
-    }
+/** The devices a session read, by id (`at`: when, from the step's clock), each handed over once. */
+export function recentReads(): Kept<Props> {
+    return new Kept<Props>({ maxAgeMs: RECENT_READ_MAX_AGE_MS, capacity: RECENT_READS_KEPT });
 }

@@ -171,7 +171,7 @@ export async function waitUntilDeviceReadable(ctx: LifecycleContext, done: Props
         try {
             const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "beta", path, route: "GET /deviceManagement/windowsAutopilotDeviceIdentities/{id}" });
             // The device step that adopts it next takes this read instead of its own GET (recentReads.ts).
-            if (res.body && typeof res.body === "object") ctx.session.deviceReads.remember(deviceId, res.body, ctx.now());
+            if (res.body && typeof res.body === "object") ctx.session.deviceReads.keep(deviceId, res.body, ctx.now());
             return { done: true, value: undefined };
         } catch (e) {
             if (GraphError.isGraphError(e) && e.status === 404) return { done: false, why: "no such device (404)", seen: done };

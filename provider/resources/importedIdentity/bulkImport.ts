@@ -26,13 +26,7 @@ export interface BulkImportOptions {
 
 /** Hardware hashes and product keys: never in an error message. */
 function secretsOf(bodies: Props[]): string[] {
-    const out: string[] = [];
-    for (const b of bodies) {
-        for (const k of ["hardwareIdentifier", "productKey"]) {
-            if (typeof b[k] === "string" && b[k] !== "") out.push(b[k] as string);
-        }
-    }
-    return out;
+    return bodies.flatMap((b) => [b.hardwareIdentifier, b.productKey].filter((v): v is string => typeof v === "string" && v !== ""));
 }
 
 /**

@@ -71,29 +71,14 @@ export interface Collection {
     route: string;
 }
 
-/** A signal that aborts once every given signal has (never, when one of them is missing). */
-function whenAllAbort(signals: readonly (AbortSignal | undefined)[]): AbortSignal {
-    const controller = new AbortController();
-    if (signals.length === 0 || signals.some((s) => s === undefined)) return controller.signal;
-    let left = signals.length;
-    for (const s of signals as AbortSignal[]) {
-        const onAbort = (): void => {
-            if (--left === 0) controller.abort(s.reason);
-        };
-        if (s.aborted) onAbort();
-        else s.addEventListener("abort", onAbort, { once: true });
-    }
-    return controller.signal;
-}
-
 /** One collection's records as this process knows them (see the module comment). */
 export class ImportRecordIndex {
     // Creates the engine started together ask within one turn of the event loop: one listing. While
     // it runs, the creates arriving meanwhile gather for the next (a listing must start after the ask).
-    private readonly listings = new Combiner<AbortSignal | undefined, Map<string, string[]> | undefined>({
+    private readonly listings = new Combiner<string, Map<string, string[]> | undefined>({
         windowMs: 0,
         capacity: () => 1,
-        send: (signals) => this.listFor(signals),
+        send: (serials, _key, signal) => this.listFor(serials.length, signal),
     });
     /** The last finished listing, kept from when it started. */
     private readonly recent = new Kept<Map<string, string[]>>({ maxAgeMs: LISTING_REUSE_MS });
@@ -125,7 +110,7 @@ export class ImportRecordIndex {
             this.counters.answered++;
             return (recent.get(key) ?? []).some((id) => !this.deleted.has(id));
         }
-        const listed = await this.listings.add(signal, "", signal);
+        const listed = await this.listings.add(key, "", signal);
         if (!listed) return true;
         return (listed.get(key) ?? []).some((id) => !this.deleted.has(id));
     }
@@ -188,16 +173,16 @@ export class ImportRecordIndex {
     }
 
     // Answers the creates gathered now with one listing.
-    private async listFor(signals: (AbortSignal | undefined)[]): Promise<Array<Map<string, string[]> | undefined>> {
-        if (signals.length < this.pagesAtLeast) {
+    private async listFor(creates: number, signal: AbortSignal): Promise<Array<Map<string, string[]> | undefined>> {
+        if (creates < this.pagesAtLeast) {
             // A listing would cost more requests than the creates' own lookups.
-            this.counters.skipped += signals.length;
-            return signals.map(() => undefined);
+            this.counters.skipped += creates;
+            return Array(creates).fill(undefined);
         }
         let listed: Map<string, string[]> | undefined;
         const startedAt = Date.now();
         try {
-            listed = await this.list(signals.length, whenAllAbort(signals));
+            listed = await this.list(creates, signal);
             if (listed) this.recent.keep("", listed, startedAt);
         } catch {
             // A listing that failed (past the client's retries) fails no create: each
@@ -205,8 +190,8 @@ export class ImportRecordIndex {
             this.counters.failed++;
             listed = undefined;
         }
-        if (listed) this.counters.answered += signals.length;
-        return signals.map(() => listed);
+        if (listed) this.counters.answered += creates;
+        return Array(creates).fill(listed);
     }
 
     /**

@@ -153,6 +153,24 @@ describe("combining requests (combiner.ts)", () => {
     assert.equal((also as PromiseRejectedResult).reason.message, "envelope failed");
   });
 
+  it("a request's signal aborts once every caller gave up, never while one without a signal waits", async () => {
+    const t = fakeTimers();
+    const signals: AbortSignal[] = [];
+    const combiner = new Combiner<string, string>({ windowMs: 10, timers: t.timers, send: (items, _key, signal) => (signals.push(signal), new Promise(() => undefined)) });
+    const a = new AbortController();
+    const b = new AbortController();
+    void combiner.add("a", "", a.signal).catch(() => undefined);
+    void combiner.add("b", "", b.signal).catch(() => undefined);
+    void combiner.add("c", "other").catch(() => undefined);
+    await t.advance(10);
+    a.abort("a gave up");
+    assert.equal(signals[0].aborted, false, "b still waits");
+    b.abort("b gave up");
+    assert.equal(signals[0].aborted, true);
+    assert.equal(signals[0].reason, "b gave up");
+    assert.equal(signals[1].aborted, false, "a caller without a signal never gives up");
+  });
+
   it("a 0 ms window gathers until the next turn", async () => {
     const sent: string[][] = [];
     const combiner = new Combiner<string, string>({ windowMs: 0, send: async (items) => (sent.push(items), items) });
