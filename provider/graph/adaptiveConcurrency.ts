@@ -172,7 +172,7 @@ class Line {
  * - A throttling answer's Retry-After closes a gate for the requests it concerns (a throttled
  *   read: every request, since reads and writes share the request budget; a throttled write: the
  *   writes), so requests that were not throttled yet do not spend the budget on answers that can
- *   only be 429 too. The throttled request itself waits in the retry policy, as before. Requests
+ *   only be 429 too. The throttled request itself waits in the retry policy. Requests
  *   wait for the gate in their line: no permit goes to a request whose gate is closed (a write
  *   queued behind one that was just refused would only draw a certain 429), and one timer wakes
  *   the lines when it opens.

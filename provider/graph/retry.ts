@@ -136,7 +136,7 @@ export interface RetryPolicyOptions {
  * A throttling answer does not count as a retry when Graph answered other requests of this
  * client meanwhile: the budget is being spent on work and this request waits its turn (10,000
  * queued writes at 50 per second wait minutes each; counted, a few of them ran out of retries
- * while all the others went through). When Graph admits nothing, throttling counts as before, and
+ * while all the others went through). When Graph admits nothing, throttling counts as a retry, and
  * the step's own time bound ends any wait.
  */
 export function retryPolicy(options: RetryPolicyOptions): PipelinePolicy {

@@ -8,7 +8,7 @@
  * Only the record's `state` is taken from a listing (the service owns it; the rest of the record
  * does not change while it imports), merged into what the poll already had. A record missing from
  * the listing (lists can lag), a listing that failed, or a round with too few polls to be worth a
- * listing: the caller GETs the record as before. A listing that would take more pages than half
+ * listing: the caller GETs the record itself. A listing that would take more pages than half
  * the polls it answers is abandoned, so sharing never costs more requests than it saves.
  */
 import type { GraphSender } from "../../graph";
