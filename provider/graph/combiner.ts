@@ -30,6 +30,7 @@ export const realTimers: Timers = {
   },
 };
 
+/** What a {@link Combiner} is told: its window, its limits, and how to send and answer. */
 export interface CombinerOptions<T, R> {
   /** How long a gathering waits for one more arrival (each arrival extends it); 0: the next turn. */
   windowMs: number;
@@ -189,6 +190,7 @@ export class Combiner<T, R> {
   }
 }
 
+/** How long a {@link Kept} keeps its values. */
 export interface KeptOptions {
   /** A value is stale this long after it was kept. */
   maxAgeMs: number;
