@@ -1,22 +1,10 @@
 import { abortedError } from "./httpError";
 import type { PipelinePolicy, PipelineRequest } from "./pipeline";
-import { parseRetryAfterMs } from "./retryAfter";
+import { isThrottlingResponse, parseRetryAfterMs } from "./retryAfter";
 import type { Clock, Delay } from "./types";
 
 /** Which requests a throttling answer holds back: every request, or the writes only. */
 export type ThrottleScope = "all" | "writes";
-
-/**
- * How many requests Graph counts one HTTP request as: the items of a `$batch` envelope (set by
- * the batch policy); 1 when absent.
- */
-export const requestWeights = new WeakMap<PipelineRequest, number>();
-
-/**
- * When each request last went on the wire (after the gate, the pace and the permit): a throttled
- * `$batch` item lowers the limits only when its envelope was sent after the last decrease.
- */
-export const sentTimes = new WeakMap<PipelineRequest, number>();
 
 /**
  * Paces requests to a rate (items per second) that it learns: unlimited until the first
@@ -184,7 +172,7 @@ class Line {
  * - A throttling answer's Retry-After closes a gate for the requests it concerns (a throttled
  *   read: every request, since reads and writes share the request budget; a throttled write: the
  *   writes), so requests that were not throttled yet do not spend the budget on answers that can
- *   only be 429 too. The throttled request itself waits in the retry policy, as before. Requests
+ *   only be 429 too. The throttled request itself waits in the retry policy. Requests
  *   wait for the gate in their line: no permit goes to a request whose gate is closed (a write
  *   queued behind one that was just refused would only draw a certain 429), and one timer wakes
  *   the lines when it opens.
@@ -363,7 +351,7 @@ export function adaptiveConcurrencyPolicy(limiter: AdaptiveLimiter, clock: Clock
     name: "adaptiveConcurrencyPolicy",
     async sendRequest(request, next) {
       const write = isWriteRequest(request);
-      const weight = requestWeights.get(request) ?? 1;
+      const weight = request.weight ?? 1;
       try {
         await limiter.pace(weight, request.signal);
         // The line holds the request while its gate is closed (see AdaptiveLimiter).
@@ -372,13 +360,12 @@ export function adaptiveConcurrencyPolicy(limiter: AdaptiveLimiter, clock: Clock
         throw abortedError(request, err);
       }
       const sentAt = clock.now();
-      sentTimes.set(request, sentAt);
+      request.sentAtMs = sentAt;
       try {
         const response = await next(request);
         const now = clock.now();
-        const retryAfterMs = parseRetryAfterMs(response.headers, now);
-        if (response.status === 429 || (response.status === 503 && retryAfterMs !== undefined)) {
-          limiter.throttled(write ? "writes" : "all", retryAfterMs, sentAt);
+        if (isThrottlingResponse(response, now)) {
+          limiter.throttled(write ? "writes" : "all", parseRetryAfterMs(response.headers, now), sentAt);
         } else if (response.status < 500) {
           limiter.succeeded(weight, write);
         }

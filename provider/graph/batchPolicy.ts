@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { requestWeights, sentTimes } from "./adaptiveConcurrency";
+import { Combiner, realTimers } from "./combiner";
 import { GraphError } from "./errors";
 import { abortedError } from "./httpError";
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from "./pipeline";
-import { parseRetryAfterMs } from "./retryAfter";
+import { isThrottlingResponse, parseRetryAfterMs } from "./retryAfter";
 
 /** Graph's limit on requests per JSON batch. */
 export const MAX_BATCH_ITEMS = 20;
@@ -43,20 +43,8 @@ interface Waiting {
   request: PipelineRequest;
   /** Path and query relative to the version segment, as a batch item's `url`. */
   relativeUrl: string;
-  resolve(response: PipelineResponse): void;
-  reject(error: unknown): void;
-  settled: boolean;
-  onAbort?: () => void;
-}
-
-interface Queue {
-  version: string;
-  items: Waiting[];
-  timer?: NodeJS.Timeout;
-  /** Its window passed (or it is full) and it waits for a free slot. */
-  due?: boolean;
-  /** When the first GET now waiting arrived (Date.now()). */
-  firstAt?: number;
+  /** The rest of the pipeline. */
+  next: SendRequest;
 }
 
 /**
@@ -75,14 +63,7 @@ interface Queue {
  * logical request.
  */
 export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
-  const maxItems = Math.min(MAX_BATCH_ITEMS, Math.max(2, Math.floor(options.maxItems ?? MAX_BATCH_ITEMS)));
-  const windowMs = Math.max(0, options.windowMs ?? DEFAULT_BATCH_WINDOW_MS);
-  const maxWaitMs = Math.max(windowMs, options.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS);
   const now = options.now ?? Date.now;
-  const queues = new Map<string, Queue>();
-  const capacity = options.capacity ?? (() => Infinity);
-  let inFlight = 0;
-  let next: SendRequest | undefined;
 
   const versionPrefix = (request: PipelineRequest): { version: string; relativeUrl: string } | undefined => {
     if (request.method !== "GET" || request.body !== undefined || request.url.origin !== options.graphOrigin) return undefined;
@@ -94,82 +75,30 @@ export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
     return { version: m[1], relativeUrl: m[2] + request.url.search };
   };
 
-  /** Sends the queue's next batch if a slot is free; otherwise the queue waits for one. */
-  const flush = (queue: Queue): void => {
-    if (queue.timer) clearTimeout(queue.timer);
-    queue.timer = undefined;
-    queue.due = true;
-    if (inFlight >= Math.max(1, capacity())) return;
-    const items = queue.items.splice(0, maxItems).filter((w) => !w.settled);
-    queue.due = false;
-    queue.firstAt = undefined;
-    if (queue.items.length === 0) queues.delete(queue.version);
-    else schedule(queue);
-    if (items.length === 0) return;
-    inFlight++;
-    void send(queue.version, items).finally(() => {
-      inFlight--;
-      // A slot is free: the fullest waiting queue goes first.
-      const waiting = [...queues.values()].filter((q) => q.due || q.items.length >= maxItems).sort((a, b) => b.items.length - a.items.length);
-      if (waiting.length > 0) flush(waiting[0]);
-    });
-  };
+  const batches = new Combiner<Waiting, PipelineResponse>({
+    windowMs: Math.max(0, options.windowMs ?? DEFAULT_BATCH_WINDOW_MS),
+    maxWaitMs: options.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS,
+    maxItems: Math.min(MAX_BATCH_ITEMS, Math.max(2, Math.floor(options.maxItems ?? MAX_BATCH_ITEMS))),
+    capacity: options.capacity,
+    timers: { ...realTimers, now },
+    aborted: (w, reason) => abortedError(w.request, reason),
+    // Alone: a plain GET, exactly what the caller asked for.
+    send: async (items, version) => (items.length === 1 ? [await items[0].next(items[0].request)] : sendBatch(version, items)),
+  });
 
-  const schedule = (queue: Queue): void => {
-    if (queue.items.length >= maxItems || queue.due) {
-      flush(queue);
-      return;
-    }
-    // GETs that keep coming keep the batch open (up to maxWaitMs after its first one).
-    const now = Date.now();
-    queue.firstAt ??= now;
-    if (queue.timer) clearTimeout(queue.timer);
-    queue.timer = setTimeout(() => flush(queue), Math.max(0, Math.min(windowMs, queue.firstAt + maxWaitMs - now)));
-  };
-
-  const settle = (w: Waiting, outcome: { response?: PipelineResponse; error?: unknown }): void => {
-    if (w.settled) return;
-    w.settled = true;
-    if (w.onAbort) w.request.signal?.removeEventListener("abort", w.onAbort);
-    if (outcome.error !== undefined) w.reject(outcome.error);
-    else w.resolve(outcome.response as PipelineResponse);
-  };
-
-  async function send(version: string, items: Waiting[]): Promise<void> {
-    const sendNext = next as SendRequest;
-    if (items.length === 1) {
-      // Alone: a plain GET, exactly what the caller asked for.
-      const w = items[0];
-      try {
-        settle(w, { response: await sendNext(w.request) });
-      } catch (error) {
-        settle(w, { error });
-      }
-      return;
-    }
+  async function sendBatch(version: string, items: Waiting[]): Promise<PipelineResponse[]> {
     for (const w of items) w.request.attempts++;
     options.onBatch?.(items.length);
     const envelope = envelopeFor(version, items);
-    // Graph counts every item against its budgets.
-    requestWeights.set(envelope, items.length);
     const sentAtMs = now();
-    let response: PipelineResponse;
-    try {
-      response = await sendNext(envelope);
-    } catch (error) {
-      for (const w of items) settle(w, { error });
-      return;
-    }
-    if (response.status !== 200) {
-      // The envelope was refused or failed: each item has that outcome.
-      for (const w of items) settle(w, { response });
-      return;
-    }
+    const response = await items[0].next(envelope);
+    // The envelope was refused or failed: each item has that outcome.
+    if (response.status !== 200) return items.map(() => response);
     let answers: Map<string, PipelineResponse>;
     try {
       answers = splitBatchAnswer(response);
     } catch (cause) {
-      const error = new GraphError({
+      throw new GraphError({
         code: "GRAPH_INVALID_RESPONSE",
         method: "POST",
         route: envelope.route,
@@ -179,56 +108,35 @@ export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
         detail: "answered 200 to a $batch with a body that is not a batch answer",
         cause,
       });
-      for (const w of items) settle(w, { error });
-      return;
     }
     // Throttled items wait as long as the longest wait of the batch, then come back together.
     const nowMs = now();
     let longestMs: number | undefined;
     let throttled = 0;
     for (const answer of answers.values()) {
-      if (!isThrottled(answer, nowMs)) continue;
+      if (!isThrottlingResponse(answer, nowMs)) continue;
       throttled++;
       const ms = parseRetryAfterMs(answer.headers, nowMs);
       if (ms !== undefined) longestMs = Math.max(longestMs ?? 0, ms);
     }
     // When the envelope really left (after waiting for its turn), if the limiter knows it.
-    if (throttled > 0) options.onItemsThrottled?.(throttled, longestMs, sentTimes.get(envelope) ?? sentAtMs);
-    items.forEach((w, i) => {
-      let answer = answers.get(String(i + 1));
-      if (!answer) {
-        answer = syntheticAnswer(503, "ServiceUnavailable", `the $batch answer had no item ${i + 1}`, response.headers["request-id"]);
-      } else if (longestMs !== undefined && isThrottled(answer, nowMs)) {
-        answer = { ...answer, headers: { ...withoutRetryHeaders(answer.headers), "retry-after": (longestMs / 1000).toFixed(3) } };
+    if (throttled > 0) options.onItemsThrottled?.(throttled, longestMs, envelope.sentAtMs ?? sentAtMs);
+    return items.map((_w, i) => {
+      const answer = answers.get(String(i + 1));
+      if (!answer) return syntheticAnswer(503, "ServiceUnavailable", `the $batch answer had no item ${i + 1}`, response.headers["request-id"]);
+      if (longestMs !== undefined && isThrottlingResponse(answer, nowMs)) {
+        return { ...answer, headers: { ...withoutRetryHeaders(answer.headers), "retry-after": (longestMs / 1000).toFixed(3) } };
       }
-      settle(w, { response: answer });
+      return answer;
     });
   }
 
   return {
     name: "batchPolicy",
-    sendRequest(request, nextPolicy) {
-      next = nextPolicy;
+    sendRequest(request, next) {
       const target = versionPrefix(request);
-      if (!target) return nextPolicy(request);
-      if (request.signal?.aborted) return nextPolicy(request);
-      return new Promise<PipelineResponse>((resolve, reject) => {
-        const w: Waiting = { request, relativeUrl: target.relativeUrl, resolve, reject, settled: false };
-        if (request.signal) {
-          w.onAbort = () =>
-            settle(w, {
-              error: abortedError(request, request.signal?.reason),
-            });
-          request.signal.addEventListener("abort", w.onAbort, { once: true });
-        }
-        let queue = queues.get(target.version);
-        if (!queue) {
-          queue = { version: target.version, items: [] };
-          queues.set(target.version, queue);
-        }
-        queue.items.push(w);
-        schedule(queue);
-      });
+      if (!target || request.signal?.aborted) return next(request);
+      return batches.add({ request, relativeUrl: target.relativeUrl, next }, target.version, request.signal);
     },
   };
 
@@ -253,12 +161,10 @@ export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
       graphPath: "/$batch",
       redact: [],
       attempts: 0,
+      // Graph counts every item against its budgets.
+      weight: items.length,
     };
   }
-}
-
-function isThrottled(answer: PipelineResponse, nowMs: number): boolean {
-  return answer.status === 429 || (answer.status === 503 && parseRetryAfterMs(answer.headers, nowMs) !== undefined);
 }
 
 function withoutRetryHeaders(headers: Record<string, string>): Record<string, string> {

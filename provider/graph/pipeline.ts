@@ -25,6 +25,14 @@ export interface PipelineRequest {
   readonly redact: readonly string[];
   /** HTTP requests sent so far for this logical request; the transport counts them. */
   attempts: number;
+  /** How many requests Graph counts this one as (the items of a `$batch` envelope); 1 when absent. */
+  readonly weight?: number;
+  /**
+   * When the request last went on the wire (after the throttle gate, the pace and the permit), set
+   * by the adaptive concurrency policy: a throttled `$batch` item lowers the limits only when its
+   * envelope was sent after the last decrease.
+   */
+  sentAtMs?: number;
 }
 
 /** An HTTP answer of any status, body read to the end. */

@@ -1,7 +1,7 @@
 import { GraphError } from "./errors";
 import { abortedError, graphErrorFromResponse } from "./httpError";
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "./pipeline";
-import { parseRetryAfterMs } from "./retryAfter";
+import { isThrottlingResponse, parseRetryAfterMs } from "./retryAfter";
 import type { Clock, Delay } from "./types";
 
 /** What a strategy sees after a failed attempt: an answer or an error, never both. */
@@ -66,11 +66,6 @@ export function wasRefusedBeforeProcessing(state: Pick<RetryState, "response" | 
   if (state.response) return REFUSED_STATUSES.has(state.response.status);
   const code = state.error?.networkCode;
   return state.error?.code === "GRAPH_NETWORK_ERROR" && code !== undefined && NOT_SENT_NETWORK_CODES.has(code);
-}
-
-/** 429, or 503 with a wait header: Graph's throttling answers. */
-export function isThrottlingResponse(response: PipelineResponse, nowMs: number): boolean {
-  return response.status === 429 || (response.status === 503 && parseRetryAfterMs(response.headers, nowMs) !== undefined);
 }
 
 /**
@@ -141,7 +136,7 @@ export interface RetryPolicyOptions {
  * A throttling answer does not count as a retry when Graph answered other requests of this
  * client meanwhile: the budget is being spent on work and this request waits its turn (10,000
  * queued writes at 50 per second wait minutes each; counted, a few of them ran out of retries
- * while all the others went through). When Graph admits nothing, throttling counts as before, and
+ * while all the others went through). When Graph admits nothing, throttling counts as a retry, and
  * the step's own time bound ends any wait.
  */
 export function retryPolicy(options: RetryPolicyOptions): PipelinePolicy {

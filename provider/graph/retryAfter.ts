@@ -1,3 +1,5 @@
+import type { PipelineResponse } from "./pipeline";
+
 /**
  * Headers that say how long to wait, in the order they are trusted (as Azure
  * core-rest-pipeline does): the millisecond ones are more precise than `Retry-After`.
@@ -43,4 +45,9 @@ function parseDecimalMs(value: string): number | undefined {
   const v = value.trim();
   if (!/^\d+(?:\.\d*)?$/.test(v)) return undefined;
   return Math.ceil(Number(v));
+}
+
+/** 429, or 503 with a wait header: Graph's throttling answers. `nowMs` is the injected clock's time. */
+export function isThrottlingResponse(response: PipelineResponse, nowMs: number): boolean {
+  return response.status === 429 || (response.status === 503 && parseRetryAfterMs(response.headers, nowMs) !== undefined);
 }

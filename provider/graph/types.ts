@@ -54,6 +54,12 @@ export interface GraphRequest {
   permissions?: RequiredPermissions;
 }
 
+/** What sends Graph requests: the client, or the view of it a step uses (lifecycle/bounds.ts). */
+export interface GraphSender {
+  /** Resolves with a 2xx answer; rejects with a GraphError otherwise (see GraphClient.send). */
+  send<T = unknown>(request: GraphRequest): Promise<GraphResponse<T>>;
+}
+
 /** A successful (2xx) answer. */
 export interface GraphResponse<T = unknown> {
   status: number;

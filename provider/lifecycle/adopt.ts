@@ -1,4 +1,5 @@
 import { GraphError } from "../graph";
+import { listAll as listPages } from "../graph/pages";
 import type { ApiVersion } from "../schema/graphSchema";
 import { AutopilotError } from "./errors";
 import type { LifecycleContext } from "./spec";
@@ -36,13 +37,6 @@ export async function readToAdopt(ctx: LifecycleContext, id: string, where: Adop
 }
 
 /** Every object of a collection, following `@odata.nextLink` through every page. */
-export async function listAll(ctx: LifecycleContext, apiVersion: ApiVersion, path: string, route: string): Promise<Props[]> {
-    const out: Props[] = [];
-    let res = await ctx.graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>({ method: "GET", apiVersion, path, route });
-    for (;;) {
-        out.push(...(res.body.value ?? []));
-        const next = res.body["@odata.nextLink"];
-        if (!next) return out;
-        res = await ctx.graph.send({ method: "GET", apiVersion, path, absoluteUrl: next, route });
-    }
+export function listAll(ctx: LifecycleContext, apiVersion: ApiVersion, path: string, route: string): Promise<Props[]> {
+    return listPages(ctx.graph, { method: "GET", apiVersion, path, route });
 }

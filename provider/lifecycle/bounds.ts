@@ -11,13 +11,13 @@
  * Cancellation: Pulumi's dynamic-provider host answers the engine's Cancel itself and tells the
  * provider nothing. What reaches the provider is the host process being stopped: the engine sends
  * SIGINT (CTRL_BREAK, SIGBREAK in Node, on Windows) to the plugin's process group when it shuts
- * it down, and CI runners send SIGTERM. runtime.ts turns those into the process's cancel signal,
+ * it down, and CI runners send SIGTERM. session.ts turns those into the process's cancel signal,
  * which every running step listens to: waits and retries stop at once, and the step fails with an
  * error that carries the id of any object it already made.
  */
 import { AsyncLocalStorage } from "async_hooks";
 import { brandClass, type BrandCheck } from "../errors/branded";
-import { GraphClient, GraphError } from "../graph";
+import { GraphError, realDelay, type GraphSender } from "../graph";
 import { DEFAULT_TUNING, STEP_TIMEOUT_BASE_SECONDS, type Tuning } from "../settings/table";
 import type { LifecycleContext } from "./spec";
 
@@ -70,93 +70,61 @@ export function cancelledBy(signal: string): StepStoppedError {
     );
 }
 
-/** Steps running now (the host waits for them to answer before it exits on a signal). */
-let running = 0;
-export function runningSteps(): number {
-    return running;
-}
-
-/** Sleep that ends early (rejecting with the signal's reason) when `signal` aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const onAbort = (): void => {
-            clearTimeout(timer);
-            reject(signal!.reason);
-        };
-        const timer = setTimeout(() => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve();
-        }, Math.max(0, ms));
-        signal?.addEventListener("abort", onAbort, { once: true });
-    });
-}
-
-/** The signal of the step the current code runs for. */
-const stepSignal = new AsyncLocalStorage<AbortSignal>();
-const stepClients = new WeakMap<GraphClient, GraphClient>();
-
 /**
- * The client whose requests carry the signal of the step that sends them (unless they carry
- * their own). One per client, so code that keys per-client state on it (the bulk importer)
- * still sees one client.
+ * The steps running on one session (session.ts): how many (the host waits for them to answer
+ * before it exits on a signal), the cancel signals they follow, and the session's client as steps
+ * see it.
  */
-export function graphForSteps(graph: GraphClient): GraphClient {
-    let bound = stepClients.get(graph);
-    if (!bound) {
-        bound = Object.create(graph) as GraphClient;
-        Object.defineProperty(bound, "send", {
-            value: (request: Parameters<GraphClient["send"]>[0]) => {
-                const signal = request.signal ?? stepSignal.getStore();
-                return graph.send(signal ? { ...request, signal } : request);
+export class StepTracker {
+    /** Steps running now. */
+    running = 0;
+    /** The signal of the step the current code runs for (`run` it as the step of a signal). */
+    readonly stepSignal = new AsyncLocalStorage<AbortSignal>();
+    /** The running steps that follow each cancel signal: one listener per signal, not one per step. */
+    private readonly followers = new WeakMap<AbortSignal, Set<AbortController>>();
+    /**
+     * The session's client as steps see it: its requests carry the signal of the step that sends
+     * them (unless they carry their own). One for all steps: what a combiner sends through it
+     * carries the signal of the step that started the gathering.
+     */
+    readonly graph: GraphSender;
+
+    constructor(processGraph: GraphSender) {
+        this.graph = {
+            send: (request) => {
+                const signal = request.signal ?? this.stepSignal.getStore();
+                return processGraph.send(signal ? { ...request, signal } : request);
             },
-        });
-        stepClients.set(graph, bound);
+        };
     }
-    return bound;
-}
 
-/**
- * The process's client behind a step's view of it ({@link graphForSteps}), or the client itself.
- * Work shared by many steps (a listing others wait for) goes through it, so one step's bound or
- * cancellation does not stop it for the others.
- */
-export function processClientOf(graph: GraphClient): GraphClient {
-    const proto: unknown = Object.getPrototypeOf(graph);
-    return proto instanceof GraphClient ? proto : graph;
-}
-
-/** The running steps that follow each cancel signal: one listener per signal, not one per step. */
-const followers = new WeakMap<AbortSignal, Set<AbortController>>();
-
-/**
- * Makes `step` abort when `cancel` does, until the returned function is called (at the step's
- * end). Not `AbortSignal.any`: in Node 20 each composite signal leaves a WeakRef in the
- * dependants of its sources that nothing removes, and the process's cancel signal lives as long
- * as the host, so every step (and every request made under it) would leave one behind.
- */
-function followCancel(cancel: AbortSignal, step: AbortController): () => void {
-    if (cancel.aborted) {
-        step.abort(cancel.reason);
-        return () => undefined;
+    /**
+     * Makes `step` abort when `cancel` does, until the returned function is called (at the step's
+     * end). Not `AbortSignal.any`: in Node 20 each composite signal leaves a WeakRef in the
+     * dependants of its sources that nothing removes, and the process's cancel signal lives as long
+     * as the host, so every step (and every request made under it) would leave one behind.
+     */
+    follow(cancel: AbortSignal, step: AbortController): () => void {
+        if (cancel.aborted) {
+            step.abort(cancel.reason);
+            return () => undefined;
+        }
+        let steps = this.followers.get(cancel);
+        if (!steps) {
+            const following = new Set<AbortController>();
+            this.followers.set(cancel, (steps = following));
+            cancel.addEventListener(
+                "abort",
+                () => {
+                    for (const s of following) s.abort(cancel.reason);
+                    following.clear();
+                },
+                { once: true },
+            );
+        }
+        steps.add(step);
+        return () => void steps.delete(step);
     }
-    const steps = followers.get(cancel) ?? startFollowing(cancel);
-    steps.add(step);
-    return () => void steps.delete(step);
-}
-
-function startFollowing(cancel: AbortSignal): Set<AbortController> {
-    const steps = new Set<AbortController>();
-    followers.set(cancel, steps);
-    cancel.addEventListener(
-        "abort",
-        () => {
-            for (const step of steps) step.abort(cancel.reason);
-            steps.clear();
-        },
-        { once: true },
-    );
-    return steps;
 }
 
 /** One step's context and how it ended. */
@@ -185,16 +153,17 @@ export function beginStep(base: LifecycleContext, what: string, extraSeconds = 0
         boundMs,
     );
     timer.unref?.();
-    const unfollow = base.signal ? followCancel(base.signal, bound) : () => undefined;
+    const steps = base.session.steps;
+    const unfollow = base.signal ? steps.follow(base.signal, bound) : () => undefined;
     const signal = bound.signal;
-    running++;
+    steps.running++;
     let ended = false;
     return {
-        run: (body) => stepSignal.run(signal, body),
+        run: (body) => steps.stepSignal.run(signal, body),
         ctx: {
             ...base,
-            graph: graphForSteps(base.graph),
-            sleep: (ms) => abortableSleep(ms, signal),
+            graph: steps.graph,
+            sleep: (ms) => realDelay(ms, signal),
             signal,
             limits,
         },
@@ -202,7 +171,7 @@ export function beginStep(base: LifecycleContext, what: string, extraSeconds = 0
         end: () => {
             if (ended) return;
             ended = true;
-            running--;
+            steps.running--;
             clearTimeout(timer);
             unfollow();
         },

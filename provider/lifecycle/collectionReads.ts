@@ -10,12 +10,13 @@
  * Writes are seen through the process client's `onWrite` from the first read on (from any
  * module). A listing holds the objects until read, each as the outputs will keep it (an import
  * record's hardware hash, KBs, as its digest: see {@link keptForState}): each answer lets its
- * object go, and an idle listing is dropped after `idleMs`.
+ * object go, and an idle listing is dropped after `idleMs` (graph/combiner.ts `Kept`).
  * `autopilot:listReads` false switches it off.
  */
 import { GraphClient, GraphError, untilAborted } from "../graph";
 import type { ApiVersion, GraphRequest } from "../graph";
-import { processClientOf } from "./bounds";
+import { Kept, realTimers } from "../graph/combiner";
+import { pages } from "../graph/pages";
 import { DEFAULT_TUNING } from "../settings/table";
 import { storedValue } from "./fields";
 import type { LifecycleContext, ResourceSpec } from "./spec";
@@ -67,8 +68,6 @@ export interface CollectionReadOptions {
 }
 
 interface Snapshot {
-    startedAt: number;
-    lastUsed: number;
     /** Ids reads are waiting for (the shape check GETs one of them). */
     waiting: string[];
     /** The listing by id; undefined when it failed or was given up (reads GET the item). */
@@ -85,7 +84,6 @@ interface CollectionState {
      * new round, which a listing of the last round must not answer.
      */
     seen: Set<string>;
-    snapshot?: Snapshot;
     /** No listing before this time (after a failed one). */
     retryAt: number;
     /** No listing before this many reads (after one given up as too long). */
@@ -96,40 +94,37 @@ interface CollectionState {
     unlistable: boolean;
 }
 
-/** What this process does through one Graph client. */
-interface ClientState {
-    /** Path segments of every write sent (ids among them): such ids are never answered from a listing. */
-    written: Set<string>;
-    collections: Map<string, CollectionState>;
-    /** Where this client's listings report trouble: the log of its configuration's steps. */
-    log: (line: string) => void;
-}
-
-/** Answers bursts of item reads from listings; see the module comment. One per process. */
+/** Answers bursts of item reads from listings; see the module comment. One per session. */
 export class CollectionReads {
-    private readonly clients = new WeakMap<GraphClient, ClientState>();
+    /** Path segments of every write sent (ids among them): such ids are never answered from a listing. */
+    private readonly written = new Set<string>();
+    private watching = false;
+    private readonly collections = new Map<string, CollectionState>();
+    /** The listing of each collection, while it answers reads. */
+    private readonly snapshots: Kept<Snapshot>;
     private readonly threshold: number;
     private readonly windowMs: number;
-    private readonly idleMs: number;
-    private readonly maxAgeMs: number;
     private readonly pageSize: number;
     private readonly minPages: number;
     private readonly readsPerPage: number;
     private readonly now: () => number;
-    private readonly log?: (line: string) => void;
+    private readonly log: (line: string) => void;
     /** Counters since construction (for tests). */
     readonly stats = { listings: 0, pages: 0, answered: 0, failed: 0, givenUp: 0 };
 
-    constructor(options: CollectionReadOptions = {}) {
+    /** `graph`: the process's client, not a step's: one step ending must not stop a listing others wait for. */
+    constructor(
+        private readonly graph: Pick<GraphClient, "send" | "onWrite">,
+        options: CollectionReadOptions = {},
+    ) {
         this.threshold = options.threshold ?? 100;
         this.windowMs = options.windowMs ?? 2000;
-        this.idleMs = options.idleMs ?? 5000;
-        this.maxAgeMs = options.maxAgeMs ?? 60000;
         this.pageSize = options.pageSize ?? 1000;
         this.minPages = options.minPages ?? 10;
         this.readsPerPage = options.readsPerPage ?? 20;
         this.now = options.now ?? Date.now;
-        this.log = options.log;
+        this.log = options.log ?? (() => undefined);
+        this.snapshots = new Kept({ maxAgeMs: options.maxAgeMs ?? 60000, idleMs: options.idleMs ?? 5000, timers: { ...realTimers, now: this.now } });
     }
 
     /**
@@ -142,39 +137,38 @@ export class CollectionReads {
         if (!collection || !(ctx.settings ?? DEFAULT_TUNING).listReads) return undefined;
         // The table only holds while the spec reads the item at `path/{id}` in that version.
         if (spec.apiVersion !== collection.apiVersion || spec.item(id, props).path !== `${collection.path}/${encodeURIComponent(id)}`) return undefined;
-        const base = processClientOf(ctx.graph);
-        const client = this.clientState(base, ctx.log);
-        if (client.written.has(id)) return undefined;
+        this.watchWrites();
+        if (this.written.has(id)) return undefined;
         const key = `${collection.apiVersion} ${collection.path}`;
-        let state = client.collections.get(key);
+        let state = this.collections.get(key);
         if (!state) {
             state = { arrivals: [], reads: 0, seen: new Set(), retryAt: 0, retryAtReads: 0, verified: false, unlistable: false };
-            client.collections.set(key, state);
+            this.collections.set(key, state);
         }
         const now = this.now();
         this.arrive(state, now);
-        let snap = state.snapshot;
+        let snap = this.snapshots.get(key, now);
         // A second read of an object: a new round of reads (another refresh), listed afresh.
         const newRound = state.seen.has(id);
         if (newRound) state.seen.clear();
         state.seen.add(id);
-        if (snap && (this.expired(snap, now) || (newRound && snap.settled))) {
-            state.snapshot = snap = undefined;
+        if (snap && newRound && snap.settled) {
+            this.snapshots.drop(key);
+            snap = undefined;
         }
         if (!snap) {
             if (state.unlistable || now < state.retryAt || state.reads < state.retryAtReads || state.arrivals.length < this.threshold) return undefined;
-            snap = this.startListing(base, client, state, collection, spec, props);
+            snap = this.startListing(key, state, collection, spec, props);
         }
-        snap.lastUsed = now;
         if (!snap.settled) snap.waiting.push(id);
         const listed = await untilAborted(snap.done, ctx.signal);
         // Written while the listing ran (or since): the listing may show it as it was.
-        if (!listed || client.written.has(id)) return undefined;
+        if (!listed || this.written.has(id)) return undefined;
         const graph = listed.get(id);
         if (!graph) return undefined;
         // Each object is read once per refresh: let the memory go as the reads come.
         listed.delete(id);
-        snap.lastUsed = this.now();
+        this.snapshots.get(key, this.now());
         this.stats.answered++;
         return graph;
     }
@@ -189,45 +183,33 @@ export class CollectionReads {
         if (old > 0) arrivals.splice(0, old);
     }
 
-    private expired(snap: Snapshot, now: number): boolean {
-        return now - snap.startedAt > this.maxAgeMs || (snap.settled && now - snap.lastUsed > this.idleMs);
+    /** Every write through the client, from any module (handler, specs, bulk import), marks the ids in its path. */
+    private watchWrites(): void {
+        if (this.watching) return;
+        this.watching = true;
+        this.graph.onWrite((request) => noteWrite(this.written, request));
     }
 
-    /** The state of one client, with its writes observed from the first read on. */
-    private clientState(base: GraphClient, log: (line: string) => void): ClientState {
-        let client = this.clients.get(base);
-        if (!client) {
-            const created: ClientState = { written: new Set(), collections: new Map(), log: this.log ?? log };
-            client = created;
-            this.clients.set(base, client);
-            // Every write through this client, from any module (handler, specs, bulk import), marks
-            // the ids in its path; step clients are views of it and report through it too.
-            base.onWrite((request) => noteWrite(created.written, request));
-        }
-        return client;
-    }
-
-    private startListing(base: GraphClient, client: ClientState, state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props): Snapshot {
-        const startedAt = this.now();
-        const snap: Snapshot = { startedAt, lastUsed: startedAt, waiting: [], settled: false, done: Promise.resolve(undefined) };
-        state.snapshot = snap;
+    private startListing(key: string, state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props): Snapshot {
+        const snap: Snapshot = { waiting: [], settled: false, done: Promise.resolve(undefined) };
+        this.snapshots.keep(key, snap, this.now(), false);
         this.stats.listings++;
-        snap.done = this.list(base, client, state, collection, spec, props, snap).then(
+        snap.done = this.list(state, collection, spec, props, snap).then(
             (listed) => {
                 snap.settled = true;
                 snap.waiting = [];
-                if (listed) this.dropWhenIdle(state, snap);
-                else if (state.snapshot === snap) state.snapshot = undefined;
+                if (listed) this.snapshots.ready(key, snap);
+                else this.snapshots.drop(key, snap);
                 return listed;
             },
             (e: unknown) => {
                 snap.settled = true;
                 snap.waiting = [];
                 this.stats.failed++;
-                if (state.snapshot === snap) state.snapshot = undefined;
+                this.snapshots.drop(key, snap);
                 // Reads go one by one for a while; a later burst lists again.
                 state.retryAt = this.now() + 30000;
-                client.log(`listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`);
+                this.log(`listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`);
                 return undefined;
             },
         );
@@ -235,33 +217,26 @@ export class CollectionReads {
     }
 
     /** All pages of the collection by id; undefined when given up or not shaped as the item GET. */
-    private async list(base: GraphClient, client: ClientState, state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props, snap: Snapshot): Promise<Map<string, Props> | undefined> {
+    private async list(state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props, snap: Snapshot): Promise<Map<string, Props> | undefined> {
         const route = `GET ${collection.path}`;
         const byId = new Map<string, Props>();
-        let pages = 0;
-        let next: string | undefined;
-        do {
-            // A tenant far larger than the burst of reads: per-item reads cost fewer round trips.
-            if (pages >= Math.max(this.minPages, Math.ceil(state.reads / this.readsPerPage))) {
-                this.stats.givenUp++;
-                state.retryAtReads = Math.max(2 * state.reads, (pages + 1) * this.readsPerPage);
-                client.log(`listing ${collection.path}: more than ${pages} pages for ${state.reads} reads; reading items one by one`);
-                return undefined;
-            }
-            // The process's client, not the step's: one step ending must not stop a listing others wait for.
-            const request: GraphRequest = next
-                ? { method: "GET", apiVersion: collection.apiVersion, path: collection.path, absoluteUrl: next, route }
-                : { method: "GET", apiVersion: collection.apiVersion, path: collection.path, query: { $top: String(this.pageSize) }, route };
-            const res = await base.send<{ value?: Props[]; "@odata.nextLink"?: string }>(request);
-            pages++;
+        let n = 0;
+        for await (const page of pages<Props>(this.graph, { method: "GET", apiVersion: collection.apiVersion, path: collection.path, query: { $top: String(this.pageSize) }, route })) {
+            n++;
             this.stats.pages++;
-            if (!Array.isArray(res.body?.value)) throw new Error(`${route} answered without a 'value' array`);
-            for (const item of res.body.value) {
+            if (!Array.isArray(page.value)) throw new Error(`${route} answered without a 'value' array`);
+            for (const item of page.value) {
                 if (item && typeof item.id === "string") byId.set(item.id, keptForState(spec, item));
             }
-            next = res.body["@odata.nextLink"];
-        } while (next);
-        if (!state.verified && !(await this.sameShape(base, client, state, spec, props, snap, byId))) return undefined;
+            // A tenant far larger than the burst of reads: per-item reads cost fewer round trips.
+            if (page.more && n >= Math.max(this.minPages, Math.ceil(state.reads / this.readsPerPage))) {
+                this.stats.givenUp++;
+                state.retryAtReads = Math.max(2 * state.reads, (n + 1) * this.readsPerPage);
+                this.log(`listing ${collection.path}: more than ${n} pages for ${state.reads} reads; reading items one by one`);
+                return undefined;
+            }
+        }
+        if (!state.verified && !(await this.sameShape(state, spec, props, snap, byId))) return undefined;
         return byId;
     }
 
@@ -269,13 +244,13 @@ export class CollectionReads {
      * Once per collection: GETs one listed object and checks the listing shows every property the
      * GET does (Graph leaves some out of lists on some collections; such a listing would read as drift).
      */
-    private async sameShape(base: GraphClient, client: ClientState, state: CollectionState, spec: ResourceSpec, props: Props, snap: Snapshot, byId: Map<string, Props>): Promise<boolean> {
-        const candidates = [...new Set(snap.waiting)].filter((id) => byId.has(id) && !client.written.has(id)).slice(0, 3);
+    private async sameShape(state: CollectionState, spec: ResourceSpec, props: Props, snap: Snapshot, byId: Map<string, Props>): Promise<boolean> {
+        const candidates = [...new Set(snap.waiting)].filter((id) => byId.has(id) && !this.written.has(id)).slice(0, 3);
         for (const id of candidates) {
             const item = spec.item(id, props);
             let got: Props;
             try {
-                got = (await base.send<Props>({ method: "GET", apiVersion: spec.apiVersion, path: item.path, route: item.route })).body;
+                got = (await this.graph.send<Props>({ method: "GET", apiVersion: spec.apiVersion, path: item.path, route: item.route })).body;
             } catch (e) {
                 if (GraphError.isGraphError(e) && e.status === 404) continue;
                 throw e;
@@ -284,7 +259,7 @@ export class CollectionReads {
             const missing = Object.keys(got ?? {}).filter((k) => k !== "@odata.context" && !(k in listed));
             if (missing.length > 0) {
                 state.unlistable = true;
-                client.log(`listing ${spec.typeName}: the list leaves out ${missing.join(", ")}; reading items one by one`);
+                this.log(`listing ${spec.typeName}: the list leaves out ${missing.join(", ")}; reading items one by one`);
                 return false;
             }
             state.verified = true;
@@ -292,20 +267,6 @@ export class CollectionReads {
         }
         // Nothing to compare with (every candidate gone): no answers from this listing.
         return false;
-    }
-
-    /** Drops the listing once no read used it for `idleMs` (its memory: hardware hashes are KBs each). */
-    private dropWhenIdle(state: CollectionState, snap: Snapshot): void {
-        const check = (): void => {
-            if (state.snapshot !== snap) return;
-            const now = this.now();
-            if (this.expired(snap, now)) {
-                state.snapshot = undefined;
-                return;
-            }
-            setTimeout(check, Math.max(10, Math.min(snap.lastUsed + this.idleMs, snap.startedAt + this.maxAgeMs) - now + 1)).unref?.();
-        };
-        check();
     }
 }
 
@@ -347,6 +308,3 @@ function noteWrite(written: Set<string>, request: GraphRequest): void {
         }
     }
 }
-
-/** The process's coalescer (the host runs one process per engine run). */
-export const collectionReads = new CollectionReads();

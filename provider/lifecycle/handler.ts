@@ -8,7 +8,6 @@ import { ResourceInitError } from "./errors";
 import { beginStep, explainFailure, StepScope } from "./bounds";
 import { readBack } from "./consistency";
 import { HeldValues, notHeldError } from "./heldValues";
-import { collectionReads } from "./collectionReads";
 import { planWrites, sendWrites } from "./writes";
 import { forcedReplacements, REPLACE_ON_CHANGES, replaceOnChangesOf } from "./replaceOnChanges";
 import { Props } from "./values";
@@ -254,7 +253,7 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
             }
             return step("read", id, 0, async (ctx) => {
                 // A burst of reads (refresh) is answered from a listing of the collection; else one GET.
-                const graph = (await collectionReads.read(ctx, spec, id, state)) ?? (await fetchObject(ctx, spec, id, state));
+                const graph = (await ctx.session.collectionReads.read(ctx, spec, id, state)) ?? (await fetchObject(ctx, spec, id, state));
                 if (!graph) {
                     return { id: "", props: {} };
                 }

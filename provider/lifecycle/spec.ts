@@ -1,4 +1,5 @@
-import type { GraphClient } from "../graph";
+import type { GraphSender } from "../graph";
+import type { GraphSession } from "../session";
 import type { StepLimits } from "./bounds";
 import type { ApiVersion } from "../schema/graphSchema";
 import type { Tuning } from "../settings/table";
@@ -7,7 +8,10 @@ import type { Props } from "./values";
 
 /** What an operation gets to talk to Graph and report progress. */
 export interface LifecycleContext {
-    graph: GraphClient;
+    /** The owner of the process's Graph state: its client, limits and the mechanisms that combine requests. */
+    session: GraphSession;
+    /** The session's client, or a step's view of it. */
+    graph: GraphSender;
     log(line: string): void;
     /** Injected so waits (import polling) can be tested without sleeping. */
     sleep(ms: number): Promise<void>;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { odataString, listAll } from "../resources/deviceIdentity/lookup";
-import { graphClientFor } from "../runtime";
+import { sessionFor } from "../runtime";
 import type { Props } from "../lifecycle/values";
 
 /** What to look for; every given criterion must match. */
@@ -44,7 +44,7 @@ function text(v: unknown): string | null {
  */
 export async function getAutopilotDevices(args: GetAutopilotDevicesArgs = {}, options: { config?: (key: string) => string | undefined } = {}): Promise<AutopilotDeviceSummary[]> {
     const config = options.config ?? ((key: string) => pulumi.runtime.getConfig(key));
-    const graph = graphClientFor(config);
+    const graph = sessionFor(config).graph;
     const serialFilter = args.serialNumber ?? args.serialNumberPrefix;
     const found = await listAll(graph, {
         path: COLLECTION,

@@ -1,4 +1,5 @@
-import type { GraphClient } from "../../graph";
+import type { GraphSender } from "../../graph";
+import { listAll as listPages } from "../../graph/pages";
 import type { Props } from "../../lifecycle/values";
 
 const COLLECTION = "/deviceManagement/windowsAutopilotDeviceIdentities";
@@ -9,24 +10,15 @@ export function odataString(value: string): string {
 }
 
 /** Reads every page of a Graph collection, following @odata.nextLink. */
-export async function listAll(graph: GraphClient, first: { path: string; query?: Record<string, string>; route: string }): Promise<Props[]> {
-    const items: Props[] = [];
-    let res = await graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>({ method: "GET", apiVersion: "beta", path: first.path, query: first.query, route: first.route });
-    for (;;) {
-        items.push(...(res.body.value ?? []));
-        const next = res.body["@odata.nextLink"];
-        if (!next) {
-            return items;
-        }
-        res = await graph.send({ method: "GET", apiVersion: "beta", path: first.path, absoluteUrl: next, route: first.route });
-    }
+export function listAll(graph: GraphSender, first: { path: string; query?: Record<string, string>; route: string }): Promise<Props[]> {
+    return listPages(graph, { method: "GET", apiVersion: "beta", ...first });
 }
 
 /**
  * Autopilot devices whose serial equals `serial` (case-insensitive). Graph filters this
  * collection with contains(), so the exact match is made here.
  */
-export async function findDevicesBySerial(graph: GraphClient, serial: string): Promise<Props[]> {
+export async function findDevicesBySerial(graph: GraphSender, serial: string): Promise<Props[]> {
     const candidates = await listAll(graph, {
         path: COLLECTION,
         query: { $filter: `contains(serialNumber,${odataString(serial)})` },

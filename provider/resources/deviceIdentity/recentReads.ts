@@ -11,7 +11,7 @@
  * (lifecycle/handler.ts). A read is handed over once (a second adopter of the device GETs it
  * itself) and only while it is younger than {@link RECENT_READ_MAX_AGE_MS}.
  */
-import type { GraphClient } from "../../graph";
+import { Kept } from "../../graph/combiner";
 import type { Props } from "../../lifecycle/values";
 
 /**
@@ -23,35 +23,7 @@ export const RECENT_READ_MAX_AGE_MS = 120_000;
 /** At most this many reads are kept (the oldest go first): a device nobody adopts is not kept for ever. */
 export const RECENT_READS_KEPT = 10_000;
 
-interface Read {
-    at: number;
-    device: Props;
-}
-
-const reads = new WeakMap<GraphClient, Map<string, Read>>();
-
-/** Keeps a device this process just read (`at`: when, from the step's clock). */
-export function rememberDeviceRead(graph: GraphClient, id: string, device: Props, at: number): void {
-    let byId = reads.get(graph);
-    if (!byId) {
-        byId = new Map();
-        reads.set(graph, byId);
-    }
-    byId.delete(id);
-    byId.set(id, { at, device });
-    // Insertion order is age order: drop the oldest past the cap, and any that expired.
-    for (const [key, read] of byId) {
-        if (byId.size <= RECENT_READS_KEPT && at - read.at <= RECENT_READ_MAX_AGE_MS) break;
-        byId.delete(key);
-    }
-}
-
-/** The device as this process read it less than {@link RECENT_READ_MAX_AGE_MS} ago, once; else undefined. */
-export function takeRecentDeviceRead(graph: GraphClient, id: string, now: number): Props | undefined {
-    const byId = reads.get(graph);
-    const read = byId?.get(id);
-    if (!byId || !read) return undefined;
-    byId.delete(id);
-    const age = now - read.at;
-    return age >= 0 && age <= RECENT_READ_MAX_AGE_MS ? read.device : undefined;
+/** The devices a session read, by id (`at`: when, from the step's clock), each handed over once. */
+export function recentReads(): Kept<Props> {
+    return new Kept<Props>({ maxAgeMs: RECENT_READ_MAX_AGE_MS, capacity: RECENT_READS_KEPT });
 }

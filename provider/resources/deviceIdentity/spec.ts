@@ -5,7 +5,6 @@ import type { FieldKind, FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
 import { findDevicesBySerial } from "./lookup";
-import { takeRecentDeviceRead } from "./recentReads";
 
 const COLLECTION = "/deviceManagement/windowsAutopilotDeviceIdentities";
 const ITEM_ROUTE = `${COLLECTION}/{id}`;
@@ -115,7 +114,7 @@ export const deviceIdentityFields = {
  * process when there is one (recentReads.ts), else a GET.
  */
 async function getDevice(ctx: LifecycleContext, id: string): Promise<Props> {
-    const recent = takeRecentDeviceRead(ctx.graph, id, ctx.now());
+    const recent = ctx.session.deviceReads.take(id, ctx.now());
     if (recent) {
         ctx.log(`WindowsAutopilotDeviceIdentity ${id}: adopting it as its import step read it (no second GET)`);
         return recent;

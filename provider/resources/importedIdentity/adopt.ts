@@ -18,14 +18,14 @@
  *   Only when nothing shows up in that time is the POST sent again (at most `autopilot:maxRetries` times).
  */
 import { GraphError } from "../../graph";
+import { listAll } from "../../graph/pages";
 import { DEFAULT_LIMITS } from "../../lifecycle/bounds";
 import { lookFor, readBack } from "../../lifecycle/consistency";
 import { AutopilotError } from "../../lifecycle/errors";
 import type { CreationOutcome, LifecycleContext } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
 import { findDevicesBySerial, odataString } from "../deviceIdentity/lookup";
-import { rememberDeviceRead } from "../deviceIdentity/recentReads";
-import { hashDigest, ImportRecordIndex, indexed, IndexedRecord, recordIndexFor } from "./recordIndex";
+import { hashDigest, ImportRecordIndex, indexed, IndexedRecord } from "./recordIndex";
 
 const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
@@ -45,7 +45,7 @@ function collectionOf(inputs: Props): { path: string; route: string } {
 function indexOf(ctx: LifecycleContext, inputs: Props): ImportRecordIndex {
     const { path } = collectionOf(inputs);
     const route = inputs.uploadId !== undefined && inputs.uploadId !== null ? `GET ${UPLOADS}/{uploadId}/deviceIdentities` : `GET ${COLLECTION}`;
-    return recordIndexFor(ctx.graph, { path, route });
+    return ctx.session.recordIndex({ path, route });
 }
 
 /**
@@ -60,20 +60,7 @@ export function forgetImportRecord(ctx: LifecycleContext, props: Props, id: stri
 export async function findImportRecords(ctx: LifecycleContext, inputs: Props): Promise<Props[]> {
     const serial = String(inputs.serialNumber);
     const { path, route } = collectionOf(inputs);
-    const out: Props[] = [];
-    let res = await ctx.graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>({
-        method: "GET",
-        apiVersion: "v1.0",
-        path,
-        query: { $filter: `contains(serialNumber,${odataString(serial)})` },
-        route,
-    });
-    for (;;) {
-        out.push(...(res.body.value ?? []));
-        const next = res.body["@odata.nextLink"];
-        if (!next) break;
-        res = await ctx.graph.send({ method: "GET", apiVersion: "v1.0", path, absoluteUrl: next, route });
-    }
+    const out = await listAll<Props>(ctx.graph, { method: "GET", apiVersion: "v1.0", path, query: { $filter: `contains(serialNumber,${odataString(serial)})` }, route });
     const wanted = serial.toLowerCase();
     return out.filter((r) => String(r.serialNumber ?? "").toLowerCase() === wanted);
 }
@@ -184,7 +171,7 @@ export async function waitUntilDeviceReadable(ctx: LifecycleContext, done: Props
         try {
             const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "beta", path, route: "GET /deviceManagement/windowsAutopilotDeviceIdentities/{id}" });
             // The device step that adopts it next takes this read instead of its own GET (recentReads.ts).
-            if (res.body && typeof res.body === "object") rememberDeviceRead(ctx.graph, deviceId, res.body, ctx.now());
+            if (res.body && typeof res.body === "object") ctx.session.deviceReads.keep(deviceId, res.body, ctx.now());
             return { done: true, value: undefined };
         } catch (e) {
             if (GraphError.isGraphError(e) && e.status === 404) return { done: false, why: "no such device (404)", seen: done };

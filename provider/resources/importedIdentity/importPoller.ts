@@ -8,11 +8,12 @@
  * Only the record's `state` is taken from a listing (the service owns it; the rest of the record
  * does not change while it imports), merged into what the poll already had. A record missing from
  * the listing (lists can lag), a listing that failed, or a round with too few polls to be worth a
- * listing: the caller GETs the record as before. A listing that would take more pages than half
+ * listing: the caller GETs the record itself. A listing that would take more pages than half
  * the polls it answers is abandoned, so sharing never costs more requests than it saves.
  */
-import type { GraphClient } from "../../graph";
-import { processClientOf } from "../../lifecycle/bounds";
+import type { GraphSender } from "../../graph";
+import { Combiner } from "../../graph/combiner";
+import { pages } from "../../graph/pages";
 import type { Props } from "../../lifecycle/values";
 
 /** Fewest polls in one round that a listing answers (below: a GET each, batched). */
@@ -23,53 +24,38 @@ export const ROUND_WINDOW_MS = 100;
 
 const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 
-interface Waiter {
-    id: string;
-    resolve(state: Props | undefined): void;
-}
-
-/** The polls of one client's tenant collection. */
-class ImportPoller {
-    private waiting: Waiter[] = [];
-    private scheduled = false;
+/**
+ * The polls of the session's tenant collection. It sends through the process's client, not a
+ * step's view of it: one step's bound or cancellation does not stop the listing the others wait for.
+ */
+export class ImportPoller {
+    // Polls that come due within the window share the listing (imports POSTed in one bulk call
+    // come due within a few ms of each other, later chunks soon after).
+    private readonly rounds = new Combiner<string, Props | undefined>({ windowMs: ROUND_WINDOW_MS, send: (ids) => this.round(ids) });
     /** Counters for tests and reports. */
     readonly counters = { listings: 0, pages: 0, answered: 0, abandoned: 0, failed: 0 };
 
-    constructor(private readonly graph: GraphClient) {}
+    constructor(private readonly graph: GraphSender) {}
 
     /** The record's `state` as a shared listing shows it, or undefined (then GET the record). */
     state(id: string): Promise<Props | undefined> {
-        return new Promise((resolve) => {
-            this.waiting.push({ id, resolve });
-            if (!this.scheduled) {
-                this.scheduled = true;
-                // Polls that come due within the window share the listing (imports POSTed in one
-                // bulk call come due within a few ms of each other, later chunks soon after).
-                setTimeout(() => void this.round(), ROUND_WINDOW_MS);
-            }
-        });
+        return this.rounds.add(id);
     }
 
-    private async round(): Promise<void> {
-        const batch = this.waiting;
-        this.waiting = [];
-        this.scheduled = false;
-        if (batch.length < MIN_SHARED_POLLS) {
-            for (const w of batch) w.resolve(undefined);
-            return;
-        }
+    private async round(ids: string[]): Promise<Array<Props | undefined>> {
+        if (ids.length < MIN_SHARED_POLLS) return ids.map(() => undefined);
         let states: Map<string, Props> | undefined;
         try {
-            states = await this.list(Math.max(1, Math.floor(batch.length / 2)));
+            states = await this.list(Math.max(1, Math.floor(ids.length / 2)));
         } catch {
             // A failed listing fails no poll: each GETs its record, with its own retries.
             this.counters.failed++;
         }
-        for (const w of batch) {
-            const state = states?.get(w.id);
+        return ids.map((id) => {
+            const state = states?.get(id);
             if (state) this.counters.answered++;
-            w.resolve(state);
-        }
+            return state;
+        });
     }
 
     /** Every page's id -> state; undefined past `maxPages` (abandoned). */
@@ -77,42 +63,18 @@ class ImportPoller {
         this.counters.listings++;
         const route = `GET ${COLLECTION}?$select=id,state`;
         const states = new Map<string, Props>();
-        let res = await this.graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>({
-            method: "GET",
-            apiVersion: "v1.0",
-            path: COLLECTION,
-            query: { $select: "id,state", $top: "1000" },
-            route,
-        });
-        for (let pages = 1; ; pages++) {
+        let n = 0;
+        for await (const page of pages<Props>(this.graph, { method: "GET", apiVersion: "v1.0", path: COLLECTION, query: { $select: "id,state", $top: "1000" }, route })) {
+            n++;
             this.counters.pages++;
-            for (const r of res.body?.value ?? []) {
+            for (const r of page.value ?? []) {
                 if (r.state !== null && typeof r.state === "object") states.set(String(r.id), r.state as Props);
             }
-            const next = res.body?.["@odata.nextLink"];
-            if (!next) return states;
-            if (pages >= maxPages) {
+            if (page.more && n >= maxPages) {
                 this.counters.abandoned++;
                 return undefined;
             }
-            res = await this.graph.send({ method: "GET", apiVersion: "v1.0", path: COLLECTION, absoluteUrl: next, route });
         }
+        return states;
     }
-}
-
-const pollers = new WeakMap<GraphClient, ImportPoller>();
-
-/**
- * The poller of a client's tenant collection (one per process client). A step's client is a
- * view of the process's (bounds.ts): the shared listing goes through the process's own, so one
- * step's bound or cancellation does not stop the listing the others wait for.
- */
-export function importPollerFor(stepGraph: GraphClient): ImportPoller {
-    const graph = processClientOf(stepGraph);
-    let poller = pollers.get(graph);
-    if (!poller) {
-        poller = new ImportPoller(graph);
-        pollers.set(graph, poller);
-    }
-    return poller;
 }

@@ -3,7 +3,7 @@
  * for the look before each import's POST (adopt.ts). At fleet scale one listing of the collection
  * (ids and serials only) answers "has this serial no record?" for every create waiting for it,
  * instead of one `$filter` GET per create. A serial the listing shows a record of is still looked
- * up on its own (with hashes), so what is adopted is decided as before.
+ * up on its own (with hashes), so what is adopted is decided on the lookup alone.
  *
  * Why an answer from a shared listing is as safe as the per-serial GET it replaces:
  * - A create is answered by a listing that started after this process began (so what an
@@ -22,11 +22,13 @@
  *
  * Cost: a listing is paged only while its pages stay no more than the creates waiting for it. Past
  * that (a large tenant, few creates) it is abandoned and each waiting create looks its own serial
- * up, as before; later batches smaller than the pages seen skip the listing. So the looks never
+ * up on its own; later batches smaller than the pages seen skip the listing. So the looks never
  * cost more than twice the per-serial GETs, and at fleet scale far fewer.
  */
 import { createHash } from "crypto";
-import { untilAborted, type GraphClient } from "../../graph";
+import { untilAborted, type GraphSender } from "../../graph";
+import { Combiner, Kept } from "../../graph/combiner";
+import { pages } from "../../graph/pages";
 import type { Props } from "../../lifecycle/values";
 
 /** Page size asked for (Graph's largest for these collections). */
@@ -69,33 +71,17 @@ export interface Collection {
     route: string;
 }
 
-interface Waiter {
-    resolve(listed: Map<string, string[]> | undefined): void;
-    signal?: AbortSignal;
-}
-
-/** A signal that aborts once every given signal has (never, when one of them is missing). */
-function whenAllAbort(signals: (AbortSignal | undefined)[]): AbortSignal {
-    const controller = new AbortController();
-    if (signals.length === 0 || signals.some((s) => s === undefined)) return controller.signal;
-    let left = signals.length;
-    for (const s of signals as AbortSignal[]) {
-        const onAbort = (): void => {
-            if (--left === 0) controller.abort(s.reason);
-        };
-        if (s.aborted) onAbort();
-        else s.addEventListener("abort", onAbort, { once: true });
-    }
-    return controller.signal;
-}
-
-
 /** One collection's records as this process knows them (see the module comment). */
 export class ImportRecordIndex {
-    private waiting: Waiter[] = [];
-    private listing = false;
-    /** The last finished listing and when it started (Date.now()). */
-    private recent?: { startedAt: number; bySerial: Map<string, string[]> };
+    // Creates the engine started together ask within one turn of the event loop: one listing. While
+    // it runs, the creates arriving meanwhile gather for the next (a listing must start after the ask).
+    private readonly listings = new Combiner<string, Map<string, string[]> | undefined>({
+        windowMs: 0,
+        capacity: () => 1,
+        send: (serials, _key, signal) => this.listFor(serials.length, signal),
+    });
+    /** The last finished listing, kept from when it started. */
+    private readonly recent = new Kept<Map<string, string[]>>({ maxAgeMs: LISTING_REUSE_MS });
     /** Pages a full listing takes, at least (from the last listing, finished or abandoned). */
     private pagesAtLeast = 1;
     /** Records this process made or adopted, by serial key, then id. */
@@ -107,7 +93,7 @@ export class ImportRecordIndex {
     readonly counters = { listings: 0, pages: 0, abandoned: 0, failed: 0, answered: 0, skipped: 0 };
 
     constructor(
-        private readonly graph: GraphClient,
+        private readonly graph: GraphSender,
         private readonly collection: Collection,
     ) {}
 
@@ -119,18 +105,12 @@ export class ImportRecordIndex {
     async mayHaveRecords(serial: string, signal?: AbortSignal): Promise<boolean> {
         const key = serialKeyOf(serial);
         if ((this.made.get(key)?.size ?? 0) > 0) return true;
-        const recent = this.recent && Date.now() - this.recent.startedAt <= LISTING_REUSE_MS ? this.recent.bySerial : undefined;
+        const recent = this.recent.get("", Date.now());
         if (recent) {
             this.counters.answered++;
             return (recent.get(key) ?? []).some((id) => !this.deleted.has(id));
         }
-        const listed = await untilAborted(
-            new Promise<Map<string, string[]> | undefined>((resolve) => {
-                this.waiting.push({ resolve, signal });
-                if (!this.listing) void this.pump();
-            }),
-            signal,
-        );
+        const listed = await this.listings.add(key, "", signal);
         if (!listed) return true;
         return (listed.get(key) ?? []).some((id) => !this.deleted.has(id));
     }
@@ -192,39 +172,26 @@ export class ImportRecordIndex {
         }
     }
 
-    // Answers the creates waiting now with one listing; those that arrive meanwhile get the next.
-    private async pump(): Promise<void> {
-        this.listing = true;
-        try {
-            // Creates the engine started together ask within one turn of the event loop: one listing.
-            await new Promise<void>((resolve) => setImmediate(resolve));
-            while (this.waiting.length > 0) {
-                const batch = this.waiting.splice(0);
-                const live = batch.filter((w) => !w.signal?.aborted);
-                if (live.length === 0) continue;
-                if (live.length < this.pagesAtLeast) {
-                    // A listing would cost more requests than the creates' own lookups.
-                    this.counters.skipped += live.length;
-                    for (const w of live) w.resolve(undefined);
-                    continue;
-                }
-                let listed: Map<string, string[]> | undefined;
-                const startedAt = Date.now();
-                try {
-                    listed = await this.list(live.length, whenAllAbort(live.map((w) => w.signal)));
-                    if (listed) this.recent = { startedAt, bySerial: listed };
-                } catch {
-                    // A listing that failed (past the client's retries) fails no create: each
-                    // looks its serial up on its own, with its own retries, as before.
-                    this.counters.failed++;
-                    listed = undefined;
-                }
-                if (listed) this.counters.answered += live.length;
-                for (const w of live) w.resolve(listed);
-            }
-        } finally {
-            this.listing = false;
+    // Answers the creates gathered now with one listing.
+    private async listFor(creates: number, signal: AbortSignal): Promise<Array<Map<string, string[]> | undefined>> {
+        if (creates < this.pagesAtLeast) {
+            // A listing would cost more requests than the creates' own lookups.
+            this.counters.skipped += creates;
+            return Array(creates).fill(undefined);
         }
+        let listed: Map<string, string[]> | undefined;
+        const startedAt = Date.now();
+        try {
+            listed = await this.list(creates, signal);
+            if (listed) this.recent.keep("", listed, startedAt);
+        } catch {
+            // A listing that failed (past the client's retries) fails no create: each
+            // looks its serial up on its own, with its own retries.
+            this.counters.failed++;
+            listed = undefined;
+        }
+        if (listed) this.counters.answered += creates;
+        return Array(creates).fill(listed);
     }
 
     /**
@@ -237,48 +204,21 @@ export class ImportRecordIndex {
         const { path, route } = this.collection;
         // Only ids and serials: a listing proves a serial has no record; which record to adopt is
         // decided on a lookup of the serial (with hashes, a few KB each).
-        let res = await this.graph.send<{ value?: Props[]; "@odata.nextLink"?: string }>({
-            method: "GET",
-            apiVersion: "v1.0",
-            path,
-            query: { $select: "id,serialNumber", $top: String(LISTING_PAGE_SIZE) },
-            route,
-            signal,
-        });
-        for (let pages = 1; ; pages++) {
+        let n = 0;
+        for await (const page of pages<Props>(this.graph, { method: "GET", apiVersion: "v1.0", path, query: { $select: "id,serialNumber", $top: String(LISTING_PAGE_SIZE) }, route, signal })) {
+            n++;
             this.counters.pages++;
-            for (const r of res.body?.value ?? []) {
+            for (const r of page.value ?? []) {
                 const key = serialKeyOf(r.serialNumber);
                 bySerial.set(key, [...(bySerial.get(key) ?? []), String(r.id)]);
             }
-            const next = res.body?.["@odata.nextLink"];
-            if (!next) {
-                this.pagesAtLeast = pages;
-                return bySerial;
-            }
-            if (pages + 1 > worth) {
-                this.pagesAtLeast = Math.max(this.pagesAtLeast, pages + 1);
+            if (page.more && n + 1 > worth) {
+                this.pagesAtLeast = Math.max(this.pagesAtLeast, n + 1);
                 this.counters.abandoned++;
                 return undefined;
             }
-            res = await this.graph.send({ method: "GET", apiVersion: "v1.0", path, absoluteUrl: next, route, signal });
         }
+        this.pagesAtLeast = n;
+        return bySerial;
     }
-}
-
-const indexes = new WeakMap<GraphClient, Map<string, ImportRecordIndex>>();
-
-/** The process's index of one collection (one per Graph client and collection path). */
-export function recordIndexFor(graph: GraphClient, collection: Collection): ImportRecordIndex {
-    let byPath = indexes.get(graph);
-    if (!byPath) {
-        byPath = new Map();
-        indexes.set(graph, byPath);
-    }
-    let index = byPath.get(collection.path);
-    if (!index) {
-        index = new ImportRecordIndex(graph, collection);
-        byPath.set(collection.path, index);
-    }
-    return index;
 }

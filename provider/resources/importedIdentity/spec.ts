@@ -7,7 +7,6 @@ import { isEmpty, Props } from "../../lifecycle/values";
 import { readBack } from "../../lifecycle/consistency";
 import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, waitUntilDeviceReadable } from "./adopt";
 import { postImport } from "./bulkImport";
-import { importPollerFor } from "./importPoller";
 import { describeImportError } from "./importErrors";
 import { DEFAULT_TUNING } from "../../settings/table";
 
@@ -144,7 +143,7 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
         ctx.log(`import ${id} (serial ${current.serialNumber ?? inputs.serialNumber}): ${status}, checking again in ${delay / 1000}s`);
         await ctx.sleep(delay);
         // Polls due together share a listing of states (importPoller.ts); else one GET.
-        const shared = statesListable(ctx, inputs) ? await importPollerFor(ctx.graph).state(id) : undefined;
+        const shared = statesListable(ctx, inputs) ? await ctx.session.importPolls.state(id) : undefined;
         if (shared) {
             current = { ...current, state: shared };
         } else {
@@ -258,7 +257,7 @@ export const importedIdentitySpec: ResourceSpec = {
     // import's first poll, too), not a GET each: the rest of the record is what the POST answered.
     async sharedReadBack(ctx, id, inputs, posted) {
         if (!statesListable(ctx, inputs)) return undefined;
-        const state = await importPollerFor(ctx.graph).state(id);
+        const state = await ctx.session.importPolls.state(id);
         return state ? { ...posted, state } : undefined;
     },
 

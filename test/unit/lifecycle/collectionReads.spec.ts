@@ -8,6 +8,7 @@ import { CollectionReads } from "../../../provider/lifecycle/collectionReads";
 import { resolveTuning, type Tuning } from "../../../provider/settings/table";
 import { storedValue } from "../../../provider/lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../../provider/lifecycle/spec";
+import { GraphSession } from "../../../provider/session";
 import type { Props } from "../../../provider/lifecycle/values";
 import { deviceIdentitySpec } from "../../../provider/resources/deviceIdentity/spec";
 import { importedIdentitySpec } from "../../../provider/resources/importedIdentity/spec";
@@ -28,7 +29,7 @@ describe("read coalescer (collectionReads.ts)", function () {
     this.timeout(60_000);
     let emu: Emulator;
     let graph: GraphClient;
-    const ctx = (settings?: Tuning): LifecycleContext => ({ graph, log: () => undefined, sleep: async () => undefined, now: () => Date.now(), limits: DEFAULT_LIMITS, settings });
+    const ctx = (settings?: Tuning): LifecycleContext => ({ ...new GraphSession({ graph }).context(), sleep: async () => undefined, limits: DEFAULT_LIMITS, ...(settings ? { settings } : {}) });
     /** `read` of each id at once, as a refresh sends them; the ids the coalescer left to the GET come back as undefined. */
     const burst = (reads: CollectionReads, spec: ResourceSpec, ids: string[], props: Props = {}, settings?: Tuning) =>
         Promise.all(ids.map((id) => reads.read(ctx(settings), spec, id, props)));
@@ -44,7 +45,7 @@ describe("read coalescer (collectionReads.ts)", function () {
     });
 
     it("a few reads are left to the per-item GET: no listing", async () => {
-        const reads = new CollectionReads({ threshold: 100 });
+        const reads = new CollectionReads(graph, { threshold: 100 });
         const ids = addDevices(emu, 20);
         assert.deepStrictEqual(await burst(reads, deviceIdentitySpec, ids), ids.map(() => undefined));
         assert.deepStrictEqual(emu.requests, []);
@@ -52,7 +53,7 @@ describe("read coalescer (collectionReads.ts)", function () {
     });
 
     it("a burst lists the collection once, every page, and answers each read with what the item GET shows", async () => {
-        const reads = new CollectionReads({ threshold: 50, pageSize: 100 });
+        const reads = new CollectionReads(graph, { threshold: 50, pageSize: 100 });
         const ids = addDevices(emu, 250);
         const got = await burst(reads, deviceIdentitySpec, ids);
         // The first 49 reads came before the burst was one: theirs are GETs.
@@ -76,7 +77,7 @@ describe("read coalescer (collectionReads.ts)", function () {
     });
 
     it("import records list with their state, and the listing keeps each hardware hash as its digest (what the outputs keep)", async () => {
-        const reads = new CollectionReads({ threshold: 10 });
+        const reads = new CollectionReads(graph, { threshold: 10 });
         const ids = Array.from({ length: 30 }, (_, i) => {
             const id = randomUUID();
             emu.tenant.importedIdentities.set(id, { id, serialNumber: `IMP${i}`, hardwareIdentifier: HASH, state: { deviceImportStatus: "complete", deviceRegistrationId: "", deviceErrorCode: 0, deviceErrorName: "" } });
@@ -96,7 +97,7 @@ describe("read coalescer (collectionReads.ts)", function () {
     });
 
     it("each listed object answers one read: a second round of reads (another refresh) lists again", async () => {
-        const reads = new CollectionReads({ threshold: 5 });
+        const reads = new CollectionReads(graph, { threshold: 5 });
         const ids = addDevices(emu, 20);
         assert.ok((await burst(reads, deviceIdentitySpec, ids)).slice(4).every((g) => g !== undefined));
         // Changed after the listing: ids[0] was read by GET in the first round (the listing still
@@ -109,7 +110,7 @@ describe("read coalescer (collectionReads.ts)", function () {
     });
 
     it("an id the listing lacks is left to the GET (only its 404 says gone)", async () => {
-        const reads = new CollectionReads({ threshold: 5 });
+        const reads = new CollectionReads(graph, { threshold: 5 });
         const ids = [...addDevices(emu, 10), randomUUID()];
         const got = await burst(reads, deviceIdentitySpec, ids);
         assert.strictEqual(got[10], undefined);
@@ -117,7 +118,7 @@ describe("read coalescer (collectionReads.ts)", function () {
     });
 
     it("an id written through the client (any module, a step's client too) is not answered from a listing", async () => {
-        const reads = new CollectionReads({ threshold: 5 });
+        const reads = new CollectionReads(graph, { threshold: 5 });
         const ids = addDevices(emu, 20);
         // Slow the listing down so a write lands while it runs.
         emu.injectFault({ method: "GET", path: /windowsAutopilotDeviceIdentities$/, delayMs: 300 });
@@ -137,7 +138,7 @@ describe("read coalescer (collectionReads.ts)", function () {
 
     it("a failed listing leaves every waiting read to the GET, and no listing is tried again for a while", async () => {
         let now = 1_000_000;
-        const reads = new CollectionReads({ threshold: 5, now: () => now });
+        const reads = new CollectionReads(graph, { threshold: 5, now: () => now });
         const ids = addDevices(emu, 20);
         emu.injectFault({ method: "GET", path: /windowsAutopilotDeviceIdentities$/, status: 500 });
         const got = await burst(reads, deviceIdentitySpec, ids);
@@ -151,7 +152,7 @@ describe("read coalescer (collectionReads.ts)", function () {
     });
 
     it("gives a listing up when the tenant is far larger than the burst (per-item reads cost less)", async () => {
-        const reads = new CollectionReads({ threshold: 5, pageSize: 10, minPages: 3, readsPerPage: 20 });
+        const reads = new CollectionReads(graph, { threshold: 5, pageSize: 10, minPages: 3, readsPerPage: 20 });
         const ids = addDevices(emu, 100);
         const got = await burst(reads, deviceIdentitySpec, ids.slice(0, 10));
         assert.deepStrictEqual(got, Array(10).fill(undefined));
@@ -160,7 +161,6 @@ describe("read coalescer (collectionReads.ts)", function () {
     });
 
     it("never answers from a list that leaves out properties the item GET has", async () => {
-        const reads = new CollectionReads({ threshold: 3 });
         const sent: GraphRequest[] = [];
         const fake = {
             onWrite: () => () => undefined,
@@ -170,7 +170,8 @@ describe("read coalescer (collectionReads.ts)", function () {
                 return { status: 200, headers: {}, attempts: 1, body: r.query ? { value: ["a", "b", "c", "d"].map(one) } : one(r.path.split("/").pop()!) };
             },
         } as unknown as GraphClient;
-        const fakeCtx: LifecycleContext = { ...ctx(), graph: fake };
+        const reads = new CollectionReads(fake, { threshold: 3 });
+        const fakeCtx: LifecycleContext = { ...new GraphSession({ graph: fake }).context(), sleep: async () => undefined };
         const got = await Promise.all(["a", "b", "c", "d"].map((id) => reads.read(fakeCtx, deviceIdentitySpec, id, {})));
         assert.deepStrictEqual(got, [undefined, undefined, undefined, undefined]);
         assert.strictEqual(sent.length, 2, "one page, one item GET to compare");
@@ -182,7 +183,7 @@ describe("read coalescer (collectionReads.ts)", function () {
     it("AUTOPILOT_LIST_READS=0 switches it off", async () => {
         const off = resolveTuning(() => undefined, { AUTOPILOT_LIST_READS: "0" });
         assert.strictEqual(off.listReads, false);
-        const reads = new CollectionReads({ threshold: 2 });
+        const reads = new CollectionReads(graph, { threshold: 2 });
         const ids = addDevices(emu, 10);
         assert.deepStrictEqual(await burst(reads, deviceIdentitySpec, ids, {}, off), ids.map(() => undefined));
         assert.deepStrictEqual(emu.requests, []);

@@ -6,6 +6,7 @@ import { beginStep, cancelledBy, DEFAULT_LIMITS, explainFailure, StepLimits, Ste
 import { lookFor, nextReadBackDelay, readBack } from "../../../provider/lifecycle/consistency";
 import { AutopilotError } from "../../../provider/lifecycle/errors";
 import type { LifecycleContext } from "../../../provider/lifecycle/spec";
+import { GraphSession } from "../../../provider/session";
 import type { Props } from "../../../provider/lifecycle/values";
 import { sameAssignment, createOrAdoptAssignment } from "../../../provider/resources/assignment/adopt";
 import { adoptableRecord, createOrAdoptImport } from "../../../provider/resources/importedIdentity/adopt";
@@ -23,7 +24,7 @@ function fakeContext(send: (r: GraphRequest) => Promise<unknown> | unknown, limi
         },
     } as unknown as GraphClient;
     return {
-        graph,
+        ...new GraphSession({ graph }).context(),
         log: (l) => lines.push(l),
         sleep: async (ms) => {
             slept.push(ms);
@@ -83,9 +84,10 @@ describe("read-back after a write (consistency.ts)", () => {
 });
 
 describe("step bounds and cancellation (bounds.ts)", () => {
+    // One session for the steps, as in the host: its steps follow each cancel signal with one listener.
+    const session = new GraphSession({ graph: { send: async (r: GraphRequest) => ({ status: 200, headers: {}, body: r.signal, attempts: 1 }) } as unknown as GraphClient });
     const base = (limits: Partial<StepLimits>, signal?: AbortSignal): LifecycleContext => ({
-        graph: { send: async (r: GraphRequest) => ({ status: 200, headers: {}, body: r.signal, attempts: 1 }) } as unknown as GraphClient,
-        log: () => undefined,
+        ...session.context(),
         sleep: async () => undefined,
         now: () => Date.now(),
         signal,

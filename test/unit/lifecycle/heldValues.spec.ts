@@ -8,6 +8,7 @@ import type { FieldSpec } from "../../../provider/lifecycle/fields";
 import { makeHandler } from "../../../provider/lifecycle/handler";
 import { HeldValues } from "../../../provider/lifecycle/heldValues";
 import type { LifecycleContext, ResourceSpec } from "../../../provider/lifecycle/spec";
+import { GraphSession } from "../../../provider/session";
 import type { Props } from "../../../provider/lifecycle/values";
 import { UNKNOWN } from "../../../provider/lifecycle/values";
 import { importedIdentitySpec } from "../../../provider/resources/importedIdentity/spec";
@@ -50,7 +51,7 @@ function context(patched: Props[]): () => LifecycleContext {
             return { status: 200, headers: {}, body: { id: "t1", serialNumber: "S1", hardwareIdentifier: patched.at(-1)?.hardwareIdentifier ?? hash, label: patched.at(-1)?.label ?? "a" }, attempts: 1 };
         },
     } as unknown as GraphClient;
-    const ctx: LifecycleContext = { graph, log: () => undefined, sleep: async () => undefined, now: () => Date.now(), limits: DEFAULT_LIMITS };
+    const ctx: LifecycleContext = { ...new GraphSession({ graph }).context(), sleep: async () => undefined, limits: DEFAULT_LIMITS };
     return () => ctx;
 }
 

@@ -1,21 +1,23 @@
 import * as assert from "assert";
 import { nextPollDelay, waitForImport } from "../../../provider/resources/importedIdentity/spec";
+import type { GraphClient } from "../../../provider/graph";
 import type { LifecycleContext } from "../../../provider/lifecycle/spec";
+import { GraphSession } from "../../../provider/session";
 
 /** A context whose clock only moves when the code sleeps, and whose Graph answers from a script. */
 function fakeContext(statuses: string[]) {
     let now = 0;
     const sleeps: number[] = [];
     const gets: string[] = [];
-    const ctx = {
-        graph: {
-            async send(req: { method: string; path: string }) {
-                gets.push(`${req.method} ${req.path}`);
-                const status = statuses.shift() ?? "pending";
-                return { status: 200, headers: {}, attempts: 1, body: { id: "imp-1", serialNumber: "8CG1", state: { deviceImportStatus: status, deviceRegistrationId: status === "complete" ? "dev-1" : "", deviceErrorCode: status === "error" ? 806 : 0, deviceErrorName: status === "error" ? "ZtdDeviceAlreadyAssigned" : "" } } };
-            },
+    const graph = {
+        async send(req: { method: string; path: string }) {
+            gets.push(`${req.method} ${req.path}`);
+            const status = statuses.shift() ?? "pending";
+            return { status: 200, headers: {}, attempts: 1, body: { id: "imp-1", serialNumber: "8CG1", state: { deviceImportStatus: status, deviceRegistrationId: status === "complete" ? "dev-1" : "", deviceErrorCode: status === "error" ? 806 : 0, deviceErrorName: status === "error" ? "ZtdDeviceAlreadyAssigned" : "" } } };
         },
-        log: () => undefined,
+    } as unknown as GraphClient;
+    const ctx = {
+        ...new GraphSession({ graph }).context(),
         async sleep(ms: number) {
             sleeps.push(ms);
             now += ms;

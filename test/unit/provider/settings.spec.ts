@@ -140,15 +140,17 @@ describe("settings (provider/settings)", () => {
         ]);
     });
 
-    it("the runtime makes its Graph client from the resolved settings: refused values fail, a changed switch gets a new client", async function () {
+    it("the runtime makes its session and Graph client from the resolved settings: refused values fail, a changed switch gets a new one", async function () {
         this.timeout(60_000); // loading the runtime loads every resource spec and @pulumi/pulumi
-        const { graphClientFor } = require("../../../provider/runtime");
+        const { sessionFor } = require("../../../provider/runtime");
         const base = { "autopilot:graphEndpoint": "http://127.0.0.1:9", "autopilot:accessToken": "token" };
-        assert.throws(() => graphClientFor(from({ ...base, "autopilot:maxConcurrency": "0" })), /^Error: autopilot:maxConcurrency \(or AUTOPILOT_MAX_CONCURRENCY\) must be a whole number of at least 1; got "0"$/);
-        const first = graphClientFor(from(base));
-        assert.strictEqual(graphClientFor(from({ ...base })), first, "the same settings keep the client");
-        const unbatched = graphClientFor(from({ ...base, "autopilot:batch": "false" }));
+        assert.throws(() => sessionFor(from({ ...base, "autopilot:maxConcurrency": "0" })), /^Error: autopilot:maxConcurrency \(or AUTOPILOT_MAX_CONCURRENCY\) must be a whole number of at least 1; got "0"$/);
+        const first = sessionFor(from(base));
+        assert.strictEqual(sessionFor(from({ ...base })), first, "the same settings keep the session");
+        const unbatched = sessionFor(from({ ...base, "autopilot:batch": "false" }));
         assert.notStrictEqual(unbatched, first);
+        assert.notStrictEqual(unbatched.graph, first.graph, "another client");
+        assert.strictEqual(unbatched.context().settings.batch, false, "the steps run under the new settings");
         await unbatched.close();
     });
 

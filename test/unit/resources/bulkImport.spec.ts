@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { GraphClient, GraphError } from "../../../provider/graph";
 import { BULK_IMPORT_ROUTE, BulkImporter, postImport } from "../../../provider/resources/importedIdentity/bulkImport";
-import type { LifecycleContext } from "../../../provider/lifecycle/spec";
 import { resolveTuning } from "../../../provider/settings/table";
+import { GraphSession } from "../../../provider/session";
 import { countingTokenSource, RecordedRequest, ScriptedServer, startServer } from "../graph/helpers";
 
 const IMPORT_PATH = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/import";
@@ -127,7 +127,7 @@ describe("bulk import coalescing", () => {
 
   it("postImport chunks by autopilot:bulkImportChunk of the step's settings", async () => {
     const g = await start(importServer());
-    const ctx = { graph: g, settings: resolveTuning((key) => (key === "autopilot:bulkImportChunk" ? "2" : undefined), {}) } as LifecycleContext;
+    const ctx = new GraphSession({ graph: g, settings: resolveTuning((key) => (key === "autopilot:bulkImportChunk" ? "2" : undefined), {}) }).context();
     const records = await Promise.all(["C1", "C2", "C3", "C4", "C5"].map((s) => postImport(ctx, body(s))));
     assert.deepEqual(records.map((r) => String(r.serialNumber).toUpperCase()), ["C1", "C2", "C3", "C4", "C5"]);
     const calls = server!.requests.filter((r) => r.url === IMPORT_PATH).map((r) => recordsOf(r).length);
@@ -136,7 +136,7 @@ describe("bulk import coalescing", () => {
 
   it("a lone create is a plain POST to the collection; AUTOPILOT_BULK_IMPORT=0 always posts one by one", async () => {
     const g = await start(importServer());
-    const ctx = { graph: g } as LifecycleContext;
+    const ctx = new GraphSession({ graph: g }).context();
     const one = await postImport(ctx, body("ALONE"));
     assert.equal(one.id, "single-ALONE");
     assert.deepEqual(server!.requests.map((r) => `${r.method} ${r.url}`), [`POST ${COLLECTION_PATH}`]);

@@ -4,6 +4,7 @@ import { strict as assert } from "node:assert";
 import type { GraphClient, GraphRequest } from "../../../provider/graph";
 import { DEFAULT_LIMITS } from "../../../provider/lifecycle/bounds";
 import type { LifecycleContext } from "../../../provider/lifecycle/spec";
+import { GraphSession } from "../../../provider/session";
 import { deviceIdentitySpec } from "../../../provider/resources/deviceIdentity/spec";
 import { RECENT_READ_MAX_AGE_MS } from "../../../provider/resources/deviceIdentity/recentReads";
 import { waitUntilDeviceReadable } from "../../../provider/resources/importedIdentity/adopt";
@@ -18,7 +19,7 @@ function fakeGraph() {
             return { status: 200, headers: {}, body: { id, serialNumber: `SER-${id}`, groupTag: "", displayName: null }, attempts: 1 };
         },
     } as unknown as GraphClient;
-    const ctx: LifecycleContext = { graph, log: () => undefined, sleep: async () => undefined, now: () => now, limits: DEFAULT_LIMITS };
+    const ctx: LifecycleContext = { ...new GraphSession({ graph }).context(), sleep: async () => undefined, now: () => now, limits: DEFAULT_LIMITS };
     return { sent, ctx, advance: (ms: number) => (now += ms) };
 }
 

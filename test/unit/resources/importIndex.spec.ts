@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS, StepLimits } from "../../../provider/lifecycle/bounds";
 import type { LifecycleContext } from "../../../provider/lifecycle/spec";
 import type { Props } from "../../../provider/lifecycle/values";
 import { createOrAdoptImport, forgetImportRecord } from "../../../provider/resources/importedIdentity/adopt";
-import { recordIndexFor } from "../../../provider/resources/importedIdentity/recordIndex";
+import { GraphSession } from "../../../provider/session";
 
 const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 
@@ -43,9 +43,9 @@ function fakeTenant(options: { pageSize?: number; failListings?: number } = {}) 
             return { status: 200, headers: {}, body, attempts: 1 };
         },
     } as unknown as GraphClient;
+    const session = new GraphSession({ graph });
     const ctx = (limits: Partial<StepLimits> = {}): LifecycleContext => ({
-        graph,
-        log: () => undefined,
+        ...session.context(),
         sleep: async (ms) => {
             now += ms;
         },
@@ -57,6 +57,7 @@ function fakeTenant(options: { pageSize?: number; failListings?: number } = {}) 
         sent,
         ctx,
         graph,
+        session,
         advance: (ms: number) => (now += ms),
         hold(): () => void {
             let release!: () => void;
@@ -214,7 +215,7 @@ describe("the look before an import's POST, at fleet scale (recordIndex.ts)", ()
         const made = await Promise.all(all.map((i) => createOrAdoptImport(t.ctx(), i, poster(t, i))));
         assert.deepEqual(made.map((m) => m.how), ["posted", "posted"]);
         assert.equal(t.lookups(), 2);
-        assert.equal(recordIndexFor(t.graph, { path: COLLECTION, route: "" }).counters.failed, 1);
+        assert.equal(t.session.recordIndex({ path: COLLECTION, route: "" }).counters.failed, 1);
     });
 
     it("an upload's records are listed in the upload, apart from the tenant's", async () => {

@@ -7,6 +7,7 @@ import { GraphClient } from "../../../provider/graph";
 import { DEFAULT_LIMITS } from "../../../provider/lifecycle/bounds";
 import type { LifecycleContext } from "../../../provider/lifecycle/spec";
 import { resolveTuning, type Tuning } from "../../../provider/settings/table";
+import { GraphSession } from "../../../provider/session";
 import type { Props } from "../../../provider/lifecycle/values";
 import { waitForImport } from "../../../provider/resources/importedIdentity/spec";
 
@@ -17,7 +18,8 @@ describe("waiting for many imports (importPoller.ts)", function () {
     this.timeout(60_000);
     let emu: Emulator;
     let graph: GraphClient;
-    const ctx = (settings?: Tuning): LifecycleContext => ({ graph, log: () => undefined, sleep: async () => undefined, now: () => Date.now(), limits: DEFAULT_LIMITS, settings });
+    let session: GraphSession;
+    const ctx = (settings?: Tuning): LifecycleContext => ({ ...session.context(), sleep: async () => undefined, now: () => Date.now(), limits: DEFAULT_LIMITS, ...(settings ? { settings } : {}) });
 
     /** N pending records, as a bulk import leaves them; returns each as the POST answered it. */
     function pending(n: number, prefix: string): Props[] {
@@ -35,6 +37,7 @@ describe("waiting for many imports (importPoller.ts)", function () {
         // Each record shows pending to 2 answers (an item GET or a listing), then completes.
         emu = await startEmulator({ profile: "live", importPendingReads: 2 });
         graph = new GraphClient({ baseUrl: emu.url, tokenSource: { getToken: async () => "emulator-token" }, maxRetries: 0, batch: true });
+        session = new GraphSession({ graph });
     });
     afterEach(async () => {
         await graph.close();
