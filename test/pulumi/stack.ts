@@ -150,6 +150,7 @@ interface RunOutcome {
     failure: unknown;
     message: string;
     sawSummary: boolean;
+    sawStack: boolean;
 }
 
 class StepCollector {
@@ -161,10 +162,13 @@ class StepCollector {
     readonly errors: string[] = [];
     /** Whether the engine's summary arrived: without it, the event stream of the run was lost. */
     sawSummary = false;
+    /** Whether a step of the program's stack resource arrived: every program that runs registers it. */
+    sawStack = false;
 
     onEvent = (e: EngineEvent): void => {
         if (e.summaryEvent) this.sawSummary = true;
         const meta = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata ?? e.resOpFailedEvent?.metadata;
+        if (meta?.type === "pulumi:pulumi:Stack") this.sawStack = true;
         if (meta) {
             if (!meta.urn.includes(DYNAMIC)) return;
             const ops = this.ops.get(meta.urn) ?? [];
@@ -277,8 +281,11 @@ export class TestStack {
     }
 
     up(opts: RunOptions = {}): Promise<RunResult> {
-        return this.run(opts, (onEvent, onOutput, onError) =>
-            this.stack.up({ onEvent, onOutput, onError, target: opts.target, targetDependents: opts.targetDependents, parallel: opts.parallel, continueOnError: opts.continueOnError }),
+        return this.run(
+            opts,
+            (onEvent, onOutput, onError) =>
+                this.stack.up({ onEvent, onOutput, onError, target: opts.target, targetDependents: opts.targetDependents, parallel: opts.parallel, continueOnError: opts.continueOnError }),
+            "up",
         );
     }
 
@@ -292,17 +299,22 @@ export class TestStack {
         );
     }
 
-    private async run(opts: RunOptions, command: RunCommand, kind: "preview" | "change" = "change"): Promise<RunResult> {
+    private async run(opts: RunOptions, command: RunCommand, kind: "preview" | "up" | "other" = "other"): Promise<RunResult> {
         const first = await this.runOnce(opts, command);
-        // Two failures of the Automation API's inline-program transport, not of the program or the
-        // provider (pulumi/pulumi#6457, #15235): the program's gRPC channel to the engine refused
-        // ("14 UNAVAILABLE: No connection established") before any resource step, or a preview that
-        // exited 0 while its event stream never delivered the engine's summary. Either is run again
-        // once, and said so on stderr so a pattern shows in CI logs.
+        // Failures of the Automation API's transport, not of the program or the provider
+        // (pulumi/pulumi#6457, #15235): the program's gRPC channel to the engine refused ("14
+        // UNAVAILABLE: No connection established") before any resource step; a preview that exited
+        // 0 while its event stream never delivered the engine's summary; or a preview or up that
+        // exited 0 without a step of the program's stack resource, which every program that runs
+        // registers (seen under load with CLI 3.216: the command succeeded, nothing was registered
+        // and no request reached Graph). Each is run again once, and said so on stderr so a pattern
+        // shows in CI logs.
         const transportFailure = first.failure !== undefined && first.result.steps.length === 0 && /14 UNAVAILABLE: No connection established/.test(first.message);
         const lostEvents = first.failure === undefined && kind === "preview" && !first.sawSummary;
-        if (transportFailure || lostEvents) {
-            process.stderr.write(`[test stack ${this.stack.name}] ${transportFailure ? first.message.split("\n")[0] : "preview gave no engine summary"}: running it again once\n`);
+        const programLost = first.failure === undefined && kind !== "other" && !first.sawStack;
+        if (transportFailure || lostEvents || programLost) {
+            const why = transportFailure ? first.message.split("\n")[0] : lostEvents ? "preview gave no engine summary" : `${kind} succeeded without a step of the program's stack`;
+            process.stderr.write(`[test stack ${this.stack.name}] ${why}: running it again once\n`);
             return this.settle(await this.runOnce(opts, command));
         }
         return this.settle(first);
@@ -333,7 +345,7 @@ export class TestStack {
         const result: RunResult = { steps: collector.steps(), stdout, stderr, errors: collector.errors };
         const reported = [...result.steps.filter((s) => s.error).map((s) => `${s.type} ${s.name}: ${s.error}`), ...result.errors];
         const message = failure === undefined ? "" : reported.length > 0 ? reported.join("\n") : String((failure as Error).message ?? failure);
-        return { result, failure, message, sawSummary: collector.sawSummary };
+        return { result, failure, message, sawSummary: collector.sawSummary, sawStack: collector.sawStack };
     }
 
     /** The state with secrets in plain text (`pulumi stack export --show-secrets`): for assertions on values. */
