@@ -77,6 +77,12 @@ export interface BenchOptions {
     cliProfile?: Scenario;
     /** Keep the program folders, event logs and state files (printed at the end). */
     keepWork?: boolean;
+    /**
+     * Another checkout of this repository, built (`npm ci`), e.g. a worktree of the commit before a
+     * change: each column of side (a) runs again with that checkout's package, right after this
+     * one's, against the same Graph service and CLI. A change's before and after in one run.
+     */
+    compare?: { root: string; label: string };
 }
 
 export interface ScenarioResult {
@@ -137,9 +143,11 @@ export interface CliProfile {
 }
 
 export interface SideResult {
-    /** `a`, `b`, ... with `/skip` when the checkpoints were skipped. */
+    /** `a`, `b`, ... with `/skip` when the checkpoints were skipped; `a@<label>` for the compared checkout's (a). */
     column: string;
     side: SideName;
+    /** The compared checkout's label, when this column ran its package (BenchOptions.compare). */
+    checkout?: string;
     checkpoints: CheckpointMode;
     label: string;
     scenarios: Partial<Record<Scenario, ScenarioResult>>;
@@ -292,11 +300,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const devices = makeDevices(n);
     const pki = createTestPki();
     try {
-        const columns = options.columns ?? (options.sides ?? ["a", "b"]).flatMap((side) => result.options.checkpoints.map((mode) => ({ side, checkpoints: mode })));
-        for (const { side, checkpoints: mode } of columns) {
-            const column = mode === "skip" ? `${side}/skip` : side;
-            log(`\n== ${column}: ${SIDES[side].label}, ${mode === "skip" ? "PULUMI_SKIP_CHECKPOINTS=true" : "per-step checkpoints"} (${n} devices) ==`);
-            result.sides.push(await runColumn({ side, mode, column, devices, sandbox, pki, result, log, options }));
+        const columns: Array<{ side: SideName; checkpoints: CheckpointMode; checkout?: BenchOptions["compare"] }> =
+            options.columns ?? (options.sides ?? ["a", "b"]).flatMap((side) => result.options.checkpoints.map((mode) => ({ side, checkpoints: mode })));
+        const withCompared = columns.flatMap((c) => (options.compare && c.side === "a" ? [c, { ...c, checkout: options.compare }] : [c]));
+        for (const { side, checkpoints: mode, checkout } of withCompared) {
+            const name = checkout ? `${side}@${checkout.label}` : side;
+            const column = mode === "skip" ? `${name}/skip` : name;
+            const label = checkout ? `${SIDES[side].label} of ${checkout.label} (${checkout.root})` : SIDES[side].label;
+            log(`\n== ${column}: ${label}, ${mode === "skip" ? "PULUMI_SKIP_CHECKPOINTS=true" : "per-step checkpoints"} (${n} devices) ==`);
+            result.sides.push(await runColumn({ side, mode, column, label, checkout, devices, sandbox, pki, result, log, options }));
         }
     } finally {
         pki.dispose();
@@ -310,6 +322,8 @@ interface ColumnContext {
     side: SideName;
     mode: CheckpointMode;
     column: string;
+    label: string;
+    checkout?: BenchOptions["compare"];
     devices: ReturnType<typeof makeDevices>;
     sandbox: PulumiSandbox;
     pki: TestPki;
@@ -329,8 +343,8 @@ async function runColumn(c: ColumnContext): Promise<SideResult> {
         tls: { cert: c.pki.server.certPem, key: c.pki.server.keyPem },
         ...BENCH_APP,
     });
-    const dir = writeProject({ kind: def.kind, devices: c.devices, importRecord: o.importRecord, name: `bench-${c.column.replace("/", "-")}` });
-    const stackName = c.column.replace("/", "-");
+    const stackName = c.column.replace(/[^A-Za-z0-9_.-]/g, "-");
+    const dir = writeProject({ kind: def.kind, devices: c.devices, importRecord: o.importRecord, name: `bench-${stackName}`, root: c.checkout?.root });
     const stack = await openBenchStack(c.sandbox, dir, stackName, graph);
     const env: Record<string, string> = {
         ...stack.commandEnv(),
@@ -341,7 +355,7 @@ async function runColumn(c: ColumnContext): Promise<SideResult> {
         ...(process.env.BENCH_HOST_LOG ? { AUTOPILOT_LOG: "1" } : {}),
     };
     const stateFile = c.sandbox.stateFile(BENCH_PROJECT, stackName);
-    const out: SideResult = { column: c.column, side: c.side, checkpoints: c.mode, label: def.label, scenarios: {} };
+    const out: SideResult = { column: c.column, side: c.side, ...(c.checkout ? { checkout: c.checkout.label } : {}), checkpoints: c.mode, label: c.label, scenarios: {} };
     try {
         for (const scenario of c.options.scenarios ?? SCENARIOS) {
             const before = summarizeState(stateFile);

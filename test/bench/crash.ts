@@ -149,7 +149,7 @@ export async function runCrash(o: CrashOptions): Promise<CrashResult> {
         const t0 = Date.now();
         await run("up", {
             onStart: (pid) => {
-                const poll = setInterval(async () => {
+                const poll = setInterval(() => void (async () => {
                     const tenant = await graph.peek().catch(() => undefined);
                     const reached = o.killOn === "imports" ? tenant?.importIds.length : tenant?.taggedDevices;
                     if (reached === undefined || reached < killAfter || killedAfterMs >= 0) return;
@@ -162,7 +162,7 @@ export async function runCrash(o: CrashOptions): Promise<CrashResult> {
                             // already gone
                         }
                     }
-                }, 100);
+                })(), 100);
                 poll.unref();
             },
         });

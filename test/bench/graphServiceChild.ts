@@ -72,7 +72,9 @@ async function close(): Promise<void> {
     await emu?.close();
 }
 
-process.on("message", async (m: { id: number; cmd: string; args?: unknown }) => {
+type Command = { id: number; cmd: string; args?: unknown };
+
+async function answer(m: Command): Promise<void> {
     try {
         let value: unknown;
         if (m.cmd === "start") value = await start(m.args as GraphServiceOptions);
@@ -84,7 +86,8 @@ process.on("message", async (m: { id: number; cmd: string; args?: unknown }) => 
     } catch (e) {
         process.send!({ id: m.id, ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) });
     }
-});
+}
+process.on("message", (m: Command) => void answer(m));
 process.on("disconnect", () => {
     void close().finally(() => process.exit(0));
 });

@@ -1,9 +1,9 @@
 /**
  * A program folder for one side of the bench, as a user has one: Pulumi.yaml, index.js, the
  * hardware-hash CSV, and for the baseline its own modules. It lives under the repository's
- * .test-work/ (workFolder), so `pulumi-autopilot` and `@pulumi/pulumi` resolve from the
- * repository's node_modules, for the program and for the provider host alike (the engine starts
- * the host in this folder).
+ * .test-work/ (workFolder), or another checkout's when the bench compares two, so
+ * `pulumi-autopilot` and `@pulumi/pulumi` resolve from that checkout's node_modules, for the
+ * program and for the provider host alike (the engine starts the host in this folder).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -19,11 +19,13 @@ export interface ProjectOptions {
     importRecord: "keep" | "remove";
     /** Folder name prefix under .test-work/. */
     name: string;
+    /** The checkout whose package the program uses (default: this one). */
+    root?: string;
 }
 
 /** Writes the folder and returns its path. */
 export function writeProject(o: ProjectOptions): string {
-    const dir = workFolder(o.name);
+    const dir = o.root ? checkoutWorkFolder(o.root, o.name) : workFolder(o.name);
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${BENCH_PROJECT}\nruntime: nodejs\nmain: index.js\ndescription: pulumi-autopilot bench (${o.kind})\n`);
     fs.writeFileSync(path.join(dir, "devices.csv"), fleetCsv(o.devices));
     fs.writeFileSync(path.join(dir, "updated.json"), JSON.stringify(updatedSerials(o.devices)));
@@ -35,6 +37,16 @@ export function writeProject(o: ProjectOptions): string {
         for (const file of ["resources.js", "sdkProvider.js"]) fs.copyFileSync(path.join(__dirname, "baseline", file), path.join(dir, "baseline", file));
     }
     return dir;
+}
+
+/** A new folder under another checkout's .test-work/ (git-ignored there too). */
+function checkoutWorkFolder(root: string, prefix: string): string {
+    if (!fs.existsSync(path.join(root, "node_modules", "pulumi-autopilot", "package.json"))) {
+        throw new Error(`--compare ${root}: no built pulumi-autopilot there (node_modules/pulumi-autopilot); run npm ci in that checkout first`);
+    }
+    const base = path.join(root, ".test-work");
+    fs.mkdirSync(base, { recursive: true });
+    return fs.mkdtempSync(path.join(base, `${prefix}-`));
 }
 
 /** The app registration the bench's Graph service knows: its tenant, client and secret. */

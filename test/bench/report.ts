@@ -21,11 +21,15 @@ function routes(r: ScenarioResult): string {
 }
 
 /** The column of a side run with Pulumi's default (per-step checkpoints), else its first. */
-export function columnOf(result: BenchResult, side: string): SideResult | undefined {
-    return result.sides.find((s) => s.side === side && s.checkpoints === "per-step") ?? result.sides.find((s) => s.side === side);
+export function columnOf(result: BenchResult, side: string, checkout?: string): SideResult | undefined {
+    const of = result.sides.filter((s) => s.side === side && s.checkout === checkout);
+    return of.find((s) => s.checkpoints === "per-step") ?? of[0];
 }
 
-/** One table per scenario: a row per figure, a column per side and checkpoint mode, and (a)/(b). */
+/**
+ * One table per scenario: a row per figure, a column per side and checkpoint mode, and (a)/(b), or
+ * (a)/(a of the compared checkout) when the bench compared two checkouts without (b).
+ */
 export function formatTable(result: BenchResult): string {
     const out: string[] = [];
     const { options, machine } = result;
@@ -37,7 +41,8 @@ export function formatTable(result: BenchResult): string {
     );
     out.push(`Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, @pulumi/pulumi ${machine.pulumiSdk}, load at start ${machine.load.join(" ")}`);
     const a = columnOf(result, "a");
-    const b = columnOf(result, "b");
+    const compared = result.sides.find((s) => s.checkout !== undefined)?.checkout;
+    const b = columnOf(result, "b") ?? (compared !== undefined ? columnOf(result, "a", compared) : undefined);
     for (const scenario of SCENARIOS) {
         const cols = result.sides.filter((s) => s.scenarios[scenario]);
         if (cols.length === 0) continue;

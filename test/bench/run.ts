@@ -2,7 +2,7 @@
  * `npm run bench -- --devices N [--latency 20] [--budget-scale 10] [--profile documented|live]
  *                  [--sides a,b,a-no-batch,a-no-bulk,a-no-adaptive,a-no-list] [--checkpoints per-step|skip|both]
  *                  [--parallel P] [--import-record keep|remove] [--host-heap-mb M] [--scenarios apply,plan,...]
- *                  [--cli-profile <scenario>] [--keep] [--out bench-results]`
+ *                  [--cli-profile <scenario>] [--compare <checkout>] [--keep] [--out bench-results]`
  *
  * Every scenario is one `pulumi` command of the real CLI (`npm run pulumi-cli` makes it) in a
  * program folder under .test-work/, with a file backend in a temporary folder.
@@ -16,6 +16,10 @@
  * process it starts: the provider host and the program alike. 0, the default, leaves Node's own limit.
  * --cli-profile <scenario>: a Go CPU profile of the CLI in that scenario (`pulumi --profiling`), with
  * the seconds spent saving checkpoints; the profiler slows that scenario down.
+ * --compare <checkout>: another checkout of this repository, built with `npm ci` (e.g.
+ * `git worktree add ../before <commit> && (cd ../before && npm ci)`): every (a) column runs again
+ * with that checkout's package right after this one's, same Graph service and CLI, and the table's
+ * ratio column is (a)/(a@<its commit>) when (b) is not run. A change's before and after in one run.
  * --keep: keep the program folders, event logs and the state backend (their paths are printed).
  * Diagnostics: BENCH_TIMELINE=1 (print per-second admitted reads/writes/429s), BENCH_CLI_OUTPUT=1
  * (print what the CLI prints), BENCH_HOST_LOG=1 (the provider's log, shown by the CLI).
@@ -78,7 +82,14 @@ async function main(): Promise<void> {
     if (importRecord !== "keep" && importRecord !== "remove") throw new Error("--import-record must be keep or remove");
     const profile = (args.profile as string) ?? "documented";
     if (profile !== "documented" && profile !== "live") throw new Error("--profile must be documented or live");
+    let compare: { root: string; label: string } | undefined;
+    if (typeof args.compare === "string") {
+        const root = path.resolve(args.compare);
+        const head = require("child_process").execFileSync("git", ["-C", root, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+        compare = { root, label: head };
+    } else if (args.compare !== undefined) throw new Error("--compare needs the path of another checkout of this repository");
     const result = await runBench({
+        compare,
         devices,
         latencyMs: number(args, "latency", 20, 0, 5000),
         budgetScale: number(args, "budget-scale", 10, 0.01, 1000),

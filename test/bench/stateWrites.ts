@@ -31,7 +31,7 @@ export class StateWriteWatcher {
         const name = path.basename(stateFile);
         this.watcher = fs.watch(path.dirname(stateFile), (event, file) => {
             if (event !== "rename" || file !== name) return;
-            let size = 0;
+            let size: number;
             try {
                 size = fs.statSync(stateFile).size;
             } catch {

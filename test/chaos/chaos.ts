@@ -164,8 +164,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const failedPerUp: number[] = [];
     const problems: string[] = [];
     const commandSeconds: Record<string, number> = {};
-    let refreshDrift = 0;
-    let secondPlanChanges = 0;
+    let refreshDrift: number;
+    let secondPlanChanges: number;
     let audited: FleetAudit;
     let stack: TestStack | undefined;
     try {

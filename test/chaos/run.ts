@@ -48,7 +48,7 @@ function parse(argv: string[]): { options: ChaosOptions; json: boolean } {
             case "-h":
             case "--help":
                 console.log(USAGE);
-                process.exit(0);
+                return process.exit(0);
             default:
                 throw new Error(`unknown option '${flag}'`);
         }

@@ -233,7 +233,7 @@ export class Authority implements EmulatorAuthority {
       answer = this.knowsTenant(m[1]) ? { status: 200, body: this.openIdConfiguration(m[1]) } : entraError(400, "invalid_tenant", 90002, `Tenant '${m[1]}' not found.`);
     } else if (method === "GET" && path === "/common/discovery/instance") {
       answer = { status: 200, body: this.instanceDiscovery(url.searchParams.get("authorization_endpoint") ?? "") };
-    } else if (method === "GET" && (m = /^\/([^/]+)\/discovery\/v2\.0\/keys$/.exec(path))) {
+    } else if (method === "GET" && /^\/([^/]+)\/discovery\/v2\.0\/keys$/.test(path)) {
       answer = { status: 200, body: { keys: [{ use: "sig", kid: "emulator", ...crypto.createPublicKey(this.signingKey).export({ format: "jwk" }) }] } };
     } else if (method === "POST" && (m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path))) {
       answer = this.token(decodeURIComponent(m[1]), new URLSearchParams(rawBody));

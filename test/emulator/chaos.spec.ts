@@ -23,7 +23,7 @@ async function start(opts: EmulatorOptions): Promise<Emulator> {
 interface Answer {
   status: number;
   headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   body: any;
 }
 
@@ -260,7 +260,7 @@ describe("emulator fault modes: Intune budgets and early retries", () => {
 
 describe("emulator: writes become visible late, for every kind of write (live profile)", () => {
   it("creates (including the device an import registers), actions and deletes", async () => {
-    const e = await start({ profile: "live", writeVisibilityDelayMs: 300, importPendingReads: 0 });
+    await start({ profile: "live", writeVisibilityDelayMs: 300, importPendingReads: 0 });
     const created = await call("POST", `${V1}/importedWindowsAutopilotDeviceIdentities`, { body: importBody("VIS-1") });
     assert.strictEqual(created.status, 201);
     const id = created.body.id;

@@ -25,7 +25,7 @@ const HASH = Buffer.alloc(64, 7).toString("base64");
 interface Answer {
   status: number;
   headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   body: any;
 }
 

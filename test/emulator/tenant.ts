@@ -46,7 +46,7 @@ export function loadTenant(schema: GraphSchema, seedInput: string | TenantSeed |
     try {
       validateEntityBody(schema, "beta", type, rec, all);
     } catch (e) {
-      throw new Error(`emulator seed: ${where}: ${(e as Error).message}`);
+      throw new Error(`emulator seed: ${where}: ${(e as Error).message}`, { cause: e });
     }
     const id = (rec as { id?: unknown }).id;
     if (typeof id !== "string" || id === "") throw new Error(`emulator seed: ${where}: missing id`);

@@ -81,6 +81,7 @@ for (const profile of ["documented", "live"] as const) {
             const post = h.emu.requests[2];
             assert.deepStrictEqual(post.body, { "@odata.type": ASSIGNMENT_TYPE, target: { "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: GROUP_A } });
             const id = created.id;
+            assert.ok(id, "the create reports the assignment's id");
             assert.deepStrictEqual((await outputsOf(stack, "autopilot:WindowsAutopilotDeploymentProfileAssignment", "assign")).target, { kind: "group", groupId: GROUP_A, deviceAndAppManagementAssignmentFilterType: "none" });
 
             args = { deviceId: DEVICE, target: { kind: "exclusionGroup", groupId: GROUP_B } };

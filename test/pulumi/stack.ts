@@ -233,7 +233,7 @@ export class TestStack {
             workDir,
             pulumiCommand: await command(opts.sandbox),
             envVars: env,
-            program: async () => opts.program(),
+            program: async () => (await opts.program()) as Record<string, unknown> | void,
             projectSettings: { name: opts.project, runtime: "nodejs" },
         });
         const stack = await Stack.createOrSelect(opts.stackName ?? "test", ws);

@@ -53,6 +53,6 @@ export async function npm(cwd: string, nodeDir: string, args: string[]): Promise
         return stdout;
     } catch (e) {
         const err = e as Error & { stdout?: string; stderr?: string };
-        throw new Error(`npm ${args.join(" ")} in ${cwd} failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+        throw new Error(`npm ${args.join(" ")} in ${cwd} failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`, { cause: e });
     }
 }

@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AutopilotFleet } from "../../../provider/fleet/fleet";
 
 describe("AutopilotFleet with no devices", () => {
-    before(() => {
-        pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "p", "s", true);
+    before(async () => {
+        await pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "p", "s", true);
     });
 
     it("refuses a CSV with a header and no rows, and says how to empty it on purpose", () => {

@@ -28,10 +28,10 @@ function recordingSpec(): { spec: ResourceSpec; posted: Props[]; patched: Props[
         idOutput: "thingId",
         permission: "Things.ReadWrite.All",
         fields: {
-            thingId: { kind: { type: "guid" }, write: "key", doc: "id" },
-            serialNumber: { kind: { type: "serial" }, write: "create", doc: "serial" },
+            thingId: { kind: { type: "guid" }, write: "key" },
+            serialNumber: { kind: { type: "serial" }, write: "create" },
             hardwareIdentifier: hashField,
-            label: { kind: { type: "string" }, write: "patch", doc: "label" },
+            label: { kind: { type: "string" }, write: "patch" },
         },
         item: (id) => ({ path: `/things/${id}`, route: "GET /things/{id}" }),
         patchTarget: (id) => ({ method: "PATCH", path: `/things/${id}`, route: "PATCH /things/{id}" }),
