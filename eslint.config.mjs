@@ -6,17 +6,33 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
     {
-        ignores: ["**/node_modules/**", "dist/**", ".pulumi-cli/**", ".test-work/**", ".demo-state/**", "bench-results/**", "scratch/**", "tools/**", "test/emulator/fixtures/**"],
+        ignores: [
+            "**/node_modules/**",
+            "dist/**",
+            ".pulumi-cli/**",
+            ".test-work/**",
+            ".demo-state/**",
+            "bench-results/**",
+            "scratch/**",
+            "tools/**",
+            "test/emulator/fixtures/**",
+        ],
     },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
         files: ["**/*.ts"],
         languageOptions: {
-            parserOptions: { project: ["./tsconfig.check.json", "./examples/*/tsconfig.json", "./test/projects/*/tsconfig.json"], tsconfigRootDir: import.meta.dirname },
+            parserOptions: {
+                project: ["./tsconfig.check.json", "./examples/*/tsconfig.json", "./test/projects/*/tsconfig.json"],
+                tsconfigRootDir: import.meta.dirname,
+            },
         },
         rules: {
-            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", ignoreRestSiblings: true }],
+            "@typescript-eslint/no-unused-vars": [
+                "error",
+                { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", ignoreRestSiblings: true },
+            ],
             "@typescript-eslint/no-floating-promises": "error",
             // A program's closure reads the `let` before the test assigns it its next value.
             "prefer-const": ["error", { ignoreReadBeforeAssign: true }],
@@ -28,7 +44,10 @@ export default tseslint.config(
         // A resource class and the interface of its outputs share a name on purpose: the outputs'
         // types follow from the spec (OutputsOf<...>), and a class cannot extend a mapped type.
         files: ["provider/resources/*/resource.ts"],
-        rules: { "@typescript-eslint/no-unsafe-declaration-merging": "off", "@typescript-eslint/no-empty-object-type": ["error", { allowInterfaces: "with-single-extends" }] },
+        rules: {
+            "@typescript-eslint/no-unsafe-declaration-merging": "off",
+            "@typescript-eslint/no-empty-object-type": ["error", { allowInterfaces: "with-single-extends" }],
+        },
     },
     {
         // Tests load modules twice on purpose (a second copy of a module, a fresh require cache),
@@ -38,7 +57,19 @@ export default tseslint.config(
     },
     {
         files: ["**/*.js", "**/*.cjs"],
-        languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly", console: "readonly", Buffer: "readonly", setTimeout: "readonly", URL: "readonly" } },
+        languageOptions: {
+            sourceType: "commonjs",
+            globals: {
+                require: "readonly",
+                module: "writable",
+                process: "readonly",
+                __dirname: "readonly",
+                console: "readonly",
+                Buffer: "readonly",
+                setTimeout: "readonly",
+                URL: "readonly",
+            },
+        },
         rules: { "@typescript-eslint/no-require-imports": "off" },
     },
 );

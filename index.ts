@@ -22,6 +22,4 @@ const managed = devices.map(
 );
 
 /** Serial number -> Autopilot device id. */
-export const deviceIds = pulumi
-    .all(managed.map((m) => pulumi.all([m.serialNumber, m.deviceId])))
-    .apply((pairs) => Object.fromEntries(pairs));
+export const deviceIds = pulumi.all(managed.map((m) => pulumi.all([m.serialNumber, m.deviceId]))).apply((pairs) => Object.fromEntries(pairs));

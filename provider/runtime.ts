@@ -54,7 +54,10 @@ export async function dispatch(typeName: string, method: number | string, args: 
  * lifecycle/dynamicProvider.ts): each method goes to {@link dispatch}. One object per type.
  */
 export function provider(typeName: string): ProviderObject {
-    return host.providerObject(typeName, () => Object.fromEntries(PROVIDER_METHODS.map((m) => [m, (...args: any[]) => dispatch(typeName, m, args)])) as ProviderObject);
+    return host.providerObject(
+        typeName,
+        () => Object.fromEntries(PROVIDER_METHODS.map((m) => [m, (...args: any[]) => dispatch(typeName, m, args)])) as ProviderObject,
+    );
 }
 
 /** The lifecycle of one resource type, by the name `__provider` captured. */

@@ -73,7 +73,16 @@ export class GraphSession {
         this.importPolls = new ImportPoller(graph);
         this.collectionReads = new CollectionReads(graph, { log });
         const settings = options.settings ?? DEFAULT_TUNING;
-        this.base = { session: this, graph, log, sleep: (ms) => realDelay(ms, signal), now: () => Date.now(), signal, limits: options.limits ?? stepLimits(settings), settings };
+        this.base = {
+            session: this,
+            graph,
+            log,
+            sleep: (ms) => realDelay(ms, signal),
+            now: () => Date.now(),
+            signal,
+            limits: options.limits ?? stepLimits(settings),
+            settings,
+        };
     }
 
     /** A session with a client made from resolved settings (its token source and pool). */

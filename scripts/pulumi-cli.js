@@ -63,7 +63,11 @@ function atLeast(have, want) {
 
 function pulumiVersionOf(bin) {
     try {
-        return execFileSync(bin, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" }, stdio: ["ignore", "pipe", "ignore"] }).trim();
+        return execFileSync(bin, ["version"], {
+            encoding: "utf8",
+            env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+            stdio: ["ignore", "pipe", "ignore"],
+        }).trim();
     } catch {
         return undefined;
     }
@@ -80,7 +84,9 @@ function pulumiOnPath(want) {
         if (version && version[0] === want[0] && atLeast(version, want) && siblings) {
             return { binDir: dir, version: version.join(".") };
         }
-        say(`${bin} (${version ? version.join(".") : "version unknown"}) is not used: this needs ${want.join(".")} or newer of v${want[0]}, with pulumi-language-nodejs and pulumi-resource-pulumi-nodejs beside it`);
+        say(
+            `${bin} (${version ? version.join(".") : "version unknown"}) is not used: this needs ${want.join(".")} or newer of v${want[0]}, with pulumi-language-nodejs and pulumi-resource-pulumi-nodejs beside it`,
+        );
         return undefined;
     }
     return undefined;

@@ -16,8 +16,15 @@ class SpecWithFailureList extends Mocha.reporters.Spec {
         if (!file) return;
         const failures = [];
         runner.on(EVENT_TEST_FAIL, (test, err) => {
-            const message = String((err && err.message) || err).split("\n").slice(0, 4).join(" | ");
-            failures.push({ title: test.fullTitle(), file: test.file ? require("path").relative(process.cwd(), test.file) : undefined, message: message.slice(0, MAX_MESSAGE_CHARS) });
+            const message = String((err && err.message) || err)
+                .split("\n")
+                .slice(0, 4)
+                .join(" | ");
+            failures.push({
+                title: test.fullTitle(),
+                file: test.file ? require("path").relative(process.cwd(), test.file) : undefined,
+                message: message.slice(0, MAX_MESSAGE_CHARS),
+            });
         });
         runner.once(EVENT_RUN_END, () => fs.writeFileSync(file, JSON.stringify(failures, null, 1)));
     }

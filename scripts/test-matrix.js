@@ -62,14 +62,23 @@ function fail(message) {
 function rowOf(key) {
     if (ROWS[key]) return key;
     const byName = Object.keys(ROWS).find((k) => ROWS[k].name === key);
-    if (!byName) fail(`unknown row ${JSON.stringify(key)} (rows: ${Object.entries(ROWS).map(([k, r]) => `${k} (${r.name})`).join(", ")}, or all)`);
+    if (!byName)
+        fail(
+            `unknown row ${JSON.stringify(key)} (rows: ${Object.entries(ROWS)
+                .map(([k, r]) => `${k} (${r.name})`)
+                .join(", ")}, or all)`,
+        );
     return byName;
 }
 
 /** Runs a command with the row's Node first on PATH; a failure ends the run with its exit code. */
 function run(binDir, command, args, extraEnv = {}) {
     say(`$ ${[command, ...args].join(" ")}`);
-    const res = spawnSync(command, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...extraEnv, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}` } });
+    const res = spawnSync(command, args, {
+        cwd: ROOT,
+        stdio: "inherit",
+        env: { ...process.env, ...extraEnv, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}` },
+    });
     if (res.error) fail(`could not run ${command}: ${res.error.message}`);
     return res.status ?? 1;
 }
@@ -155,7 +164,9 @@ function main() {
     const argv = process.argv.slice(2);
     if (argv.includes("--list")) {
         for (const [k, r] of Object.entries(ROWS)) {
-            process.stdout.write(`${k} (${r.name}): Node ${r.node}, @pulumi/pulumi ${r.pulumi}, CLI ${r.pulumi}${r.alsoCli ? ` (and CLI ${r.alsoCli.join(", ")})` : ""}\n  ${r.title}\n  specs: ${r.specs.join(" ")}\n`);
+            process.stdout.write(
+                `${k} (${r.name}): Node ${r.node}, @pulumi/pulumi ${r.pulumi}, CLI ${r.pulumi}${r.alsoCli ? ` (and CLI ${r.alsoCli.join(", ")})` : ""}\n  ${r.title}\n  specs: ${r.specs.join(" ")}\n`,
+            );
         }
         return 0;
     }
@@ -174,7 +185,9 @@ function main() {
         for (const key of keys) {
             const result = runRow(key, specs);
             results.push(result);
-            say(`row ${key} (${ROWS[key].name}): ${result.status === 0 ? "passed" : `FAILED (exit ${result.status})`} in ${(result.seconds / 60).toFixed(1)} min`);
+            say(
+                `row ${key} (${ROWS[key].name}): ${result.status === 0 ? "passed" : `FAILED (exit ${result.status})`} in ${(result.seconds / 60).toFixed(1)} min`,
+            );
         }
     } finally {
         const locked = lockedSdk();

@@ -4,11 +4,7 @@
 // 3. assign a deployment profile to the group the device's group tag puts it in (the assignment
 //    belongs to the profile: every device in the group gets it).
 import * as pulumi from "@pulumi/pulumi";
-import {
-    ImportedWindowsAutopilotDeviceIdentity,
-    WindowsAutopilotDeploymentProfileAssignment,
-    WindowsAutopilotDeviceIdentity,
-} from "pulumi-autopilot";
+import { ImportedWindowsAutopilotDeviceIdentity, WindowsAutopilotDeploymentProfileAssignment, WindowsAutopilotDeviceIdentity } from "pulumi-autopilot";
 
 const config = new pulumi.Config();
 const serialNumber = config.require("serialNumber");

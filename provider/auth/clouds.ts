@@ -3,38 +3,58 @@ export type CloudName = "global" | "usgov" | "usgovdod" | "china";
 
 /** Where Graph and the Entra authority of one cloud live. */
 export interface Cloud {
-  readonly name: CloudName;
-  /** Graph base URL without the version; the token scope is `<this>/.default`. */
-  readonly graphBaseUrl: string;
-  /** The token scope: the app's Graph application permissions. */
-  readonly scope: string;
-  /** Entra ID authority host for @azure/identity. */
-  readonly authorityHost: string;
+    readonly name: CloudName;
+    /** Graph base URL without the version; the token scope is `<this>/.default`. */
+    readonly graphBaseUrl: string;
+    /** The token scope: the app's Graph application permissions. */
+    readonly scope: string;
+    /** Entra ID authority host for @azure/identity. */
+    readonly authorityHost: string;
 }
 
 export const CLOUDS: Readonly<Record<CloudName, Cloud>> = {
-  global: { name: "global", graphBaseUrl: "https://graph.microsoft.com", scope: "https://graph.microsoft.com/.default", authorityHost: "https://login.microsoftonline.com" },
-  usgov: { name: "usgov", graphBaseUrl: "https://graph.microsoft.us", scope: "https://graph.microsoft.us/.default", authorityHost: "https://login.microsoftonline.us" },
-  // US Gov L5 (DoD) has its own Graph host but shares the US Gov authority.
-  usgovdod: { name: "usgovdod", graphBaseUrl: "https://dod-graph.microsoft.us", scope: "https://dod-graph.microsoft.us/.default", authorityHost: "https://login.microsoftonline.us" },
-  china: { name: "china", graphBaseUrl: "https://microsoftgraph.chinacloudapi.cn", scope: "https://microsoftgraph.chinacloudapi.cn/.default", authorityHost: "https://login.chinacloudapi.cn" },
+    global: {
+        name: "global",
+        graphBaseUrl: "https://graph.microsoft.com",
+        scope: "https://graph.microsoft.com/.default",
+        authorityHost: "https://login.microsoftonline.com",
+    },
+    usgov: {
+        name: "usgov",
+        graphBaseUrl: "https://graph.microsoft.us",
+        scope: "https://graph.microsoft.us/.default",
+        authorityHost: "https://login.microsoftonline.us",
+    },
+    // US Gov L5 (DoD) has its own Graph host but shares the US Gov authority.
+    usgovdod: {
+        name: "usgovdod",
+        graphBaseUrl: "https://dod-graph.microsoft.us",
+        scope: "https://dod-graph.microsoft.us/.default",
+        authorityHost: "https://login.microsoftonline.us",
+    },
+    china: {
+        name: "china",
+        graphBaseUrl: "https://microsoftgraph.chinacloudapi.cn",
+        scope: "https://microsoftgraph.chinacloudapi.cn/.default",
+        authorityHost: "https://login.chinacloudapi.cn",
+    },
 };
 
 export const DEFAULT_CLOUD: CloudName = "global";
 
 /** The cloud of that name (case-insensitive), or undefined. */
 export function findCloud(name: string): Cloud | undefined {
-  const key = name.trim().toLowerCase();
-  return Object.prototype.hasOwnProperty.call(CLOUDS, key) ? CLOUDS[key as CloudName] : undefined;
+    const key = name.trim().toLowerCase();
+    return Object.prototype.hasOwnProperty.call(CLOUDS, key) ? CLOUDS[key as CloudName] : undefined;
 }
 
 /** True for the authority host of one of the clouds above (MSAL knows their metadata). */
 export function isKnownAuthorityHost(authorityHost: string): boolean {
-  let origin: string;
-  try {
-    origin = new URL(authorityHost).origin;
-  } catch {
-    return false;
-  }
-  return Object.values(CLOUDS).some((c) => c.authorityHost === origin);
+    let origin: string;
+    try {
+        origin = new URL(authorityHost).origin;
+    } catch {
+        return false;
+    }
+    return Object.values(CLOUDS).some((c) => c.authorityHost === origin);
 }

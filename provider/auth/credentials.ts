@@ -11,20 +11,20 @@ const identity = (): typeof import("@azure/identity") => require("@azure/identit
 
 /** Options every credential gets; `httpClient` lets tests watch the credential's requests. */
 export interface CredentialOptions {
-  /** An @azure/core-rest-pipeline HttpClient for the credential's own requests (tests). */
-  httpClient?: TokenCredentialOptions["httpClient"];
+    /** An @azure/core-rest-pipeline HttpClient for the credential's own requests (tests). */
+    httpClient?: TokenCredentialOptions["httpClient"];
 }
 
 /** A credential the config selects, and how to make a fresh one (a fresh token cache). */
 export interface CredentialChoice {
-  /** The @azure/identity class, e.g. "ClientSecretCredential". */
-  name: string;
-  /** Words for logs and errors: the class, tenant, client and how the token is obtained. No secrets. */
-  description: string;
-  /** Makes a new credential. Each has its own token cache, so a new one always asks Entra. */
-  make(): TokenCredential;
-  /** Values that must never appear in a message: secrets the credential was given. */
-  secrets: string[];
+    /** The @azure/identity class, e.g. "ClientSecretCredential". */
+    name: string;
+    /** Words for logs and errors: the class, tenant, client and how the token is obtained. No secrets. */
+    description: string;
+    /** Makes a new credential. Each has its own token cache, so a new one always asks Entra. */
+    make(): TokenCredential;
+    /** Values that must never appear in a message: secrets the credential was given. */
+    secrets: string[];
 }
 
 /**
@@ -38,74 +38,92 @@ export interface CredentialChoice {
  * Not for `accessToken`: a given token needs no credential.
  */
 export function chooseCredential(cfg: AuthConfig, options: CredentialOptions = {}): CredentialChoice {
-  const common = {
-    authorityHost: cfg.authorityHost,
-    ...(cfg.customAuthority ? { disableInstanceDiscovery: true } : {}),
-    ...(options.httpClient ? { httpClient: options.httpClient } : {}),
-  };
-  const where = `tenant ${cfg.tenantId}, client ${cfg.clientId}`;
-  const secrets = [cfg.clientSecret, cfg.accessToken, cfg.clientCertificatePassword].filter((s): s is string => !!s);
-  const tenantId = cfg.tenantId ?? "";
-  const clientId = cfg.clientId ?? "";
+    const common = {
+        authorityHost: cfg.authorityHost,
+        ...(cfg.customAuthority ? { disableInstanceDiscovery: true } : {}),
+        ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+    };
+    const where = `tenant ${cfg.tenantId}, client ${cfg.clientId}`;
+    const secrets = [cfg.clientSecret, cfg.accessToken, cfg.clientCertificatePassword].filter((s): s is string => !!s);
+    const tenantId = cfg.tenantId ?? "";
+    const clientId = cfg.clientId ?? "";
 
-  switch (cfg.credential) {
-    case "clientSecret": {
-      const secret = cfg.clientSecret ?? "";
-      return { name: "ClientSecretCredential", description: `ClientSecretCredential (${where})`, secrets, make: () => new (identity().ClientSecretCredential)(tenantId, clientId, secret, common) };
-    }
-    case "clientCertificate": {
-      const pem = { certificatePath: cfg.clientCertificatePath ?? "", ...(cfg.clientCertificatePassword ? { certificatePassword: cfg.clientCertificatePassword } : {}) };
-      return {
-        name: "ClientCertificateCredential",
-        description: `ClientCertificateCredential (${where}, certificate ${cfg.clientCertificatePath})`,
-        secrets,
-        make: () => new (identity().ClientCertificateCredential)(tenantId, clientId, pem, { ...common, ...(cfg.sendCertificateChain ? { sendCertificateChain: true } : {}) }),
-      };
-    }
-    case "oidc": {
-      const oidc = cfg.oidc!;
-      switch (oidc.kind) {
-        case "tokenFile":
-          return {
-            name: "WorkloadIdentityCredential",
-            description: `WorkloadIdentityCredential (${where}, federated token file ${oidc.path})`,
-            secrets,
-            make: () => new (identity().WorkloadIdentityCredential)({ ...common, tenantId, clientId, tokenFilePath: oidc.path }),
-          };
-        case "githubActions": {
-          const { requestUrl, requestToken, audience } = oidc;
-          return {
-            name: "ClientAssertionCredential",
-            description: `ClientAssertionCredential (${where}, GitHub Actions ID token for ${audience})`,
-            secrets: [...secrets, requestToken],
-            make: () => new (identity().ClientAssertionCredential)(tenantId, clientId, () => fetchGitHubIdToken(requestUrl, requestToken, audience), common),
-          };
+    switch (cfg.credential) {
+        case "clientSecret": {
+            const secret = cfg.clientSecret ?? "";
+            return {
+                name: "ClientSecretCredential",
+                description: `ClientSecretCredential (${where})`,
+                secrets,
+                make: () => new (identity().ClientSecretCredential)(tenantId, clientId, secret, common),
+            };
         }
-        case "azurePipelines": {
-          const { serviceConnectionId, systemAccessToken } = oidc;
-          return {
-            name: "AzurePipelinesCredential",
-            description: `AzurePipelinesCredential (${where}, service connection ${serviceConnectionId})`,
-            secrets: [...secrets, systemAccessToken],
-            make: () => new (identity().AzurePipelinesCredential)(tenantId, clientId, serviceConnectionId, systemAccessToken, common),
-          };
+        case "clientCertificate": {
+            const pem = {
+                certificatePath: cfg.clientCertificatePath ?? "",
+                ...(cfg.clientCertificatePassword ? { certificatePassword: cfg.clientCertificatePassword } : {}),
+            };
+            return {
+                name: "ClientCertificateCredential",
+                description: `ClientCertificateCredential (${where}, certificate ${cfg.clientCertificatePath})`,
+                secrets,
+                make: () =>
+                    new (identity().ClientCertificateCredential)(tenantId, clientId, pem, {
+                        ...common,
+                        ...(cfg.sendCertificateChain ? { sendCertificateChain: true } : {}),
+                    }),
+            };
         }
-      }
-      throw new Error("unreachable");
+        case "oidc": {
+            const oidc = cfg.oidc!;
+            switch (oidc.kind) {
+                case "tokenFile":
+                    return {
+                        name: "WorkloadIdentityCredential",
+                        description: `WorkloadIdentityCredential (${where}, federated token file ${oidc.path})`,
+                        secrets,
+                        make: () => new (identity().WorkloadIdentityCredential)({ ...common, tenantId, clientId, tokenFilePath: oidc.path }),
+                    };
+                case "githubActions": {
+                    const { requestUrl, requestToken, audience } = oidc;
+                    return {
+                        name: "ClientAssertionCredential",
+                        description: `ClientAssertionCredential (${where}, GitHub Actions ID token for ${audience})`,
+                        secrets: [...secrets, requestToken],
+                        make: () =>
+                            new (identity().ClientAssertionCredential)(
+                                tenantId,
+                                clientId,
+                                () => fetchGitHubIdToken(requestUrl, requestToken, audience),
+                                common,
+                            ),
+                    };
+                }
+                case "azurePipelines": {
+                    const { serviceConnectionId, systemAccessToken } = oidc;
+                    return {
+                        name: "AzurePipelinesCredential",
+                        description: `AzurePipelinesCredential (${where}, service connection ${serviceConnectionId})`,
+                        secrets: [...secrets, systemAccessToken],
+                        make: () => new (identity().AzurePipelinesCredential)(tenantId, clientId, serviceConnectionId, systemAccessToken, common),
+                    };
+                }
+            }
+            throw new Error("unreachable");
+        }
+        default: {
+            const ids = [cfg.tenantId && `tenant ${cfg.tenantId}`, cfg.clientId && `client ${cfg.clientId}`].filter(Boolean).join(", ");
+            return {
+                name: "DefaultAzureCredential",
+                description: `DefaultAzureCredential${ids ? ` (${ids})` : ""}`,
+                secrets,
+                make: () =>
+                    new (identity().DefaultAzureCredential)({
+                        ...common,
+                        ...(cfg.tenantId ? { tenantId: cfg.tenantId } : {}),
+                        ...(cfg.clientId ? { managedIdentityClientId: cfg.clientId, workloadIdentityClientId: cfg.clientId } : {}),
+                    }),
+            };
+        }
     }
-    default: {
-      const ids = [cfg.tenantId && `tenant ${cfg.tenantId}`, cfg.clientId && `client ${cfg.clientId}`].filter(Boolean).join(", ");
-      return {
-        name: "DefaultAzureCredential",
-        description: `DefaultAzureCredential${ids ? ` (${ids})` : ""}`,
-        secrets,
-        make: () =>
-          new (identity().DefaultAzureCredential)({
-            ...common,
-            ...(cfg.tenantId ? { tenantId: cfg.tenantId } : {}),
-            ...(cfg.clientId ? { managedIdentityClientId: cfg.clientId, workloadIdentityClientId: cfg.clientId } : {}),
-          }),
-      };
-    }
-  }
 }

@@ -11,49 +11,49 @@ import type * as Undici from "undici";
  * so this is called for each Entra token request.
  */
 export async function fetchGitHubIdToken(requestUrl: string, requestToken: string, audience: string, timeoutMs = 30_000): Promise<string> {
-  const url = new URL(requestUrl);
-  url.searchParams.set("audience", audience);
-  let status: number;
-  let text: string;
-  try {
-    // Required here, not at the top: most runs never ask GitHub for a token (see graph/client.ts).
-    const { request } = require("undici") as typeof Undici;
-    const res = await request(url, {
-      method: "GET",
-      headers: {
-        authorization: `bearer ${requestToken}`,
-        accept: "application/json; api-version=2.0",
-        "user-agent": "pulumi-autopilot",
-      },
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      // undici's request follows no redirect: the request token goes to this URL only.
-    });
-    status = res.statusCode;
-    text = await res.body.text();
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new Error(`GitHub Actions' ID-token endpoint (${url.origin}) could not be reached: ${typeof code === "string" ? code : (err as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = (JSON.parse(text) as { value?: unknown }).value;
-  } catch {
-    // Reported below.
-  }
-  if (status !== 200 || typeof value !== "string" || value === "") {
-    // GitHub's message is short ("Bad credentials"); the body never holds the request token.
-    let said = "";
+    const url = new URL(requestUrl);
+    url.searchParams.set("audience", audience);
+    let status: number;
+    let text: string;
     try {
-      const message = (JSON.parse(text) as { message?: unknown }).message;
-      if (typeof message === "string") said = `: ${message.slice(0, 200)}`;
-    } catch {
-      // Not JSON: say only the status.
+        // Required here, not at the top: most runs never ask GitHub for a token (see graph/client.ts).
+        const { request } = require("undici") as typeof Undici;
+        const res = await request(url, {
+            method: "GET",
+            headers: {
+                authorization: `bearer ${requestToken}`,
+                accept: "application/json; api-version=2.0",
+                "user-agent": "pulumi-autopilot",
+            },
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+            // undici's request follows no redirect: the request token goes to this URL only.
+        });
+        status = res.statusCode;
+        text = await res.body.text();
+    } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        throw new Error(`GitHub Actions' ID-token endpoint (${url.origin}) could not be reached: ${typeof code === "string" ? code : (err as Error).message}`);
     }
-    throw new Error(
-      `GitHub Actions' ID-token endpoint (${url.origin}) answered ${status}${said}; ` +
-        "the job needs `permissions: id-token: write`, and the token is only valid while the job runs",
-    );
-  }
-  return value;
+    let value: unknown;
+    try {
+        value = (JSON.parse(text) as { value?: unknown }).value;
+    } catch {
+        // Reported below.
+    }
+    if (status !== 200 || typeof value !== "string" || value === "") {
+        // GitHub's message is short ("Bad credentials"); the body never holds the request token.
+        let said = "";
+        try {
+            const message = (JSON.parse(text) as { message?: unknown }).message;
+            if (typeof message === "string") said = `: ${message.slice(0, 200)}`;
+        } catch {
+            // Not JSON: say only the status.
+        }
+        throw new Error(
+            `GitHub Actions' ID-token endpoint (${url.origin}) answered ${status}${said}; ` +
+                "the job needs `permissions: id-token: write`, and the token is only valid while the job runs",
+        );
+    }
+    return value;
 }

@@ -7,15 +7,15 @@ export { chooseCredential } from "./credentials";
 export type { CredentialChoice, CredentialOptions } from "./credentials";
 export { fetchGitHubIdToken } from "./githubOidc";
 export {
-  createTokenSource,
-  createCredential,
-  graphScope,
-  redactMessage,
-  authFingerprint,
-  describeAuth,
-  CachingTokenSource,
-  StaticTokenSource,
-  TokenAcquisitionError,
-  REFRESH_MARGIN_MS,
+    createTokenSource,
+    createCredential,
+    graphScope,
+    redactMessage,
+    authFingerprint,
+    describeAuth,
+    CachingTokenSource,
+    StaticTokenSource,
+    TokenAcquisitionError,
+    REFRESH_MARGIN_MS,
 } from "./tokens";
 export type { TokenSourceOptions, CachingTokenSourceOptions } from "./tokens";

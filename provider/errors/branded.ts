@@ -14,8 +14,7 @@ export function brandClass<T extends object>(cls: abstract new (...args: never[]
     const brand = Symbol.for(`pulumi-autopilot.${name}`);
     // On the prototype and not enumerable, so logs and JSON of the error do not show it.
     Object.defineProperty(cls.prototype, brand, { value: true });
-    const check = (value: unknown): value is T =>
-        typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+    const check = (value: unknown): value is T => typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
     Object.defineProperty(cls, Symbol.hasInstance, {
         value(this: unknown, value: unknown): boolean {
             return this === cls ? check(value) : Function.prototype[Symbol.hasInstance].call(this, value);

@@ -118,7 +118,11 @@ export class FleetCsvError extends pulumi.ResourceError {
         readonly problems: CsvProblem[],
         fleet?: pulumi.Resource,
     ) {
-        super(`the hardware-hash CSV has ${problems.length} problem(s); nothing was created (set skipBadRows: true to import the good rows):\n${formatProblems(problems)}`, fleet, true);
+        super(
+            `the hardware-hash CSV has ${problems.length} problem(s); nothing was created (set skipBadRows: true to import the good rows):\n${formatProblems(problems)}`,
+            fleet,
+            true,
+        );
         this.name = "FleetCsvError";
     }
 }
@@ -172,7 +176,10 @@ export class AutopilotFleet extends pulumi.ComponentResource {
         if ((args.csvFile === undefined) === (args.csv === undefined)) {
             throw new Error(`AutopilotFleet ${name}: give exactly one of csvFile (a path) or csv (the text)`);
         }
-        const parsed = args.csvFile !== undefined ? readHardwareHashCsv(args.csvFile, { file: displayPath(args.csvFile) }) : parseHardwareHashCsv(args.csv!, { file: "csv" });
+        const parsed =
+            args.csvFile !== undefined
+                ? readHardwareHashCsv(args.csvFile, { file: displayPath(args.csvFile) })
+                : parseHardwareHashCsv(args.csv!, { file: "csv" });
         if (parsed.problems.length > 0 && !args.skipBadRows) {
             throw new FleetCsvError(parsed.problems, this);
         }
@@ -187,7 +194,8 @@ export class AutopilotFleet extends pulumi.ComponentResource {
         const all = args.childOutputs === "all";
         const planned = planFleetDevices(parsed.rows, args);
         if (planned.length === 0 && args.allowEmpty !== true) {
-            const why = parsed.problems.length > 0 ? `every row was bad and skipped (${parsed.problems.length} problem(s))` : "the CSV has a header and no device rows";
+            const why =
+                parsed.problems.length > 0 ? `every row was bad and skipped (${parsed.problems.length} problem(s))` : "the CSV has a header and no device rows";
             throw new Error(
                 `AutopilotFleet ${name}: no devices: ${why}. An empty fleet would remove every device it manages on the next pulumi up ` +
                     `(deregister them, with deleteBehavior "deregister"). Fix the CSV, or set allowEmpty: true to empty the fleet on purpose.`,
@@ -233,7 +241,11 @@ export class AutopilotFleet extends pulumi.ComponentResource {
             // One assignment for the fleet: it belongs to the profile. A state written when the fleet
             // declared one per device upgrades without losing it: this one adopts it (same target)
             // and deleting those releases it (assignment/spec.ts).
-            this.profileAssignment = new WindowsAutopilotDeploymentProfileAssignment(`${name}-profile-assignment`, { ...args.profileAssignment }, { ...parent, outputs: all ? "all" : [] });
+            this.profileAssignment = new WindowsAutopilotDeploymentProfileAssignment(
+                `${name}-profile-assignment`,
+                { ...args.profileAssignment },
+                { ...parent, outputs: all ? "all" : [] },
+            );
         }
         const entries = Object.entries(this.devices);
         const deviceIds = pulumi

@@ -16,147 +16,147 @@ export type ThrottleScope = "all" | "writes";
  * virtual schedule.)
  */
 export class RatePacer {
-  private rate = Infinity;
-  private tat = 0;
-  private lastThrottleAt = -Infinity;
-  private readonly sent: Array<{ at: number; weight: number }> = [];
-  private readonly answered: Array<{ at: number; weight: number }> = [];
-  private readonly firstAt: number;
+    private rate = Infinity;
+    private tat = 0;
+    private lastThrottleAt = -Infinity;
+    private readonly sent: Array<{ at: number; weight: number }> = [];
+    private readonly answered: Array<{ at: number; weight: number }> = [];
+    private readonly firstAt: number;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly burstMs = 1000,
-    private readonly min = 20,
-    private readonly forgetMs = 30_000,
-    private readonly horizonMs = 5000,
-  ) {
-    this.firstAt = clock.now();
-  }
-
-  /** The learned rate, items per second (Infinity before the first throttling answer). */
-  get itemsPerSecond(): number {
-    return this.rate;
-  }
-
-  /** Milliseconds to wait before sending `weight` items; reserves their slot. */
-  reserve(weight: number): number {
-    const now = this.clock.now();
-    this.sent.push({ at: now, weight });
-    while (this.sent.length > 0 && this.sent[0].at < now - 1000) this.sent.shift();
-    if (Number.isFinite(this.rate) && now - this.lastThrottleAt > this.forgetMs) this.rate = Infinity;
-    if (!Number.isFinite(this.rate)) return 0;
-    this.tat = Math.max(this.tat, now);
-    const wait = this.tat - this.burstMs - now;
-    this.tat += (weight * 1000) / this.rate;
-    return Math.max(0, wait);
-  }
-
-  /**
-   * A throttling round: the pace becomes 95% of what Graph admitted per second over the last
-   * `horizonMs` (its budget's rate, when the client was using it all), or, without enough of
-   * those answers yet, 80% of the pace (or of what was sent in the last second, the first time).
-   */
-  decrease(): void {
-    const now = this.clock.now();
-    this.lastThrottleAt = now;
-    const since = (list: Array<{ at: number; weight: number }>, ms: number) => list.filter((s) => s.at >= now - ms).reduce((n, s) => n + s.weight, 0);
-    const horizon = Math.min(this.horizonMs, Math.max(1000, now - this.firstAt));
-    const admittedPerSecond = (since(this.answered, horizon) * 1000) / horizon;
-    if (admittedPerSecond >= this.min) {
-      this.rate = 0.95 * admittedPerSecond;
-    } else {
-      this.rate = Math.max(this.min, 0.8 * (Number.isFinite(this.rate) ? this.rate : since(this.sent, 1000)));
+    constructor(
+        private readonly clock: Clock,
+        private readonly burstMs = 1000,
+        private readonly min = 20,
+        private readonly forgetMs = 30_000,
+        private readonly horizonMs = 5000,
+    ) {
+        this.firstAt = clock.now();
     }
-  }
 
-  /** Items answered without throttling: additive increase (+5% of the pace per second's worth). */
-  increase(weight: number): void {
-    const now = this.clock.now();
-    this.answered.push({ at: now, weight });
-    while (this.answered.length > 0 && this.answered[0].at < now - this.horizonMs) this.answered.shift();
-    if (Number.isFinite(this.rate)) this.rate += 0.05 * weight;
-  }
+    /** The learned rate, items per second (Infinity before the first throttling answer). */
+    get itemsPerSecond(): number {
+        return this.rate;
+    }
+
+    /** Milliseconds to wait before sending `weight` items; reserves their slot. */
+    reserve(weight: number): number {
+        const now = this.clock.now();
+        this.sent.push({ at: now, weight });
+        while (this.sent.length > 0 && this.sent[0].at < now - 1000) this.sent.shift();
+        if (Number.isFinite(this.rate) && now - this.lastThrottleAt > this.forgetMs) this.rate = Infinity;
+        if (!Number.isFinite(this.rate)) return 0;
+        this.tat = Math.max(this.tat, now);
+        const wait = this.tat - this.burstMs - now;
+        this.tat += (weight * 1000) / this.rate;
+        return Math.max(0, wait);
+    }
+
+    /**
+     * A throttling round: the pace becomes 95% of what Graph admitted per second over the last
+     * `horizonMs` (its budget's rate, when the client was using it all), or, without enough of
+     * those answers yet, 80% of the pace (or of what was sent in the last second, the first time).
+     */
+    decrease(): void {
+        const now = this.clock.now();
+        this.lastThrottleAt = now;
+        const since = (list: Array<{ at: number; weight: number }>, ms: number) => list.filter((s) => s.at >= now - ms).reduce((n, s) => n + s.weight, 0);
+        const horizon = Math.min(this.horizonMs, Math.max(1000, now - this.firstAt));
+        const admittedPerSecond = (since(this.answered, horizon) * 1000) / horizon;
+        if (admittedPerSecond >= this.min) {
+            this.rate = 0.95 * admittedPerSecond;
+        } else {
+            this.rate = Math.max(this.min, 0.8 * (Number.isFinite(this.rate) ? this.rate : since(this.sent, 1000)));
+        }
+    }
+
+    /** Items answered without throttling: additive increase (+5% of the pace per second's worth). */
+    increase(weight: number): void {
+        const now = this.clock.now();
+        this.answered.push({ at: now, weight });
+        while (this.answered.length > 0 && this.answered[0].at < now - this.horizonMs) this.answered.shift();
+        if (Number.isFinite(this.rate)) this.rate += 0.05 * weight;
+    }
 }
 
 export interface AdaptiveLimiterOptions {
-  /** Most requests on the wire at once (the configured maxConcurrency). */
-  max: number;
-  /** Fewest; default 1. */
-  min?: number;
-  /** Start here; default `max`. */
-  initial?: number;
-  /** Factor applied after a throttling answer; default 0.5. */
-  decrease?: number;
-  clock: Clock;
-  delay: Delay;
+    /** Most requests on the wire at once (the configured maxConcurrency). */
+    max: number;
+    /** Fewest; default 1. */
+    min?: number;
+    /** Start here; default `max`. */
+    initial?: number;
+    /** Factor applied after a throttling answer; default 0.5. */
+    decrease?: number;
+    clock: Clock;
+    delay: Delay;
 }
 
 /** One AIMD limit: halved once per throttling round, +1 per round trip's worth of successes. */
 class AimdLimit {
-  private current: number;
-  private lastDecreaseAt = -Infinity;
+    private current: number;
+    private lastDecreaseAt = -Infinity;
 
-  constructor(
-    private readonly min: number,
-    private readonly max: number,
-    initial: number,
-    private readonly factor: number,
-  ) {
-    this.current = Math.min(max, Math.max(min, initial));
-  }
+    constructor(
+        private readonly min: number,
+        private readonly max: number,
+        initial: number,
+        private readonly factor: number,
+    ) {
+        this.current = Math.min(max, Math.max(min, initial));
+    }
 
-  get value(): number {
-    return Math.floor(this.current);
-  }
+    get value(): number {
+        return Math.floor(this.current);
+    }
 
-  /** Lowers the limit unless the answer belongs to a round that already lowered it. */
-  decrease(sentAtMs: number, now: number): boolean {
-    if (sentAtMs < this.lastDecreaseAt) return false;
-    this.current = Math.max(this.min, this.current * this.factor);
-    this.lastDecreaseAt = now;
-    return true;
-  }
+    /** Lowers the limit unless the answer belongs to a round that already lowered it. */
+    decrease(sentAtMs: number, now: number): boolean {
+        if (sentAtMs < this.lastDecreaseAt) return false;
+        this.current = Math.max(this.min, this.current * this.factor);
+        this.lastDecreaseAt = now;
+        return true;
+    }
 
-  /** True when the whole-number limit grew. */
-  increase(): boolean {
-    if (this.current >= this.max) return false;
-    const before = this.value;
-    this.current = Math.min(this.max, this.current + 1 / this.current);
-    return this.value > before;
-  }
+    /** True when the whole-number limit grew. */
+    increase(): boolean {
+        if (this.current >= this.max) return false;
+        const before = this.value;
+        this.current = Math.min(this.max, this.current + 1 / this.current);
+        return this.value > before;
+    }
 }
 
 interface Waiter {
-  readonly seq: number;
-  grant(): void;
+    readonly seq: number;
+    grant(): void;
 }
 
 /** A first-in first-out line that does not move every waiter when the first one leaves. */
 class Line {
-  private items: Waiter[] = [];
-  private head = 0;
+    private items: Waiter[] = [];
+    private head = 0;
 
-  get first(): Waiter | undefined {
-    return this.items[this.head];
-  }
-
-  push(w: Waiter): void {
-    this.items.push(w);
-  }
-
-  shift(): Waiter {
-    const w = this.items[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
+    get first(): Waiter | undefined {
+        return this.items[this.head];
     }
-    return w;
-  }
 
-  remove(w: Waiter): void {
-    const i = this.items.indexOf(w, this.head);
-    if (i >= 0) this.items.splice(i, 1);
-  }
+    push(w: Waiter): void {
+        this.items.push(w);
+    }
+
+    shift(): Waiter {
+        const w = this.items[this.head++];
+        if (this.head > 1024 && this.head * 2 > this.items.length) {
+            this.items = this.items.slice(this.head);
+            this.head = 0;
+        }
+        return w;
+    }
+
+    remove(w: Waiter): void {
+        const i = this.items.indexOf(w, this.head);
+        if (i >= 0) this.items.splice(i, 1);
+    }
 }
 
 /**
@@ -181,165 +181,165 @@ class Line {
  *   budget, and a gate that opens for everyone at once only moves the burst.
  */
 export class AdaptiveLimiter {
-  private readonly all: AimdLimit;
-  private readonly writes: AimdLimit;
-  private inFlight = 0;
-  private writesInFlight = 0;
-  private seq = 0;
-  private readonly readLine = new Line();
-  private readonly writeLine = new Line();
-  private readonly blockedUntil: Record<ThrottleScope, number> = { all: 0, writes: 0 };
-  /** When the timer that wakes the lines at the gate's opening fires (0: none set). */
-  private wakeAt = 0;
-  /** Paces every request to the request budget's rate once throttling showed it (batch items count). */
-  readonly pacer: RatePacer;
-  /** Counters for reports and tests (`lowest`: the lowest limit on all requests). */
-  readonly counters = { decreases: 0, gateWaits: 0, lowest: 0, lowestWrites: 0 };
+    private readonly all: AimdLimit;
+    private readonly writes: AimdLimit;
+    private inFlight = 0;
+    private writesInFlight = 0;
+    private seq = 0;
+    private readonly readLine = new Line();
+    private readonly writeLine = new Line();
+    private readonly blockedUntil: Record<ThrottleScope, number> = { all: 0, writes: 0 };
+    /** When the timer that wakes the lines at the gate's opening fires (0: none set). */
+    private wakeAt = 0;
+    /** Paces every request to the request budget's rate once throttling showed it (batch items count). */
+    readonly pacer: RatePacer;
+    /** Counters for reports and tests (`lowest`: the lowest limit on all requests). */
+    readonly counters = { decreases: 0, gateWaits: 0, lowest: 0, lowestWrites: 0 };
 
-  constructor(private readonly options: AdaptiveLimiterOptions) {
-    if (!Number.isInteger(options.max) || options.max < 1) throw new RangeError(`AdaptiveLimiter: max must be a positive integer, got ${options.max}`);
-    const max = options.max;
-    const min = Math.min(max, Math.max(1, options.min ?? 1));
-    const initial = options.initial ?? max;
-    const factor = options.decrease ?? 0.5;
-    this.all = new AimdLimit(min, max, initial, factor);
-    this.writes = new AimdLimit(min, max, initial, factor);
-    this.counters.lowest = this.all.value;
-    this.counters.lowestWrites = this.writes.value;
-    this.pacer = new RatePacer(options.clock);
-  }
-
-  /** The current limit on requests in flight (whole requests). */
-  get limit(): number {
-    return this.all.value;
-  }
-
-  /** The current limit on writes in flight. */
-  get writeLimit(): number {
-    return this.writes.value;
-  }
-
-  get active(): number {
-    return this.inFlight;
-  }
-
-  /** When requests of this kind may go again (the injected clock's ms; 0 = not held). */
-  heldUntil(isWrite: boolean): number {
-    return isWrite ? Math.max(this.blockedUntil.all, this.blockedUntil.writes) : this.blockedUntil.all;
-  }
-
-  /** Waits for the request's slot at the learned rate (none before reads were throttled). */
-  async pace(weight = 1, signal?: AbortSignal): Promise<void> {
-    const paced = this.pacer.reserve(weight);
-    if (paced > 0) await this.options.delay(paced, signal);
-  }
-
-  /**
-   * Resolves once a permit is free for this kind of request and its gate is open (first come,
-   * first served within the limits).
-   */
-  acquire(isWrite = false, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const line = isWrite ? this.writeLine : this.readLine;
-    if (line.first === undefined && this.fits(isWrite) && this.heldUntil(isWrite) <= this.options.clock.now()) {
-      this.take(isWrite);
-      return Promise.resolve();
+    constructor(private readonly options: AdaptiveLimiterOptions) {
+        if (!Number.isInteger(options.max) || options.max < 1) throw new RangeError(`AdaptiveLimiter: max must be a positive integer, got ${options.max}`);
+        const max = options.max;
+        const min = Math.min(max, Math.max(1, options.min ?? 1));
+        const initial = options.initial ?? max;
+        const factor = options.decrease ?? 0.5;
+        this.all = new AimdLimit(min, max, initial, factor);
+        this.writes = new AimdLimit(min, max, initial, factor);
+        this.counters.lowest = this.all.value;
+        this.counters.lowestWrites = this.writes.value;
+        this.pacer = new RatePacer(options.clock);
     }
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        line.remove(waiter);
-        reject(signal?.reason);
-      };
-      const waiter: Waiter = {
-        seq: this.seq++,
-        grant: () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-      };
-      line.push(waiter);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.pump();
-    });
-  }
 
-  /** Gives a permit back and wakes as many waiters as the limits now allow. */
-  release(isWrite = false): void {
-    this.inFlight--;
-    if (isWrite) this.writesInFlight--;
-    this.pump();
-  }
-
-  /** A successful (not throttled) answer: additive increase. */
-  succeeded(weight = 1, isWrite = false): void {
-    this.pacer.increase(weight);
-    const grew = this.all.increase();
-    const writesGrew = isWrite && this.writes.increase();
-    if (grew || writesGrew) this.pump();
-  }
-
-  /**
-   * A throttling answer to a request handed down at `sentAtMs`: multiplicative decrease of the
-   * limit of its kind (once per round) and the gate closed for `retryAfterMs`.
-   */
-  throttled(scope: ThrottleScope, retryAfterMs: number | undefined, sentAtMs: number): void {
-    const now = this.options.clock.now();
-    if (scope === "all") {
-      if (this.all.decrease(sentAtMs, now)) {
-        // Reads and writes share the request budget: any throttling round lowers the pace.
-        this.pacer.decrease();
-        this.counters.decreases++;
-        this.counters.lowest = Math.min(this.counters.lowest, this.all.value);
-      }
-    } else if (this.writes.decrease(sentAtMs, now)) {
-      this.counters.decreases++;
-      this.counters.lowestWrites = Math.min(this.counters.lowestWrites, this.writes.value);
+    /** The current limit on requests in flight (whole requests). */
+    get limit(): number {
+        return this.all.value;
     }
-    if (retryAfterMs !== undefined && retryAfterMs > 0) {
-      this.blockedUntil[scope] = Math.max(this.blockedUntil[scope], now + retryAfterMs);
+
+    /** The current limit on writes in flight. */
+    get writeLimit(): number {
+        return this.writes.value;
     }
-  }
 
-  private fits(isWrite: boolean): boolean {
-    return this.inFlight < this.all.value && (!isWrite || this.writesInFlight < this.writes.value);
-  }
-
-  private take(isWrite: boolean): void {
-    this.inFlight++;
-    if (isWrite) this.writesInFlight++;
-  }
-
-  private pump(): void {
-    const now = this.options.clock.now();
-    const readsOpen = this.heldUntil(false) <= now;
-    const writesOpen = this.heldUntil(true) <= now;
-    while (this.inFlight < this.all.value) {
-      const read = readsOpen ? this.readLine.first : undefined;
-      const write = writesOpen && this.writesInFlight < this.writes.value ? this.writeLine.first : undefined;
-      if (!read && !write) break;
-      const isWrite = write !== undefined && (read === undefined || write.seq < read.seq);
-      const waiter = isWrite ? this.writeLine.shift() : this.readLine.shift();
-      this.take(isWrite);
-      waiter.grant();
+    get active(): number {
+        return this.inFlight;
     }
-    // Waiters that only a closed gate holds: one timer wakes the lines when it opens.
-    const heldReads = !readsOpen && this.readLine.first !== undefined;
-    const heldWrites = !writesOpen && this.writeLine.first !== undefined;
-    if (!heldReads && !heldWrites) return;
-    const opensAt = heldReads ? this.heldUntil(false) : this.heldUntil(true);
-    if (this.wakeAt > now && this.wakeAt <= opensAt) return;
-    this.wakeAt = opensAt;
-    this.counters.gateWaits++;
-    void this.options.delay(opensAt - now).then(() => {
-      if (this.wakeAt === opensAt) this.wakeAt = 0;
-      this.pump();
-    });
-  }
+
+    /** When requests of this kind may go again (the injected clock's ms; 0 = not held). */
+    heldUntil(isWrite: boolean): number {
+        return isWrite ? Math.max(this.blockedUntil.all, this.blockedUntil.writes) : this.blockedUntil.all;
+    }
+
+    /** Waits for the request's slot at the learned rate (none before reads were throttled). */
+    async pace(weight = 1, signal?: AbortSignal): Promise<void> {
+        const paced = this.pacer.reserve(weight);
+        if (paced > 0) await this.options.delay(paced, signal);
+    }
+
+    /**
+     * Resolves once a permit is free for this kind of request and its gate is open (first come,
+     * first served within the limits).
+     */
+    acquire(isWrite = false, signal?: AbortSignal): Promise<void> {
+        if (signal?.aborted) return Promise.reject(signal.reason);
+        const line = isWrite ? this.writeLine : this.readLine;
+        if (line.first === undefined && this.fits(isWrite) && this.heldUntil(isWrite) <= this.options.clock.now()) {
+            this.take(isWrite);
+            return Promise.resolve();
+        }
+        return new Promise<void>((resolve, reject) => {
+            const onAbort = (): void => {
+                line.remove(waiter);
+                reject(signal?.reason);
+            };
+            const waiter: Waiter = {
+                seq: this.seq++,
+                grant: () => {
+                    signal?.removeEventListener("abort", onAbort);
+                    resolve();
+                },
+            };
+            line.push(waiter);
+            signal?.addEventListener("abort", onAbort, { once: true });
+            this.pump();
+        });
+    }
+
+    /** Gives a permit back and wakes as many waiters as the limits now allow. */
+    release(isWrite = false): void {
+        this.inFlight--;
+        if (isWrite) this.writesInFlight--;
+        this.pump();
+    }
+
+    /** A successful (not throttled) answer: additive increase. */
+    succeeded(weight = 1, isWrite = false): void {
+        this.pacer.increase(weight);
+        const grew = this.all.increase();
+        const writesGrew = isWrite && this.writes.increase();
+        if (grew || writesGrew) this.pump();
+    }
+
+    /**
+     * A throttling answer to a request handed down at `sentAtMs`: multiplicative decrease of the
+     * limit of its kind (once per round) and the gate closed for `retryAfterMs`.
+     */
+    throttled(scope: ThrottleScope, retryAfterMs: number | undefined, sentAtMs: number): void {
+        const now = this.options.clock.now();
+        if (scope === "all") {
+            if (this.all.decrease(sentAtMs, now)) {
+                // Reads and writes share the request budget: any throttling round lowers the pace.
+                this.pacer.decrease();
+                this.counters.decreases++;
+                this.counters.lowest = Math.min(this.counters.lowest, this.all.value);
+            }
+        } else if (this.writes.decrease(sentAtMs, now)) {
+            this.counters.decreases++;
+            this.counters.lowestWrites = Math.min(this.counters.lowestWrites, this.writes.value);
+        }
+        if (retryAfterMs !== undefined && retryAfterMs > 0) {
+            this.blockedUntil[scope] = Math.max(this.blockedUntil[scope], now + retryAfterMs);
+        }
+    }
+
+    private fits(isWrite: boolean): boolean {
+        return this.inFlight < this.all.value && (!isWrite || this.writesInFlight < this.writes.value);
+    }
+
+    private take(isWrite: boolean): void {
+        this.inFlight++;
+        if (isWrite) this.writesInFlight++;
+    }
+
+    private pump(): void {
+        const now = this.options.clock.now();
+        const readsOpen = this.heldUntil(false) <= now;
+        const writesOpen = this.heldUntil(true) <= now;
+        while (this.inFlight < this.all.value) {
+            const read = readsOpen ? this.readLine.first : undefined;
+            const write = writesOpen && this.writesInFlight < this.writes.value ? this.writeLine.first : undefined;
+            if (!read && !write) break;
+            const isWrite = write !== undefined && (read === undefined || write.seq < read.seq);
+            const waiter = isWrite ? this.writeLine.shift() : this.readLine.shift();
+            this.take(isWrite);
+            waiter.grant();
+        }
+        // Waiters that only a closed gate holds: one timer wakes the lines when it opens.
+        const heldReads = !readsOpen && this.readLine.first !== undefined;
+        const heldWrites = !writesOpen && this.writeLine.first !== undefined;
+        if (!heldReads && !heldWrites) return;
+        const opensAt = heldReads ? this.heldUntil(false) : this.heldUntil(true);
+        if (this.wakeAt > now && this.wakeAt <= opensAt) return;
+        this.wakeAt = opensAt;
+        this.counters.gateWaits++;
+        void this.options.delay(opensAt - now).then(() => {
+            if (this.wakeAt === opensAt) this.wakeAt = 0;
+            this.pump();
+        });
+    }
 }
 
 /** Whether a request spends the write budget (everything but GET, and `$batch` envelopes of GETs). */
 export function isWriteRequest(request: PipelineRequest): boolean {
-  return request.method !== "GET" && request.route !== "POST /$batch";
+    return request.method !== "GET" && request.route !== "POST /$batch";
 }
 
 /**
@@ -347,32 +347,32 @@ export function isWriteRequest(request: PipelineRequest): boolean {
  * semaphore), waits at the throttle gate first, and tells the limiter how the attempt went.
  */
 export function adaptiveConcurrencyPolicy(limiter: AdaptiveLimiter, clock: Clock): PipelinePolicy {
-  return {
-    name: "adaptiveConcurrencyPolicy",
-    async sendRequest(request, next) {
-      const write = isWriteRequest(request);
-      const weight = request.weight ?? 1;
-      try {
-        await limiter.pace(weight, request.signal);
-        // The line holds the request while its gate is closed (see AdaptiveLimiter).
-        await limiter.acquire(write, request.signal);
-      } catch (err) {
-        throw abortedError(request, err);
-      }
-      const sentAt = clock.now();
-      request.sentAtMs = sentAt;
-      try {
-        const response = await next(request);
-        const now = clock.now();
-        if (isThrottlingResponse(response, now)) {
-          limiter.throttled(write ? "writes" : "all", parseRetryAfterMs(response.headers, now), sentAt);
-        } else if (response.status < 500) {
-          limiter.succeeded(weight, write);
-        }
-        return response;
-      } finally {
-        limiter.release(write);
-      }
-    },
-  };
+    return {
+        name: "adaptiveConcurrencyPolicy",
+        async sendRequest(request, next) {
+            const write = isWriteRequest(request);
+            const weight = request.weight ?? 1;
+            try {
+                await limiter.pace(weight, request.signal);
+                // The line holds the request while its gate is closed (see AdaptiveLimiter).
+                await limiter.acquire(write, request.signal);
+            } catch (err) {
+                throw abortedError(request, err);
+            }
+            const sentAt = clock.now();
+            request.sentAtMs = sentAt;
+            try {
+                const response = await next(request);
+                const now = clock.now();
+                if (isThrottlingResponse(response, now)) {
+                    limiter.throttled(write ? "writes" : "all", parseRetryAfterMs(response.headers, now), sentAt);
+                } else if (response.status < 500) {
+                    limiter.succeeded(weight, write);
+                }
+                return response;
+            } finally {
+                limiter.release(write);
+            }
+        },
+    };
 }

@@ -13,38 +13,38 @@ export const DEFAULT_BATCH_WINDOW_MS = 20;
 export const DEFAULT_BATCH_MAX_WAIT_MS = 200;
 
 export interface BatchPolicyOptions {
-  /** The configured Graph origin and base path (a proxy may serve Graph under a prefix). */
-  graphOrigin: string;
-  basePath: string;
-  /** Items per batch, 2..20; default 20. */
-  maxItems?: number;
-  /** How long a batch waits for one more GET (each arrival extends it); default 20 ms. */
-  windowMs?: number;
-  /** The longest the first GET of a batch waits for company; default 200 ms. */
-  maxWaitMs?: number;
-  /** Wall clock (for HTTP-date Retry-After values). */
-  now?: () => number;
-  /**
-   * How many batches (or lone GETs) this policy may have on the wire at once; while that many are
-   * out, GETs keep gathering (up to 20 a batch) instead of going out in small batches that would
-   * only wait for a connection permit anyway. Default: no limit.
-   */
-  capacity?: () => number;
-  /** Called once per batch sent, with its size (for counters). */
-  onBatch?: (items: number) => void;
-  /**
-   * Called once per batch whose items were throttled: how many, the longest wait they were told,
-   * and when the batch was handed down the pipeline (for adaptive concurrency).
-   */
-  onItemsThrottled?: (count: number, longestMs: number | undefined, sentAtMs: number) => void;
+    /** The configured Graph origin and base path (a proxy may serve Graph under a prefix). */
+    graphOrigin: string;
+    basePath: string;
+    /** Items per batch, 2..20; default 20. */
+    maxItems?: number;
+    /** How long a batch waits for one more GET (each arrival extends it); default 20 ms. */
+    windowMs?: number;
+    /** The longest the first GET of a batch waits for company; default 200 ms. */
+    maxWaitMs?: number;
+    /** Wall clock (for HTTP-date Retry-After values). */
+    now?: () => number;
+    /**
+     * How many batches (or lone GETs) this policy may have on the wire at once; while that many are
+     * out, GETs keep gathering (up to 20 a batch) instead of going out in small batches that would
+     * only wait for a connection permit anyway. Default: no limit.
+     */
+    capacity?: () => number;
+    /** Called once per batch sent, with its size (for counters). */
+    onBatch?: (items: number) => void;
+    /**
+     * Called once per batch whose items were throttled: how many, the longest wait they were told,
+     * and when the batch was handed down the pipeline (for adaptive concurrency).
+     */
+    onItemsThrottled?: (count: number, longestMs: number | undefined, sentAtMs: number) => void;
 }
 
 interface Waiting {
-  request: PipelineRequest;
-  /** Path and query relative to the version segment, as a batch item's `url`. */
-  relativeUrl: string;
-  /** The rest of the pipeline. */
-  next: SendRequest;
+    request: PipelineRequest;
+    /** Path and query relative to the version segment, as a batch item's `url`. */
+    relativeUrl: string;
+    /** The rest of the pipeline. */
+    next: SendRequest;
 }
 
 /**
@@ -63,145 +63,145 @@ interface Waiting {
  * logical request.
  */
 export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
-  const now = options.now ?? Date.now;
+    const now = options.now ?? Date.now;
 
-  const versionPrefix = (request: PipelineRequest): { version: string; relativeUrl: string } | undefined => {
-    if (request.method !== "GET" || request.body !== undefined || request.url.origin !== options.graphOrigin) return undefined;
-    const path = request.url.pathname;
-    const base = options.basePath;
-    if (!path.startsWith(base + "/")) return undefined;
-    const m = /^\/(beta|v1\.0)(\/.*)$/.exec(path.slice(base.length));
-    if (!m || /\/\$batch$/i.test(m[2])) return undefined;
-    return { version: m[1], relativeUrl: m[2] + request.url.search };
-  };
-
-  const batches = new Combiner<Waiting, PipelineResponse>({
-    windowMs: Math.max(0, options.windowMs ?? DEFAULT_BATCH_WINDOW_MS),
-    maxWaitMs: options.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS,
-    maxItems: Math.min(MAX_BATCH_ITEMS, Math.max(2, Math.floor(options.maxItems ?? MAX_BATCH_ITEMS))),
-    capacity: options.capacity,
-    timers: { ...realTimers, now },
-    aborted: (w, reason) => abortedError(w.request, reason),
-    // Alone: a plain GET, exactly what the caller asked for.
-    send: async (items, version) => (items.length === 1 ? [await items[0].next(items[0].request)] : sendBatch(version, items)),
-  });
-
-  async function sendBatch(version: string, items: Waiting[]): Promise<PipelineResponse[]> {
-    for (const w of items) w.request.attempts++;
-    options.onBatch?.(items.length);
-    const envelope = envelopeFor(version, items);
-    const sentAtMs = now();
-    const response = await items[0].next(envelope);
-    // The envelope was refused or failed: each item has that outcome.
-    if (response.status !== 200) return items.map(() => response);
-    let answers: Map<string, PipelineResponse>;
-    try {
-      answers = splitBatchAnswer(response);
-    } catch (cause) {
-      throw new GraphError({
-        code: "GRAPH_INVALID_RESPONSE",
-        method: "POST",
-        route: envelope.route,
-        attempts: envelope.attempts,
-        requestId: response.headers["request-id"],
-        clientRequestId: envelope.headers["client-request-id"],
-        detail: "answered 200 to a $batch with a body that is not a batch answer",
-        cause,
-      });
-    }
-    // Throttled items wait as long as the longest wait of the batch, then come back together.
-    const nowMs = now();
-    let longestMs: number | undefined;
-    let throttled = 0;
-    for (const answer of answers.values()) {
-      if (!isThrottlingResponse(answer, nowMs)) continue;
-      throttled++;
-      const ms = parseRetryAfterMs(answer.headers, nowMs);
-      if (ms !== undefined) longestMs = Math.max(longestMs ?? 0, ms);
-    }
-    // When the envelope really left (after waiting for its turn), if the limiter knows it.
-    if (throttled > 0) options.onItemsThrottled?.(throttled, longestMs, envelope.sentAtMs ?? sentAtMs);
-    return items.map((_w, i) => {
-      const answer = answers.get(String(i + 1));
-      if (!answer) return syntheticAnswer(503, "ServiceUnavailable", `the $batch answer had no item ${i + 1}`, response.headers["request-id"]);
-      if (longestMs !== undefined && isThrottlingResponse(answer, nowMs)) {
-        return { ...answer, headers: { ...withoutRetryHeaders(answer.headers), "retry-after": (longestMs / 1000).toFixed(3) } };
-      }
-      return answer;
-    });
-  }
-
-  return {
-    name: "batchPolicy",
-    sendRequest(request, next) {
-      const target = versionPrefix(request);
-      if (!target || request.signal?.aborted) return next(request);
-      return batches.add({ request, relativeUrl: target.relativeUrl, next }, target.version, request.signal);
-    },
-  };
-
-  function envelopeFor(version: string, items: Waiting[]): PipelineRequest {
-    const body = JSON.stringify({
-      requests: items.map((w, i) => ({
-        id: String(i + 1),
-        method: "GET",
-        url: w.relativeUrl,
-        headers: { "client-request-id": w.request.headers["client-request-id"] ?? randomUUID() },
-      })),
-    });
-    return {
-      method: "POST",
-      url: new URL(`${options.graphOrigin}${options.basePath}/${version}/$batch`),
-      route: "POST /$batch",
-      headers: { accept: "application/json", "content-type": "application/json", "client-request-id": randomUUID() },
-      body,
-      // A batch of GETs may go again.
-      idempotent: true,
-      timeoutMs: Math.max(...items.map((w) => w.request.timeoutMs)),
-      graphPath: "/$batch",
-      redact: [],
-      attempts: 0,
-      // Graph counts every item against its budgets.
-      weight: items.length,
+    const versionPrefix = (request: PipelineRequest): { version: string; relativeUrl: string } | undefined => {
+        if (request.method !== "GET" || request.body !== undefined || request.url.origin !== options.graphOrigin) return undefined;
+        const path = request.url.pathname;
+        const base = options.basePath;
+        if (!path.startsWith(base + "/")) return undefined;
+        const m = /^\/(beta|v1\.0)(\/.*)$/.exec(path.slice(base.length));
+        if (!m || /\/\$batch$/i.test(m[2])) return undefined;
+        return { version: m[1], relativeUrl: m[2] + request.url.search };
     };
-  }
+
+    const batches = new Combiner<Waiting, PipelineResponse>({
+        windowMs: Math.max(0, options.windowMs ?? DEFAULT_BATCH_WINDOW_MS),
+        maxWaitMs: options.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS,
+        maxItems: Math.min(MAX_BATCH_ITEMS, Math.max(2, Math.floor(options.maxItems ?? MAX_BATCH_ITEMS))),
+        capacity: options.capacity,
+        timers: { ...realTimers, now },
+        aborted: (w, reason) => abortedError(w.request, reason),
+        // Alone: a plain GET, exactly what the caller asked for.
+        send: async (items, version) => (items.length === 1 ? [await items[0].next(items[0].request)] : sendBatch(version, items)),
+    });
+
+    async function sendBatch(version: string, items: Waiting[]): Promise<PipelineResponse[]> {
+        for (const w of items) w.request.attempts++;
+        options.onBatch?.(items.length);
+        const envelope = envelopeFor(version, items);
+        const sentAtMs = now();
+        const response = await items[0].next(envelope);
+        // The envelope was refused or failed: each item has that outcome.
+        if (response.status !== 200) return items.map(() => response);
+        let answers: Map<string, PipelineResponse>;
+        try {
+            answers = splitBatchAnswer(response);
+        } catch (cause) {
+            throw new GraphError({
+                code: "GRAPH_INVALID_RESPONSE",
+                method: "POST",
+                route: envelope.route,
+                attempts: envelope.attempts,
+                requestId: response.headers["request-id"],
+                clientRequestId: envelope.headers["client-request-id"],
+                detail: "answered 200 to a $batch with a body that is not a batch answer",
+                cause,
+            });
+        }
+        // Throttled items wait as long as the longest wait of the batch, then come back together.
+        const nowMs = now();
+        let longestMs: number | undefined;
+        let throttled = 0;
+        for (const answer of answers.values()) {
+            if (!isThrottlingResponse(answer, nowMs)) continue;
+            throttled++;
+            const ms = parseRetryAfterMs(answer.headers, nowMs);
+            if (ms !== undefined) longestMs = Math.max(longestMs ?? 0, ms);
+        }
+        // When the envelope really left (after waiting for its turn), if the limiter knows it.
+        if (throttled > 0) options.onItemsThrottled?.(throttled, longestMs, envelope.sentAtMs ?? sentAtMs);
+        return items.map((_w, i) => {
+            const answer = answers.get(String(i + 1));
+            if (!answer) return syntheticAnswer(503, "ServiceUnavailable", `the $batch answer had no item ${i + 1}`, response.headers["request-id"]);
+            if (longestMs !== undefined && isThrottlingResponse(answer, nowMs)) {
+                return { ...answer, headers: { ...withoutRetryHeaders(answer.headers), "retry-after": (longestMs / 1000).toFixed(3) } };
+            }
+            return answer;
+        });
+    }
+
+    return {
+        name: "batchPolicy",
+        sendRequest(request, next) {
+            const target = versionPrefix(request);
+            if (!target || request.signal?.aborted) return next(request);
+            return batches.add({ request, relativeUrl: target.relativeUrl, next }, target.version, request.signal);
+        },
+    };
+
+    function envelopeFor(version: string, items: Waiting[]): PipelineRequest {
+        const body = JSON.stringify({
+            requests: items.map((w, i) => ({
+                id: String(i + 1),
+                method: "GET",
+                url: w.relativeUrl,
+                headers: { "client-request-id": w.request.headers["client-request-id"] ?? randomUUID() },
+            })),
+        });
+        return {
+            method: "POST",
+            url: new URL(`${options.graphOrigin}${options.basePath}/${version}/$batch`),
+            route: "POST /$batch",
+            headers: { accept: "application/json", "content-type": "application/json", "client-request-id": randomUUID() },
+            body,
+            // A batch of GETs may go again.
+            idempotent: true,
+            timeoutMs: Math.max(...items.map((w) => w.request.timeoutMs)),
+            graphPath: "/$batch",
+            redact: [],
+            attempts: 0,
+            // Graph counts every item against its budgets.
+            weight: items.length,
+        };
+    }
 }
 
 function withoutRetryHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (k !== "retry-after" && k !== "retry-after-ms" && k !== "x-ms-retry-after-ms") out[k] = v;
-  }
-  return out;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(headers)) {
+        if (k !== "retry-after" && k !== "retry-after-ms" && k !== "x-ms-retry-after-ms") out[k] = v;
+    }
+    return out;
 }
 
 function syntheticAnswer(status: number, code: string, message: string, requestId?: string): PipelineResponse {
-  return {
-    status,
-    headers: { "content-type": "application/json", ...(requestId ? { "request-id": requestId } : {}) },
-    bodyText: JSON.stringify({ error: { code, message } }),
-  };
+    return {
+        status,
+        headers: { "content-type": "application/json", ...(requestId ? { "request-id": requestId } : {}) },
+        bodyText: JSON.stringify({ error: { code, message } }),
+    };
 }
 
 /** The items of a `$batch` answer by id, each as an HTTP answer of its own. */
 export function splitBatchAnswer(response: PipelineResponse): Map<string, PipelineResponse> {
-  const parsed = JSON.parse(response.bodyText) as { responses?: unknown };
-  if (!parsed || !Array.isArray(parsed.responses)) throw new TypeError("no 'responses' array");
-  const out = new Map<string, PipelineResponse>();
-  for (const raw of parsed.responses as Array<Record<string, unknown>>) {
-    if (!raw || typeof raw.id !== "string" || typeof raw.status !== "number") throw new TypeError("an item lacks id or status");
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries((raw.headers as Record<string, unknown>) ?? {})) headers[k.toLowerCase()] = String(v);
-    // The envelope's request-id names the answer when the item has none.
-    if (headers["request-id"] === undefined && response.headers["request-id"] !== undefined) headers["request-id"] = response.headers["request-id"];
-    let bodyText = "";
-    if (typeof raw.body === "string") {
-      bodyText = raw.body;
-    } else if (raw.body !== undefined && raw.body !== null) {
-      bodyText = JSON.stringify(raw.body);
-      headers["content-type"] ??= "application/json";
+    const parsed = JSON.parse(response.bodyText) as { responses?: unknown };
+    if (!parsed || !Array.isArray(parsed.responses)) throw new TypeError("no 'responses' array");
+    const out = new Map<string, PipelineResponse>();
+    for (const raw of parsed.responses as Array<Record<string, unknown>>) {
+        if (!raw || typeof raw.id !== "string" || typeof raw.status !== "number") throw new TypeError("an item lacks id or status");
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries((raw.headers as Record<string, unknown>) ?? {})) headers[k.toLowerCase()] = String(v);
+        // The envelope's request-id names the answer when the item has none.
+        if (headers["request-id"] === undefined && response.headers["request-id"] !== undefined) headers["request-id"] = response.headers["request-id"];
+        let bodyText = "";
+        if (typeof raw.body === "string") {
+            bodyText = raw.body;
+        } else if (raw.body !== undefined && raw.body !== null) {
+            bodyText = JSON.stringify(raw.body);
+            headers["content-type"] ??= "application/json";
+        }
+        out.set(raw.id, { status: raw.status, headers, bodyText });
     }
-    out.set(raw.id, { status: raw.status, headers, bodyText });
-  }
-  return out;
+    return out;
 }

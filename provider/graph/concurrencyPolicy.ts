@@ -7,20 +7,20 @@ import type { Semaphore } from "./semaphore";
  * policy, so a request waiting out a Retry-After does not keep others from running.
  */
 export function concurrencyPolicy(semaphore: Semaphore): PipelinePolicy {
-  return {
-    name: "concurrencyPolicy",
-    async sendRequest(request, next) {
-      let release: () => void;
-      try {
-        release = await semaphore.acquire(request.signal);
-      } catch (err) {
-        throw abortedError(request, err);
-      }
-      try {
-        return await next(request);
-      } finally {
-        release();
-      }
-    },
-  };
+    return {
+        name: "concurrencyPolicy",
+        async sendRequest(request, next) {
+            let release: () => void;
+            try {
+                release = await semaphore.acquire(request.signal);
+            } catch (err) {
+                throw abortedError(request, err);
+            }
+            try {
+                return await next(request);
+            } finally {
+                release();
+            }
+        },
+    };
 }

@@ -1,8 +1,8 @@
 import type { HttpMethod, RequiredPermissions } from "./types";
 
 const SERVICE_CONFIG: RequiredPermissions = {
-  readWrite: "DeviceManagementServiceConfig.ReadWrite.All",
-  read: "DeviceManagementServiceConfig.Read.All",
+    readWrite: "DeviceManagementServiceConfig.ReadWrite.All",
+    read: "DeviceManagementServiceConfig.Read.All",
 };
 
 /**
@@ -11,38 +11,38 @@ const SERVICE_CONFIG: RequiredPermissions = {
  * DESIGN section 1 name it for both the v1.0 and the beta routes.
  */
 export const ROUTE_PERMISSIONS: ReadonlyArray<readonly [prefix: string, permissions: RequiredPermissions]> = [
-  ["/deviceManagement/windowsAutopilotDeviceIdentities", SERVICE_CONFIG],
-  ["/deviceManagement/importedWindowsAutopilotDeviceIdentities", SERVICE_CONFIG],
-  ["/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads", SERVICE_CONFIG],
-  ["/deviceManagement/windowsAutopilotDeploymentProfiles", SERVICE_CONFIG],
-  ["/deviceManagement/windowsAutopilotSettings", SERVICE_CONFIG],
-  // The upload-scoped route as one of the update pages spells it (without deviceManagement).
-  ["/importedWindowsAutopilotDeviceIdentityUpload", SERVICE_CONFIG],
+    ["/deviceManagement/windowsAutopilotDeviceIdentities", SERVICE_CONFIG],
+    ["/deviceManagement/importedWindowsAutopilotDeviceIdentities", SERVICE_CONFIG],
+    ["/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads", SERVICE_CONFIG],
+    ["/deviceManagement/windowsAutopilotDeploymentProfiles", SERVICE_CONFIG],
+    ["/deviceManagement/windowsAutopilotSettings", SERVICE_CONFIG],
+    // The upload-scoped route as one of the update pages spells it (without deviceManagement).
+    ["/importedWindowsAutopilotDeviceIdentityUpload", SERVICE_CONFIG],
 ];
 
 /** The permissions for a path like `/deviceManagement/windowsAutopilotDeviceIdentities/abc`. */
 export function permissionsForPath(path: string): RequiredPermissions | undefined {
-  // Tolerate a version segment (paths of @odata.nextLink URLs carry one).
-  const bare = path.replace(/^\/(?:beta|v1\.0)(?=\/)/, "");
-  const lower = bare.toLowerCase();
-  for (const [prefix, permissions] of ROUTE_PERMISSIONS) {
-    const p = prefix.toLowerCase();
-    // Graph route segments are case-insensitive; match whole segments only.
-    if (lower === p || lower.startsWith(p + "/") || lower.startsWith(p + "(") || lower.startsWith(p + "?")) {
-      return permissions;
+    // Tolerate a version segment (paths of @odata.nextLink URLs carry one).
+    const bare = path.replace(/^\/(?:beta|v1\.0)(?=\/)/, "");
+    const lower = bare.toLowerCase();
+    for (const [prefix, permissions] of ROUTE_PERMISSIONS) {
+        const p = prefix.toLowerCase();
+        // Graph route segments are case-insensitive; match whole segments only.
+        if (lower === p || lower.startsWith(p + "/") || lower.startsWith(p + "(") || lower.startsWith(p + "?")) {
+            return permissions;
+        }
     }
-  }
-  return undefined;
+    return undefined;
 }
 
 /** The sentence a 403 message ends with. */
 export function permissionHint(method: HttpMethod, permissions: RequiredPermissions | undefined): string {
-  if (!permissions) {
-    return "The app lacks a Microsoft Graph permission this call needs (check the API permissions of the app registration and that admin consent was granted).";
-  }
-  let hint = `The app needs the Microsoft Graph application permission ${permissions.readWrite} (admin consent granted)`;
-  if (method === "GET" && permissions.read) {
-    hint += `; for reads ${permissions.read} is enough`;
-  }
-  return hint + ".";
+    if (!permissions) {
+        return "The app lacks a Microsoft Graph permission this call needs (check the API permissions of the app registration and that admin consent was granted).";
+    }
+    let hint = `The app needs the Microsoft Graph application permission ${permissions.readWrite} (admin consent granted)`;
+    if (method === "GET" && permissions.read) {
+        hint += `; for reads ${permissions.read} is enough`;
+    }
+    return hint + ".";
 }

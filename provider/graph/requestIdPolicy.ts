@@ -8,13 +8,13 @@ import type { PipelinePolicy } from "./pipeline";
  * from Graph. (The Graph SDKs and Azure's setClientRequestIdPolicy do the same.)
  */
 export function requestIdPolicy(newId: () => string = randomUUID): PipelinePolicy {
-  return {
-    name: "requestIdPolicy",
-    sendRequest(request, next) {
-      if (!request.headers["client-request-id"]) {
-        request.headers["client-request-id"] = newId();
-      }
-      return next(request);
-    },
-  };
+    return {
+        name: "requestIdPolicy",
+        sendRequest(request, next) {
+            if (!request.headers["client-request-id"]) {
+                request.headers["client-request-id"] = newId();
+            }
+            return next(request);
+        },
+    };
 }

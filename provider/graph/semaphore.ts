@@ -2,67 +2,67 @@
 export type Release = () => void;
 
 interface Waiter {
-  grant(release: Release): void;
+    grant(release: Release): void;
 }
 
 /** A counting semaphore with a FIFO queue whose waits can be aborted. */
 export class Semaphore {
-  private active = 0;
-  private readonly queue: Waiter[] = [];
+    private active = 0;
+    private readonly queue: Waiter[] = [];
 
-  constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(`Semaphore limit must be a positive integer, got ${limit}`);
+    constructor(readonly limit: number) {
+        if (!Number.isInteger(limit) || limit < 1) {
+            throw new RangeError(`Semaphore limit must be a positive integer, got ${limit}`);
+        }
     }
-  }
 
-  /** Permits held now. */
-  get inUse(): number {
-    return this.active;
-  }
-
-  /** Callers waiting for a permit. */
-  get waiting(): number {
-    return this.queue.length;
-  }
-
-  /**
-   * Resolves with a release function once a permit is free. Rejects with the signal's
-   * reason if the signal aborts first (then it holds no permit).
-   */
-  acquire(signal?: AbortSignal): Promise<Release> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.active < this.limit) {
-      this.active++;
-      return Promise.resolve(this.releaser());
+    /** Permits held now. */
+    get inUse(): number {
+        return this.active;
     }
-    return new Promise<Release>((resolve, reject) => {
-      const onAbort = (): void => {
-        const i = this.queue.indexOf(waiter);
-        if (i >= 0) this.queue.splice(i, 1);
-        reject(signal?.reason);
-      };
-      const waiter: Waiter = {
-        grant: (release) => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(release);
-        },
-      };
-      this.queue.push(waiter);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  }
 
-  private releaser(): Release {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.queue.shift();
-      // Hand the permit straight to the next waiter: `active` stays the same, and no
-      // newcomer can overtake the queue between the release and the wake-up.
-      if (next) next.grant(this.releaser());
-      else this.active--;
-    };
-  }
+    /** Callers waiting for a permit. */
+    get waiting(): number {
+        return this.queue.length;
+    }
+
+    /**
+     * Resolves with a release function once a permit is free. Rejects with the signal's
+     * reason if the signal aborts first (then it holds no permit).
+     */
+    acquire(signal?: AbortSignal): Promise<Release> {
+        if (signal?.aborted) return Promise.reject(signal.reason);
+        if (this.active < this.limit) {
+            this.active++;
+            return Promise.resolve(this.releaser());
+        }
+        return new Promise<Release>((resolve, reject) => {
+            const onAbort = (): void => {
+                const i = this.queue.indexOf(waiter);
+                if (i >= 0) this.queue.splice(i, 1);
+                reject(signal?.reason);
+            };
+            const waiter: Waiter = {
+                grant: (release) => {
+                    signal?.removeEventListener("abort", onAbort);
+                    resolve(release);
+                },
+            };
+            this.queue.push(waiter);
+            signal?.addEventListener("abort", onAbort, { once: true });
+        });
+    }
+
+    private releaser(): Release {
+        let released = false;
+        return () => {
+            if (released) return;
+            released = true;
+            const next = this.queue.shift();
+            // Hand the permit straight to the next waiter: `active` stays the same, and no
+            // newcomer can overtake the queue between the release and the wake-up.
+            if (next) next.grant(this.releaser());
+            else this.active--;
+        };
+    }
 }

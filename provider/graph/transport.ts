@@ -3,9 +3,9 @@ import { GraphError } from "./errors";
 import type { PipelineRequest, PipelineResponse, SendRequest } from "./pipeline";
 
 export interface TransportOptions {
-  dispatcher: Dispatcher;
-  /** Called once per HTTP request, before it is sent (for counters). */
-  onSend?: (request: PipelineRequest) => void;
+    dispatcher: Dispatcher;
+    /** Called once per HTTP request, before it is sent (for counters). */
+    onSend?: (request: PipelineRequest) => void;
 }
 
 /**
@@ -15,99 +15,99 @@ export interface TransportOptions {
  * `GRAPH_NETWORK_ERROR` with `networkCode`. Whether to try again is the retry policy's call.
  */
 export function createUndiciTransport(options: TransportOptions): SendRequest {
-  const { dispatcher, onSend } = options;
-  return async (request) => {
-    request.attempts++;
-    onSend?.(request);
-    // One limit for the whole attempt (connect, headers, body). undici's own
-    // headersTimeout/bodyTimeout only measure silence, so a slow drip would never end.
-    const attempt = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      attempt.abort(new Error("attempt timed out"));
-    }, request.timeoutMs);
-    // The caller's signal ends the attempt too. A listener, not AbortSignal.any: in Node 20 a
-    // composite signal leaves a WeakRef in its sources that is never removed, one per attempt
-    // on a signal that may live as long as the process.
-    const { signal: callerSignal } = request;
-    const onCallerAbort = (): void => attempt.abort(callerSignal?.reason);
-    if (callerSignal?.aborted) onCallerAbort();
-    else callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
-    const signal = attempt.signal;
-    try {
-      const answer = await dispatcher.request({
-        origin: request.url.origin,
-        path: request.url.pathname + request.url.search,
-        method: request.method,
-        headers: request.headers,
-        body: request.body,
-        signal,
-        // Backstops in case a caller sets timeoutSeconds above undici's defaults (300 s).
-        headersTimeout: request.timeoutMs,
-        bodyTimeout: request.timeoutMs,
-      });
-      const bodyText = await answer.body.text();
-      return { status: answer.statusCode, headers: flattenHeaders(answer.headers), bodyText } satisfies PipelineResponse;
-    } catch (err) {
-      throw toGraphError(err, request, { timedOut, aborted: request.signal?.aborted === true });
-    } finally {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener("abort", onCallerAbort);
-    }
-  };
+    const { dispatcher, onSend } = options;
+    return async (request) => {
+        request.attempts++;
+        onSend?.(request);
+        // One limit for the whole attempt (connect, headers, body). undici's own
+        // headersTimeout/bodyTimeout only measure silence, so a slow drip would never end.
+        const attempt = new AbortController();
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            attempt.abort(new Error("attempt timed out"));
+        }, request.timeoutMs);
+        // The caller's signal ends the attempt too. A listener, not AbortSignal.any: in Node 20 a
+        // composite signal leaves a WeakRef in its sources that is never removed, one per attempt
+        // on a signal that may live as long as the process.
+        const { signal: callerSignal } = request;
+        const onCallerAbort = (): void => attempt.abort(callerSignal?.reason);
+        if (callerSignal?.aborted) onCallerAbort();
+        else callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
+        const signal = attempt.signal;
+        try {
+            const answer = await dispatcher.request({
+                origin: request.url.origin,
+                path: request.url.pathname + request.url.search,
+                method: request.method,
+                headers: request.headers,
+                body: request.body,
+                signal,
+                // Backstops in case a caller sets timeoutSeconds above undici's defaults (300 s).
+                headersTimeout: request.timeoutMs,
+                bodyTimeout: request.timeoutMs,
+            });
+            const bodyText = await answer.body.text();
+            return { status: answer.statusCode, headers: flattenHeaders(answer.headers), bodyText } satisfies PipelineResponse;
+        } catch (err) {
+            throw toGraphError(err, request, { timedOut, aborted: request.signal?.aborted === true });
+        } finally {
+            clearTimeout(timer);
+            callerSignal?.removeEventListener("abort", onCallerAbort);
+        }
+    };
 }
 
 const UNDICI_TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
 function toGraphError(err: unknown, request: PipelineRequest, how: { timedOut: boolean; aborted: boolean }): GraphError {
-  const base = {
-    method: request.method,
-    route: request.route,
-    attempts: request.attempts,
-    clientRequestId: request.headers["client-request-id"],
-    cause: err,
-  };
-  const networkCode = errorCode(err);
-  if (how.aborted) {
-    // The request may already be on the wire; for a write that is the ambiguous case.
-    return new GraphError({ ...base, code: "GRAPH_ABORTED", ambiguous: !request.idempotent });
-  }
-  if (how.timedOut || (networkCode !== undefined && UNDICI_TIMEOUTS.has(networkCode))) {
+    const base = {
+        method: request.method,
+        route: request.route,
+        attempts: request.attempts,
+        clientRequestId: request.headers["client-request-id"],
+        cause: err,
+    };
+    const networkCode = errorCode(err);
+    if (how.aborted) {
+        // The request may already be on the wire; for a write that is the ambiguous case.
+        return new GraphError({ ...base, code: "GRAPH_ABORTED", ambiguous: !request.idempotent });
+    }
+    if (how.timedOut || (networkCode !== undefined && UNDICI_TIMEOUTS.has(networkCode))) {
+        return new GraphError({
+            ...base,
+            code: "GRAPH_TIMEOUT",
+            networkCode: how.timedOut ? undefined : networkCode,
+            detail: `no complete answer within ${formatSeconds(request.timeoutMs)} (timeout)`,
+        });
+    }
+    const message = err instanceof Error ? err.message : String(err);
     return new GraphError({
-      ...base,
-      code: "GRAPH_TIMEOUT",
-      networkCode: how.timedOut ? undefined : networkCode,
-      detail: `no complete answer within ${formatSeconds(request.timeoutMs)} (timeout)`,
+        ...base,
+        code: "GRAPH_NETWORK_ERROR",
+        networkCode,
+        detail: `network error ${networkCode ?? "(no code)"}: ${message}`,
     });
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return new GraphError({
-    ...base,
-    code: "GRAPH_NETWORK_ERROR",
-    networkCode,
-    detail: `network error ${networkCode ?? "(no code)"}: ${message}`,
-  });
 }
 
 /** `code` of the error or of its cause (undici wraps some socket errors). */
 export function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-  }
-  return undefined;
+    for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+        const code = (e as { code?: unknown }).code;
+        if (typeof code === "string") return code;
+    }
+    return undefined;
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+        if (value === undefined) continue;
+        out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+    }
+    return out;
 }
 
 function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))} s`;
+    return `${Number((ms / 1000).toFixed(3))} s`;
 }

@@ -30,7 +30,10 @@ export async function readToAdopt(ctx: LifecycleContext, id: string, where: Adop
         return (await ctx.graph.send<Props>({ method: "GET", apiVersion: where.apiVersion, path: where.path, route: where.route })).body;
     } catch (e) {
         if (GraphError.isGraphError(e) && e.status === 404) {
-            throw new AutopilotError(where.code, `${where.input}: no ${where.what} with id ${id} (Graph answered 404, request-id ${e.requestId ?? "none"}).${where.hint ? " " + where.hint : ""}`);
+            throw new AutopilotError(
+                where.code,
+                `${where.input}: no ${where.what} with id ${id} (Graph answered 404, request-id ${e.requestId ?? "none"}).${where.hint ? " " + where.hint : ""}`,
+            );
         }
         throw e;
     }

@@ -149,7 +149,13 @@ export function beginStep(base: LifecycleContext, what: string, extraSeconds = 0
         ? `autopilot:stepTimeoutSeconds=${limits.stepTimeoutMs / 1000}`
         : `the default step bound of ${boundMs / 1000} s (set autopilot:stepTimeoutSeconds to change it)`;
     const timer = setTimeout(
-        () => bound.abort(new StepStoppedError("AUTOPILOT_STEP_TIMEOUT", `${what} stopped after ${boundMs / 1000} s: the whole-step time bound, ${boundName}, was reached`)),
+        () =>
+            bound.abort(
+                new StepStoppedError(
+                    "AUTOPILOT_STEP_TIMEOUT",
+                    `${what} stopped after ${boundMs / 1000} s: the whole-step time bound, ${boundName}, was reached`,
+                ),
+            ),
         boundMs,
     );
     timer.unref?.();

@@ -4,7 +4,7 @@ import type { ResourceSpec } from "./spec";
 import { isUnknown, Props } from "./values";
 
 function checkField(path: string, field: FieldSpec, value: unknown, failures: CheckFailure[]): void {
-    if (value === undefined || isUnknown(value) && field.kind.type !== "object") {
+    if (value === undefined || (isUnknown(value) && field.kind.type !== "object")) {
         return; // unknown during preview: judged once it is known
     }
     const reason = validateValue(field.kind, value, field.secret);

@@ -217,11 +217,23 @@ export class CollectionReads {
     }
 
     /** All pages of the collection by id; undefined when given up or not shaped as the item GET. */
-    private async list(state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props, snap: Snapshot): Promise<Map<string, Props> | undefined> {
+    private async list(
+        state: CollectionState,
+        collection: ListedCollection,
+        spec: ResourceSpec,
+        props: Props,
+        snap: Snapshot,
+    ): Promise<Map<string, Props> | undefined> {
         const route = `GET ${collection.path}`;
         const byId = new Map<string, Props>();
         let n = 0;
-        for await (const page of pages<Props>(this.graph, { method: "GET", apiVersion: collection.apiVersion, path: collection.path, query: { $top: String(this.pageSize) }, route })) {
+        for await (const page of pages<Props>(this.graph, {
+            method: "GET",
+            apiVersion: collection.apiVersion,
+            path: collection.path,
+            query: { $top: String(this.pageSize) },
+            route,
+        })) {
             n++;
             this.stats.pages++;
             if (!Array.isArray(page.value)) throw new Error(`${route} answered without a 'value' array`);

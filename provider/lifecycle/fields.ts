@@ -136,8 +136,7 @@ export function validateValue(kind: FieldKind, value: unknown, secret = false): 
     switch (kind.type) {
         case "string":
             if (typeof value !== "string") return `must be a string, got ${describeType(value)}`;
-            if (kind.maxLength !== undefined && value.length > kind.maxLength)
-                return `must be at most ${kind.maxLength} characters, got ${value.length}`;
+            if (kind.maxLength !== undefined && value.length > kind.maxLength) return `must be at most ${kind.maxLength} characters, got ${value.length}`;
             return undefined;
         case "serial":
             if (typeof value !== "string") return `must be a string, got ${describeType(value)}`;
@@ -152,13 +151,11 @@ export function validateValue(kind: FieldKind, value: unknown, secret = false): 
         case "enum":
         case "choice": {
             const allowed = allowedValues(kind)!;
-            if (typeof value !== "string" || !allowed.includes(value))
-                return `${shown(value)} is not allowed; allowed values: ${allowed.join(", ")}`;
+            if (typeof value !== "string" || !allowed.includes(value)) return `${shown(value)} is not allowed; allowed values: ${allowed.join(", ")}`;
             return undefined;
         }
         case "guid":
-            if (typeof value !== "string" || !GUID.test(value))
-                return `${shown(value)} is not a GUID (like 00000000-0000-0000-0000-000000000000)`;
+            if (typeof value !== "string" || !GUID.test(value)) return `${shown(value)} is not a GUID (like 00000000-0000-0000-0000-000000000000)`;
             return undefined;
         case "datetime":
             if (typeof value !== "string" || !ISO_DATETIME.test(value) || Number.isNaN(Date.parse(value)))
@@ -213,9 +210,7 @@ export function sameValue(kind: FieldKind, desired: unknown, actual: unknown): b
         case "guid":
             return desired === actual || String(desired).toLowerCase() === String(actual).toLowerCase();
         case "string":
-            return kind.caseInsensitive
-                ? String(desired).toLowerCase() === String(actual).toLowerCase()
-                : desired === actual;
+            return kind.caseInsensitive ? String(desired).toLowerCase() === String(actual).toLowerCase() : desired === actual;
         case "base64":
             // Equal text is the usual case: skip the two whitespace-stripped copies of a 4 KB hash.
             return desired === actual || String(desired).replace(/\s+/g, "") === String(actual).replace(/\s+/g, "");
@@ -231,9 +226,7 @@ export function sameValue(kind: FieldKind, desired: unknown, actual: unknown): b
             const d = desired as Props;
             const a = actual as Props;
             // Only the members the program gives are managed; Graph may add others.
-            return Object.entries(kind.fields).every(([name, f]) =>
-                d[name] === undefined ? true : sameValue(f.kind, d[name], a[name]),
-            );
+            return Object.entries(kind.fields).every(([name, f]) => (d[name] === undefined ? true : sameValue(f.kind, d[name], a[name])));
         }
         default:
             return desired === actual;

@@ -121,7 +121,12 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
     const held = new HeldValues();
 
     /** Runs `body` as one step; a failure says which bound it hit. */
-    async function step<T>(op: string, id: string | undefined, extraSeconds: number, body: (ctx: LifecycleContext, scope: StepScope) => Promise<T>): Promise<T> {
+    async function step<T>(
+        op: string,
+        id: string | undefined,
+        extraSeconds: number,
+        body: (ctx: LifecycleContext, scope: StepScope) => Promise<T>,
+    ): Promise<T> {
         const base = context();
         const scope = beginStep(base, `${spec.typeName}${id ? " " + id : ""} ${op}`, extraSeconds);
         try {
@@ -154,13 +159,21 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                 if (created.fresh) {
                     graph = (await spec.sharedReadBack?.(ctx, created.id, inputs, graph)) ?? (await readBackVisible(ctx, spec, created.id, inputs, graph));
                 }
-                const toWrite = fieldsDifferingFromGraph(spec, inputs, graph, (_f, route) => isWrittenByRequest(route))
-                    .filter((name) => !created.written.includes(name));
+                const toWrite = fieldsDifferingFromGraph(spec, inputs, graph, (_f, route) => isWrittenByRequest(route)).filter(
+                    (name) => !created.written.includes(name),
+                );
                 const writes = planWrites(spec, created.id, inputs, toWrite);
                 if (writes.length > 0) {
                     ctx.log(`${spec.typeName} ${created.id}: writing ${toWrite.join(", ")}`);
                     await sendWrites(ctx, spec, created.id, writes);
-                    graph = await readBackWritten(ctx, spec, created.id, inputs, writes.flatMap((w) => w.fields), graph);
+                    graph = await readBackWritten(
+                        ctx,
+                        spec,
+                        created.id,
+                        inputs,
+                        writes.flatMap((w) => w.fields),
+                        graph,
+                    );
                 }
                 if (spec.settle) {
                     graph = await spec.settle(ctx, created.id, graph, inputs);
@@ -169,7 +182,11 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
             } catch (e) {
                 // The object exists in Graph: hand its id to the engine so it is kept in the state.
                 const message = explainFailure(e, scope, ctx.limits);
-                throw new ResourceInitError(message, created.id, initFailureOutputs(toOutputs(spec, created.id, latestGraph(e, graph), created.known, names), rawInputs));
+                throw new ResourceInitError(
+                    message,
+                    created.id,
+                    initFailureOutputs(toOutputs(spec, created.id, latestGraph(e, graph), created.known, names), rawInputs),
+                );
             }
         });
     }
@@ -198,7 +215,14 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
             let graph: Props;
             if (writes.length > 0) {
                 await sendWrites(ctx, spec, id, writes);
-                graph = await readBackWritten(ctx, spec, id, news, writes.flatMap((w) => w.fields), olds);
+                graph = await readBackWritten(
+                    ctx,
+                    spec,
+                    id,
+                    news,
+                    writes.flatMap((w) => w.fields),
+                    olds,
+                );
             } else {
                 graph = await readBackVisible(ctx, spec, id, news, olds);
             }
@@ -207,7 +231,11 @@ export function makeHandler(spec: ResourceSpec, context: () => LifecycleContext)
                     graph = await spec.settle!(ctx, id, graph, news);
                 } catch (e) {
                     // Keep what Graph now holds in the state; the next run settles again.
-                    throw new ResourceInitError(explainFailure(e, scope, ctx.limits), id, initFailureOutputs(toOutputs(spec, id, latestGraph(e, graph), known, names), rawNews));
+                    throw new ResourceInitError(
+                        explainFailure(e, scope, ctx.limits),
+                        id,
+                        initFailureOutputs(toOutputs(spec, id, latestGraph(e, graph), known, names), rawNews),
+                    );
                 }
             }
             return { outs: toOutputs(spec, id, graph, known, names) };

@@ -18,7 +18,10 @@ export function replaceOnChangesOf(news: Props): string[] {
 
 /** `target.groupId` / `items[0].name` -> ["target", "groupId"] / ["items", "0", "name"]. */
 function segments(path: string): string[] {
-    return path.replace(/\[(\d+)\]/g, ".$1").split(".").filter((s) => s !== "");
+    return path
+        .replace(/\[(\d+)\]/g, ".$1")
+        .split(".")
+        .filter((s) => s !== "");
 }
 
 function valueAt(bag: unknown, path: string[]): unknown {

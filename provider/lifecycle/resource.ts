@@ -37,7 +37,9 @@ export function registeredNames(spec: ResourceSpec, args: Record<string, unknown
     }
     for (const name of outputs) {
         if (!(name in spec.fields) && name !== spec.idOutput) {
-            throw new Error(`${spec.typeName}: outputs names "${name}", which is not a property of ${spec.typeName} (allowed: ${[spec.idOutput, ...Object.keys(spec.fields)].join(", ")})`);
+            throw new Error(
+                `${spec.typeName}: outputs names "${name}", which is not a property of ${spec.typeName} (allowed: ${[spec.idOutput, ...Object.keys(spec.fields)].join(", ")})`,
+            );
         }
     }
     return [...new Set([...given, spec.idOutput, ...outputs])];
@@ -84,7 +86,9 @@ export abstract class AutopilotResource extends pulumi.CustomResource {
                 Object.defineProperty(this, field, {
                     enumerable: false,
                     get: () => {
-                        throw new Error(`${spec.typeName} ${name}: output "${field}" is not exposed: this resource was declared with outputs [${outputs.join(", ")}]; add "${field}" to its outputs option (or use "all")`);
+                        throw new Error(
+                            `${spec.typeName} ${name}: output "${field}" is not exposed: this resource was declared with outputs [${outputs.join(", ")}]; add "${field}" to its outputs option (or use "all")`,
+                        );
                     },
                 });
             }

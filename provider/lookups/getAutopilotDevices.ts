@@ -42,7 +42,10 @@ function text(v: unknown): string | null {
  * for (const d of sales) new WindowsAutopilotDeviceIdentity(`device-${d.serialNumber}`, { deviceId: d.id, displayName: ... });
  * ```
  */
-export async function getAutopilotDevices(args: GetAutopilotDevicesArgs = {}, options: { config?: (key: string) => string | undefined } = {}): Promise<AutopilotDeviceSummary[]> {
+export async function getAutopilotDevices(
+    args: GetAutopilotDevicesArgs = {},
+    options: { config?: (key: string) => string | undefined } = {},
+): Promise<AutopilotDeviceSummary[]> {
     const config = options.config ?? ((key: string) => pulumi.runtime.getConfig(key));
     const graph = sessionFor(config).graph;
     const serialFilter = args.serialNumber ?? args.serialNumberPrefix;
@@ -123,7 +126,10 @@ function dependenciesReady(dependsOn: DependsOn): pulumi.Output<unknown[]> {
  * Built on `pulumi.all(...).apply(...)`: the SDK's `runtime.invokeOutput` calls a function of a
  * provider plugin, and this lookup is not one (it runs in the program, with the resources' config).
  */
-export function getAutopilotDevicesOutput(args: pulumi.Input<GetAutopilotDevicesOutputArgs> = {}, opts: GetAutopilotDevicesOutputOptions = {}): pulumi.Output<AutopilotDeviceSummary[]> {
+export function getAutopilotDevicesOutput(
+    args: pulumi.Input<GetAutopilotDevicesOutputArgs> = {},
+    opts: GetAutopilotDevicesOutputOptions = {},
+): pulumi.Output<AutopilotDeviceSummary[]> {
     if (opts.provider !== undefined) {
         throw new Error(
             "getAutopilotDevicesOutput: the provider option does not apply: the lookup runs in the program with the autopilot:* stack config; give another configuration with the config option",
@@ -141,4 +147,3 @@ export function getAutopilotDevicesOutput(args: pulumi.Input<GetAutopilotDevices
         ),
     );
 }
-

@@ -73,7 +73,10 @@ export const STEP_TIMEOUT_BASE_SECONDS = 3600;
 /** Where requests go and which credential signs in; auth/config.ts combines them into an AuthConfig. */
 export const SIGN_IN_SETTINGS = {
     cloud: {
-        key: "autopilot:cloud", env: "AUTOPILOT_CLOUD", default: DEFAULT_CLOUD as CloudName, defaultText: DEFAULT_CLOUD,
+        key: "autopilot:cloud",
+        env: "AUTOPILOT_CLOUD",
+        default: DEFAULT_CLOUD as CloudName,
+        defaultText: DEFAULT_CLOUD,
         description: `\`${Object.keys(CLOUDS).join("`, `")}\`: picks the Graph host and the authority`,
         parse(value, label) {
             const cloud = findCloud(value);
@@ -82,17 +85,24 @@ export const SIGN_IN_SETTINGS = {
         },
     } satisfies Setting<CloudName>,
     graphEndpoint: text({
-        key: "autopilot:graphEndpoint", env: "AUTOPILOT_GRAPH_ENDPOINT", defaultText: "the cloud's",
+        key: "autopilot:graphEndpoint",
+        env: "AUTOPILOT_GRAPH_ENDPOINT",
+        defaultText: "the cloud's",
         description: "Graph base URL without `/beta` or `/v1.0`; https, or http on loopback only",
         // The endpoints' rules have their own messages: what exactly is wrong with the URL.
         parse: (value, label) => checkEndpoint(label, value, true),
     }),
     authorityHost: text({
-        key: "autopilot:authorityHost", env: "AZURE_AUTHORITY_HOST", defaultText: "the cloud's", description: "Entra authority (https)",
+        key: "autopilot:authorityHost",
+        env: "AZURE_AUTHORITY_HOST",
+        defaultText: "the cloud's",
+        description: "Entra authority (https)",
         parse: (value, label) => checkEndpoint(label, value, false),
     }),
     tenantId: text({
-        key: "autopilot:tenantId", env: "AZURE_TENANT_ID", description: "the app registration's tenant: a GUID or a domain like contoso.onmicrosoft.com",
+        key: "autopilot:tenantId",
+        env: "AZURE_TENANT_ID",
+        description: "the app registration's tenant: a GUID or a domain like contoso.onmicrosoft.com",
         parse(value, label) {
             // A GUID or a domain name; anything else would end up in the authority URL.
             if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(value)) throw invalid(label, "a tenant GUID or a domain like contoso.onmicrosoft.com", value);
@@ -101,57 +111,139 @@ export const SIGN_IN_SETTINGS = {
     }),
     clientId: text({ key: "autopilot:clientId", env: "AZURE_CLIENT_ID", description: "the app registration's application (client) id" }),
     accessToken: text({
-        key: "autopilot:accessToken", env: "AUTOPILOT_ACCESS_TOKEN", secret: true, description: "a bearer token obtained elsewhere (never refreshed)",
+        key: "autopilot:accessToken",
+        env: "AUTOPILOT_ACCESS_TOKEN",
+        secret: true,
+        description: "a bearer token obtained elsewhere (never refreshed)",
         parse: (value) => value.replace(/^Bearer\s+/i, ""),
     }),
     clientSecret: text({ key: "autopilot:clientSecret", env: "AZURE_CLIENT_SECRET", secret: true, description: "client secret" }),
     clientCertificatePath: text({
-        key: "autopilot:clientCertificatePath", env: "AZURE_CLIENT_CERTIFICATE_PATH",
+        key: "autopilot:clientCertificatePath",
+        env: "AZURE_CLIENT_CERTIFICATE_PATH",
         description: "PEM file with private key and certificate (relative paths: from the program folder)",
     }),
-    clientCertificatePassword: text({ key: "autopilot:clientCertificatePassword", env: "AZURE_CLIENT_CERTIFICATE_PASSWORD", secret: true, description: "its password, if any" }),
+    clientCertificatePassword: text({
+        key: "autopilot:clientCertificatePassword",
+        env: "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+        secret: true,
+        description: "its password, if any",
+    }),
     sendCertificateChain: flag({
-        key: "autopilot:sendCertificateChain", env: "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN", default: false,
+        key: "autopilot:sendCertificateChain",
+        env: "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN",
+        default: false,
         description: "send the certificate chain (x5c) with the assertion, for subject name/issuer auth",
     }),
-    useOidc: flag({ key: "autopilot:useOidc", env: "AUTOPILOT_USE_OIDC", default: false, description: "workload identity federation (GitHub Actions, Azure DevOps, Kubernetes)" }),
+    useOidc: flag({
+        key: "autopilot:useOidc",
+        env: "AUTOPILOT_USE_OIDC",
+        default: false,
+        description: "workload identity federation (GitHub Actions, Azure DevOps, Kubernetes)",
+    }),
     oidcTokenFilePath: text({ key: "autopilot:oidcTokenFilePath", env: "AZURE_FEDERATED_TOKEN_FILE", description: "a file holding the OIDC token" }),
-    oidcAudience: text({ key: "autopilot:oidcAudience", env: "AUTOPILOT_OIDC_AUDIENCE", defaultText: DEFAULT_OIDC_AUDIENCE, description: "audience of the GitHub ID token" }),
-    azureDevOpsServiceConnectionId: text({ key: "autopilot:azureDevOpsServiceConnectionId", env: "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", description: "Azure Pipelines service connection" }),
+    oidcAudience: text({
+        key: "autopilot:oidcAudience",
+        env: "AUTOPILOT_OIDC_AUDIENCE",
+        defaultText: DEFAULT_OIDC_AUDIENCE,
+        description: "audience of the GitHub ID token",
+    }),
+    azureDevOpsServiceConnectionId: text({
+        key: "autopilot:azureDevOpsServiceConnectionId",
+        env: "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+        description: "Azure Pipelines service connection",
+    }),
 };
 
 /** How hard the provider drives Graph, how long it waits, and the mechanisms that combine requests. */
 export const TUNING_SETTINGS = {
-    maxConcurrency: wholeNumber({ key: "autopilot:maxConcurrency", env: "AUTOPILOT_MAX_CONCURRENCY", default: 8, min: 1, description: "Graph requests in flight at most" }),
+    maxConcurrency: wholeNumber({
+        key: "autopilot:maxConcurrency",
+        env: "AUTOPILOT_MAX_CONCURRENCY",
+        default: 8,
+        min: 1,
+        description: "Graph requests in flight at most",
+    }),
     maxRetries: wholeNumber({
-        key: "autopilot:maxRetries", env: "AUTOPILOT_MAX_RETRIES", default: 8, min: 0,
+        key: "autopilot:maxRetries",
+        env: "AUTOPILOT_MAX_RETRIES",
+        default: 8,
+        min: 0,
         description: "retries of one request (throttling, 5xx, dropped connections); also how often a create of unknown outcome is looked for and sent again",
     }),
-    timeoutSeconds: wholeNumber({ key: "autopilot:timeoutSeconds", env: "AUTOPILOT_TIMEOUT_SECONDS", default: 100, min: 1, description: "seconds one request may take" }),
+    timeoutSeconds: wholeNumber({
+        key: "autopilot:timeoutSeconds",
+        env: "AUTOPILOT_TIMEOUT_SECONDS",
+        default: 100,
+        min: 1,
+        description: "seconds one request may take",
+    }),
     stepTimeoutSeconds: wholeNumber({
-        key: "autopilot:stepTimeoutSeconds", env: "AUTOPILOT_STEP_TIMEOUT_SECONDS", default: 0, min: 0, defaultText: "0 (derived)",
+        key: "autopilot:stepTimeoutSeconds",
+        env: "AUTOPILOT_STEP_TIMEOUT_SECONDS",
+        default: 0,
+        min: 0,
+        defaultText: "0 (derived)",
         description: `seconds one step (create, read, update, delete) may take; 0: ${STEP_TIMEOUT_BASE_SECONDS} plus what the step may wait for (an import's \`importTimeoutSeconds\`)`,
     }),
     consistencyTimeoutSeconds: wholeNumber({
-        key: "autopilot:consistencyTimeoutSeconds", env: "AUTOPILOT_CONSISTENCY_TIMEOUT_SECONDS", default: 60, min: 0, description: "seconds a read-back waits for Graph to show a write",
+        key: "autopilot:consistencyTimeoutSeconds",
+        env: "AUTOPILOT_CONSISTENCY_TIMEOUT_SECONDS",
+        default: 60,
+        min: 0,
+        description: "seconds a read-back waits for Graph to show a write",
     }),
-    batch: flag({ key: "autopilot:batch", env: "AUTOPILOT_BATCH", default: true, description: "send GETs that arrive together as `$batch` requests of up to 20" }),
-    adaptive: flag({ key: "autopilot:adaptive", env: "AUTOPILOT_ADAPTIVE", default: true, description: "fewer requests in flight while Graph throttles, more (up to `maxConcurrency`) when it stops" }),
-    bulkImport: flag({ key: "autopilot:bulkImport", env: "AUTOPILOT_BULK_IMPORT", default: true, description: "create hardware-hash imports that arrive together with one `import` action" }),
-    bulkImportChunk: wholeNumber({ key: "autopilot:bulkImportChunk", env: "AUTOPILOT_BULK_IMPORT_CHUNK", default: 100, min: 1, description: "imports per `import` action at most" }),
+    batch: flag({
+        key: "autopilot:batch",
+        env: "AUTOPILOT_BATCH",
+        default: true,
+        description: "send GETs that arrive together as `$batch` requests of up to 20",
+    }),
+    adaptive: flag({
+        key: "autopilot:adaptive",
+        env: "AUTOPILOT_ADAPTIVE",
+        default: true,
+        description: "fewer requests in flight while Graph throttles, more (up to `maxConcurrency`) when it stops",
+    }),
+    bulkImport: flag({
+        key: "autopilot:bulkImport",
+        env: "AUTOPILOT_BULK_IMPORT",
+        default: true,
+        description: "create hardware-hash imports that arrive together with one `import` action",
+    }),
+    bulkImportChunk: wholeNumber({
+        key: "autopilot:bulkImportChunk",
+        env: "AUTOPILOT_BULK_IMPORT_CHUNK",
+        default: 100,
+        min: 1,
+        description: "imports per `import` action at most",
+    }),
     listReads: flag({
-        key: "autopilot:listReads", env: "AUTOPILOT_LIST_READS", default: true,
+        key: "autopilot:listReads",
+        env: "AUTOPILOT_LIST_READS",
+        default: true,
         description: "answer a burst of reads (refresh, import polls) from a listing of the collection instead of a GET each",
     }),
     importPollMs: wholeNumber({
-        key: "autopilot:importPollMs", env: "AUTOPILOT_IMPORT_POLL_MS", default: 2000, min: 1,
+        key: "autopilot:importPollMs",
+        env: "AUTOPILOT_IMPORT_POLL_MS",
+        default: 2000,
+        min: 1,
         description: "first wait (ms) between reads of a pending import; each next wait is half as long again, at most 30 s",
     }),
     handleSignals: flag<boolean | undefined>({
-        key: "autopilot:handleSignals", env: "AUTOPILOT_HANDLE_SIGNALS", default: undefined, defaultText: "in the provider host",
+        key: "autopilot:handleSignals",
+        env: "AUTOPILOT_HANDLE_SIGNALS",
+        default: undefined,
+        defaultText: "in the provider host",
         description: "on SIGINT or SIGTERM, stop the running steps (their errors carry the ids of what they made) and exit",
     }),
-    log: flag({ key: "autopilot:log", env: "AUTOPILOT_LOG", default: false, description: "log to stderr which credential signs in, token renewals, retries, and listings that fell back to GETs (no secrets)" }),
+    log: flag({
+        key: "autopilot:log",
+        env: "AUTOPILOT_LOG",
+        default: false,
+        description: "log to stderr which credential signs in, token renewals, retries, and listings that fell back to GETs (no secrets)",
+    }),
 };
 
 /** The table: every setting, sign-in first. */

@@ -30,12 +30,32 @@ export const SCENARIOS = ["apply", "plan", "refresh", "update", "destroy"] as co
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const SIDES = {
-    a: { label: "pulumi-autopilot", kind: "autopilot", env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "1", AUTOPILOT_LIST_READS: "1" } },
+    a: {
+        label: "pulumi-autopilot",
+        kind: "autopilot",
+        env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "1", AUTOPILOT_LIST_READS: "1" },
+    },
     b: { label: "Graph JS SDK baseline", kind: "sdk", env: {} },
-    "a-no-batch": { label: "(a) AUTOPILOT_BATCH=0", kind: "autopilot", env: { AUTOPILOT_BATCH: "0", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "1", AUTOPILOT_LIST_READS: "1" } },
-    "a-no-bulk": { label: "(a) AUTOPILOT_BULK_IMPORT=0", kind: "autopilot", env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "0", AUTOPILOT_ADAPTIVE: "1", AUTOPILOT_LIST_READS: "1" } },
-    "a-no-adaptive": { label: "(a) AUTOPILOT_ADAPTIVE=0", kind: "autopilot", env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "0", AUTOPILOT_LIST_READS: "1" } },
-    "a-no-list": { label: "(a) AUTOPILOT_LIST_READS=0", kind: "autopilot", env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "1", AUTOPILOT_LIST_READS: "0" } },
+    "a-no-batch": {
+        label: "(a) AUTOPILOT_BATCH=0",
+        kind: "autopilot",
+        env: { AUTOPILOT_BATCH: "0", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "1", AUTOPILOT_LIST_READS: "1" },
+    },
+    "a-no-bulk": {
+        label: "(a) AUTOPILOT_BULK_IMPORT=0",
+        kind: "autopilot",
+        env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "0", AUTOPILOT_ADAPTIVE: "1", AUTOPILOT_LIST_READS: "1" },
+    },
+    "a-no-adaptive": {
+        label: "(a) AUTOPILOT_ADAPTIVE=0",
+        kind: "autopilot",
+        env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "0", AUTOPILOT_LIST_READS: "1" },
+    },
+    "a-no-list": {
+        label: "(a) AUTOPILOT_LIST_READS=0",
+        kind: "autopilot",
+        env: { AUTOPILOT_BATCH: "1", AUTOPILOT_BULK_IMPORT: "1", AUTOPILOT_ADAPTIVE: "1", AUTOPILOT_LIST_READS: "0" },
+    },
 } as const;
 export type SideName = keyof typeof SIDES;
 
@@ -174,7 +194,12 @@ export interface BenchResult {
 }
 
 /** The least work of each scenario (what any client must send), for its throttling floor. */
-export function scenarioWork(scenario: Scenario, n: number, importChunk: number, importRecord: "keep" | "remove" = "keep"): { writes: number; requests: number } {
+export function scenarioWork(
+    scenario: Scenario,
+    n: number,
+    importChunk: number,
+    importRecord: "keep" | "remove" = "keep",
+): { writes: number; requests: number } {
     const updated = Math.ceil(n / 10);
     const removed = importRecord === "remove";
     switch (scenario) {
@@ -229,7 +254,11 @@ function readCliProfile(bin: string, file: string): CliProfile {
     const out: CliProfile = { file, sampledS: 0, saveSnapshotS: 0, functions: {} };
     let text: string;
     try {
-        text = execFileSync("go", ["tool", "pprof", "-top", "-cum", "-nodecount=400", bin, file], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 });
+        text = execFileSync("go", ["tool", "pprof", "-top", "-cum", "-nodecount=400", bin, file], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+            maxBuffer: 1 << 26,
+        });
     } catch {
         return out;
     }
@@ -269,7 +298,6 @@ function commandOf(scenario: Scenario, stack: string, parallel: number): string[
             return ["destroy", "--yes", "--skip-preview", ...common, ...p];
     }
 }
-
 
 const isDynamic = (type: string): boolean => type.startsWith("pulumi-nodejs:dynamic/");
 
@@ -355,7 +383,14 @@ async function runColumn(c: ColumnContext): Promise<SideResult> {
         ...(process.env.BENCH_HOST_LOG ? { AUTOPILOT_LOG: "1" } : {}),
     };
     const stateFile = c.sandbox.stateFile(BENCH_PROJECT, stackName);
-    const out: SideResult = { column: c.column, side: c.side, ...(c.checkout ? { checkout: c.checkout.label } : {}), checkpoints: c.mode, label: c.label, scenarios: {} };
+    const out: SideResult = {
+        column: c.column,
+        side: c.side,
+        ...(c.checkout ? { checkout: c.checkout.label } : {}),
+        checkpoints: c.mode,
+        label: c.label,
+        scenarios: {},
+    };
     try {
         for (const scenario of c.options.scenarios ?? SCENARIOS) {
             const before = summarizeState(stateFile);
@@ -421,7 +456,8 @@ async function runColumn(c: ColumnContext): Promise<SideResult> {
                 floorMs: Math.round(floorMs),
                 floorRatio: floorMs > 0 ? Math.round((wallMs / floorMs) * 1000) / 1000 : null,
                 firstRequestMs: counters.firstRequestMs,
-                floorRatioFromFirstRequest: floorMs > 0 && counters.firstRequestMs >= 0 ? Math.round(((wallMs - counters.firstRequestMs) / floorMs) * 1000) / 1000 : null,
+                floorRatioFromFirstRequest:
+                    floorMs > 0 && counters.firstRequestMs >= 0 ? Math.round(((wallMs - counters.firstRequestMs) / floorMs) * 1000) / 1000 : null,
                 okResources: ok,
                 failedResources: failed,
                 done,
@@ -444,7 +480,10 @@ async function runColumn(c: ColumnContext): Promise<SideResult> {
                 processes: run.usage,
                 graph: { cpuS: report.cpuS, peakRssMB: Math.round(peakRssKB(graph.pid) / 102.4) / 10 },
                 cliProfile: profilePrefix ? profileOf(c.sandbox, profilePrefix) : undefined,
-                sampleErrors: run.exitCode === 0 ? run.events.errors : [...run.events.errors, `exit ${run.exitCode}${run.signal ? ` (${run.signal})` : ""}: ${run.outputTail.slice(-600)}`],
+                sampleErrors:
+                    run.exitCode === 0
+                        ? run.events.errors
+                        : [...run.events.errors, `exit ${run.exitCode}${run.signal ? ` (${run.signal})` : ""}: ${run.outputTail.slice(-600)}`],
                 timeline: counters.timeline,
                 tenant: report.tenant,
             };
@@ -480,7 +519,9 @@ export function scenarioLine(r: ScenarioResult): string {
         `state ${(r.stateBytes / 1e6).toFixed(2)} MB (${r.stateBytesPerDevice} B/device), ${w.writes} writes of ${(w.bytesWritten / 1e6).toFixed(0)} MB  ` +
         `cpu s cli ${p.cli.cpuS} lang ${p.languageHost.cpuS} program ${p.program.cpuS} host ${p.providerHost.cpuS} graph ${r.graph.cpuS}  ` +
         `rss MB cli ${p.cli.peakRssMB} program ${p.program.peakRssMB} host ${p.providerHost.peakRssMB}` +
-        (r.cliProfile ? `\n         CLI profile: ${r.cliProfile.sampledS} s sampled, ${r.cliProfile.saveSnapshotS} s saving checkpoints (${r.cliProfile.file})` : "") +
+        (r.cliProfile
+            ? `\n         CLI profile: ${r.cliProfile.sampledS} s sampled, ${r.cliProfile.saveSnapshotS} s saving checkpoints (${r.cliProfile.file})`
+            : "") +
         (r.sampleErrors.length > 0 ? `\n         first error: ${r.sampleErrors[0]}` : "")
     );
 }

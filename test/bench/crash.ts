@@ -141,7 +141,15 @@ export async function runCrash(o: CrashOptions): Promise<CrashResult> {
         return ["up", "--yes", "--skip-preview", ...common, "--parallel", parallel];
     };
     const run = (name: string, extra: Partial<Parameters<typeof runPulumiCommand>[0]> = {}) =>
-        runPulumiCommand({ bin, args: command(name), cwd: dir, env, stateFile, eventLog: name === "cancel" ? undefined : path.join(sandbox.dir, `events-${name}.jsonl`), ...extra });
+        runPulumiCommand({
+            bin,
+            args: command(name),
+            cwd: dir,
+            env,
+            stateFile,
+            eventLog: name === "cancel" ? undefined : path.join(sandbox.dir, `events-${name}.jsonl`),
+            ...extra,
+        });
     try {
         // The run to kill: once enough devices are tagged, SIGKILL to the whole process group.
         const killAfter = Math.ceil(o.killAt * o.devices);
@@ -149,24 +157,31 @@ export async function runCrash(o: CrashOptions): Promise<CrashResult> {
         const t0 = Date.now();
         await run("up", {
             onStart: (pid) => {
-                const poll = setInterval(() => void (async () => {
-                    const tenant = await graph.peek().catch(() => undefined);
-                    const reached = o.killOn === "imports" ? tenant?.importIds.length : tenant?.taggedDevices;
-                    if (reached === undefined || reached < killAfter || killedAfterMs >= 0) return;
-                    killedAfterMs = Date.now() - t0;
-                    clearInterval(poll);
-                    for (const p of processTree(pid)) {
-                        try {
-                            process.kill(p, "SIGKILL");
-                        } catch {
-                            // already gone
-                        }
-                    }
-                })(), 100);
+                const poll = setInterval(
+                    () =>
+                        void (async () => {
+                            const tenant = await graph.peek().catch(() => undefined);
+                            const reached = o.killOn === "imports" ? tenant?.importIds.length : tenant?.taggedDevices;
+                            if (reached === undefined || reached < killAfter || killedAfterMs >= 0) return;
+                            killedAfterMs = Date.now() - t0;
+                            clearInterval(poll);
+                            for (const p of processTree(pid)) {
+                                try {
+                                    process.kill(p, "SIGKILL");
+                                } catch {
+                                    // already gone
+                                }
+                            }
+                        })(),
+                    100,
+                );
                 poll.unref();
             },
         });
-        if (killedAfterMs < 0) throw new Error(`the run ended before ${killAfter} ${o.killOn === "imports" ? "import records were made" : "devices were tagged"}: raise --devices or lower --kill-at`);
+        if (killedAfterMs < 0)
+            throw new Error(
+                `the run ended before ${killAfter} ${o.killOn === "imports" ? "import records were made" : "devices were tagged"}: raise --devices or lower --kill-at`,
+            );
         // Let the emulator finish what it had in hand (nothing of the killed processes is left to send).
         await new Promise((r) => setTimeout(r, 1000));
         const afterKill = reconcile(await graph.peek(), stateFile);
@@ -181,7 +196,9 @@ export async function runCrash(o: CrashOptions): Promise<CrashResult> {
             const result = await run(name);
             const after = reconcile(await graph.peek(), stateFile);
             recovery.push({ figures: figures(`pulumi ${command(name).join(" ")}`, result), after, importRecordsMade: after.importRecords - before });
-            o.log(`${name}: exit ${result.exitCode} in ${(result.wallMs / 1000).toFixed(1)} s, ${JSON.stringify(result.events.done)}, failed ${result.events.failed}: ${JSON.stringify(after)}`);
+            o.log(
+                `${name}: exit ${result.exitCode} in ${(result.wallMs / 1000).toFixed(1)} s, ${JSON.stringify(result.events.done)}, failed ${result.events.failed}: ${JSON.stringify(after)}`,
+            );
             if (name === "clear" || (name === "up" && result.exitCode === 0 && after.pendingOperations === 0)) break;
             // Pending creates outlive a successful up (the engine keeps them for the user to settle).
             if (name === "up" && result.exitCode === 0) name = "clear";
@@ -189,7 +206,20 @@ export async function runCrash(o: CrashOptions): Promise<CrashResult> {
             else if (name === "up") name = "refresh";
             else name = "up";
         }
-        return { options: { devices: o.devices, killAt: o.killAt, killOn: o.killOn, checkpoints: o.checkpoints, latencyMs: o.latencyMs, budgetScale: o.budgetScale, parallel: o.parallel }, killedAfterMs, afterKill, recovery };
+        return {
+            options: {
+                devices: o.devices,
+                killAt: o.killAt,
+                killOn: o.killOn,
+                checkpoints: o.checkpoints,
+                latencyMs: o.latencyMs,
+                budgetScale: o.budgetScale,
+                parallel: o.parallel,
+            },
+            killedAfterMs,
+            afterKill,
+            recovery,
+        };
     } finally {
         stack.dispose();
         fs.rmSync(dir, { recursive: true, force: true });

@@ -60,7 +60,20 @@ export function routeTemplate(method: string, pathAndQuery: string): string {
 }
 
 function emptyCounters(): FrontCounters {
-    return { roundTrips: 0, requests: 0, byRoute: {}, batches: 0, batchItems: 0, throttled: 0, throttledBy: { writes: 0, requests: 0 }, errors: 0, sockets: 0, writes: 0, timeline: [], firstRequestMs: -1 };
+    return {
+        roundTrips: 0,
+        requests: 0,
+        byRoute: {},
+        batches: 0,
+        batchItems: 0,
+        throttled: 0,
+        throttledBy: { writes: 0, requests: 0 },
+        errors: 0,
+        sockets: 0,
+        writes: 0,
+        timeline: [],
+        firstRequestMs: -1,
+    };
 }
 
 function throttledBody(retryAfterMs: number): { error: Record<string, unknown> } {
@@ -167,7 +180,8 @@ export class GraphFront {
             const body = { error: { code: "InvalidAuthenticationToken", message: refusal, innerError: { date: new Date().toISOString().slice(0, 19) } } };
             await answer(401, { "content-type": "application/json", "www-authenticate": 'Bearer realm=""' }, JSON.stringify(body));
             return;
-        }        const batch = /^\/(beta|v1\.0)\/\$batch\/?$/.exec(url.split("?")[0]);
+        }
+        const batch = /^\/(beta|v1\.0)\/\$batch\/?$/.exec(url.split("?")[0]);
         if (method === "POST" && batch) {
             await this.handleBatch(batch[1], req, raw, answer);
             return;
@@ -180,11 +194,20 @@ export class GraphFront {
         if (!admission.ok) {
             this.counters.throttled++;
             this.counters.throttledBy[admission.exhausted]++;
-            await answer(429, { "content-type": "application/json", "retry-after": retryAfterValue(admission.retryAfterMs) }, JSON.stringify(throttledBody(admission.retryAfterMs)));
+            await answer(
+                429,
+                { "content-type": "application/json", "retry-after": retryAfterValue(admission.retryAfterMs) },
+                JSON.stringify(throttledBody(admission.retryAfterMs)),
+            );
             return;
         }
         if (method !== "GET") this.counters.writes++;
-        const upstream = await this.pool.request({ path: url, method: method as "GET", headers: forwardHeaders(req, this.options.upstreamToken), body: raw === "" ? undefined : raw });
+        const upstream = await this.pool.request({
+            path: url,
+            method: method as "GET",
+            headers: forwardHeaders(req, this.options.upstreamToken),
+            body: raw === "" ? undefined : raw,
+        });
         const text = this.ownLinks(await upstream.body.text());
         if (upstream.statusCode >= 400) this.counters.errors++;
         await answer(upstream.statusCode, pickHeaders(upstream.headers), text);

@@ -84,7 +84,7 @@ async function answer(m: Command): Promise<void> {
         else throw new Error(`unknown command ${m.cmd}`);
         process.send!({ id: m.id, ok: true, value });
     } catch (e) {
-        process.send!({ id: m.id, ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+        process.send!({ id: m.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
 }
 process.on("message", (m: Command) => void answer(m));

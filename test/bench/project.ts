@@ -26,7 +26,10 @@ export interface ProjectOptions {
 /** Writes the folder and returns its path. */
 export function writeProject(o: ProjectOptions): string {
     const dir = o.root ? checkoutWorkFolder(o.root, o.name) : workFolder(o.name);
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${BENCH_PROJECT}\nruntime: nodejs\nmain: index.js\ndescription: pulumi-autopilot bench (${o.kind})\n`);
+    fs.writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        `name: ${BENCH_PROJECT}\nruntime: nodejs\nmain: index.js\ndescription: pulumi-autopilot bench (${o.kind})\n`,
+    );
     fs.writeFileSync(path.join(dir, "devices.csv"), fleetCsv(o.devices));
     fs.writeFileSync(path.join(dir, "updated.json"), JSON.stringify(updatedSerials(o.devices)));
     if (o.kind === "autopilot") {
@@ -63,7 +66,12 @@ export function openBenchStack(sandbox: PulumiSandbox, dir: string, stackName: s
         dir,
         inPlace: true,
         stackName,
-        config: { "autopilot:graphEndpoint": graph.url, "autopilot:authorityHost": graph.authorityUrl, "autopilot:tenantId": BENCH_APP.tenantId, "autopilot:clientId": BENCH_APP.clientId },
+        config: {
+            "autopilot:graphEndpoint": graph.url,
+            "autopilot:authorityHost": graph.authorityUrl,
+            "autopilot:tenantId": BENCH_APP.tenantId,
+            "autopilot:clientId": BENCH_APP.clientId,
+        },
         secretConfig: { "autopilot:clientSecret": BENCH_APP.clientSecret },
     });
 }

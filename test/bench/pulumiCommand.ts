@@ -71,4 +71,3 @@ export async function runPulumiCommand(o: PulumiCommandOptions): Promise<PulumiC
     if (o.eventLog && !o.keepEventLog) fs.rmSync(o.eventLog, { force: true });
     return { exitCode, signal, wallMs, usage, stateWrites, events, outputTail: tail };
 }
-

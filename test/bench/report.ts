@@ -39,7 +39,9 @@ export function formatTable(result: BenchResult): string {
             `emulator profile ${options.profile}, --parallel ${options.parallel || "unbounded"}, host heap ${options.hostHeapMb ? `${options.hostHeapMb} MB` : "Node's default"}, ` +
             `checkpoints ${options.checkpoints.join(" and ")}`,
     );
-    out.push(`Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, @pulumi/pulumi ${machine.pulumiSdk}, load at start ${machine.load.join(" ")}`);
+    out.push(
+        `Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, @pulumi/pulumi ${machine.pulumiSdk}, load at start ${machine.load.join(" ")}`,
+    );
     const a = columnOf(result, "a");
     const compared = result.sides.find((s) => s.checkout !== undefined)?.checkout;
     const b = columnOf(result, "b") ?? (compared !== undefined ? columnOf(result, "a", compared) : undefined);
@@ -54,25 +56,69 @@ export function formatTable(result: BenchResult): string {
             rows.push([name, ...cols.map((s) => get(s.scenarios[scenario]!)), ...(ra && rb ? [ratio ? ratio(ra, rb) : ""] : [])]);
         };
         const div = (x: number, y: number) => (y === 0 ? (x === 0 ? "-" : "inf") : fmtRatio(x / y));
-        row("wall time", (r) => fmtS(r.wallMs), (x, y) => div(x.wallMs, y.wallMs));
+        row(
+            "wall time",
+            (r) => fmtS(r.wallMs),
+            (x, y) => div(x.wallMs, y.wallMs),
+        );
         row("throttling floor", (r) => (r.floorMs > 0 ? fmtS(r.floorMs) : "0"));
-        row("wall / floor", (r) => fmtRatio(r.floorRatio), (x, y) => div(x.floorRatio ?? 0, y.floorRatio ?? 0));
+        row(
+            "wall / floor",
+            (r) => fmtRatio(r.floorRatio),
+            (x, y) => div(x.floorRatio ?? 0, y.floorRatio ?? 0),
+        );
         row("time to first request", (r) => (r.firstRequestMs >= 0 ? fmtS(r.firstRequestMs) : "-"));
         row("wall / floor after it", (r) => fmtRatio(r.floorRatioFromFirstRequest));
         row("resources ok", (r) => String(r.okResources));
         row("failed resources", (r) => String(r.failedResources));
-        row("throughput (res/s)", (r) => r.throughput.toFixed(1), (x, y) => div(x.throughput, y.throughput));
-        row("HTTP round trips", (r) => String(r.roundTrips), (x, y) => div(x.roundTrips, y.roundTrips));
-        row("requests (batch items each)", (r) => String(r.requests), (x, y) => div(x.requests, y.requests));
+        row(
+            "throughput (res/s)",
+            (r) => r.throughput.toFixed(1),
+            (x, y) => div(x.throughput, y.throughput),
+        );
+        row(
+            "HTTP round trips",
+            (r) => String(r.roundTrips),
+            (x, y) => div(x.roundTrips, y.roundTrips),
+        );
+        row(
+            "requests (batch items each)",
+            (r) => String(r.requests),
+            (x, y) => div(x.requests, y.requests),
+        );
         row("$batch round trips", (r) => String(r.batches));
         row("429s", (r) => String(r.throttled));
         row("token requests", (r) => String(r.tokenRequests));
-        row("sockets opened", (r) => String(r.sockets), (x, y) => div(x.sockets, y.sockets));
-        row("__provider bytes", (r) => String(r.providerBytes), (x, y) => div(x.providerBytes, y.providerBytes));
-        row("state file MB", (r) => fmtMB(r.stateBytes), (x, y) => div(x.stateBytes, y.stateBytes));
-        row("state bytes / device", (r) => String(r.stateBytesPerDevice), (x, y) => div(x.stateBytesPerDevice, y.stateBytesPerDevice));
-        row("state writes", (r) => String(r.stateWrites.writes), (x, y) => div(x.stateWrites.writes, y.stateWrites.writes));
-        row("state MB written", (r) => fmtMB(r.stateWrites.bytesWritten), (x, y) => div(x.stateWrites.bytesWritten, y.stateWrites.bytesWritten));
+        row(
+            "sockets opened",
+            (r) => String(r.sockets),
+            (x, y) => div(x.sockets, y.sockets),
+        );
+        row(
+            "__provider bytes",
+            (r) => String(r.providerBytes),
+            (x, y) => div(x.providerBytes, y.providerBytes),
+        );
+        row(
+            "state file MB",
+            (r) => fmtMB(r.stateBytes),
+            (x, y) => div(x.stateBytes, y.stateBytes),
+        );
+        row(
+            "state bytes / device",
+            (r) => String(r.stateBytesPerDevice),
+            (x, y) => div(x.stateBytesPerDevice, y.stateBytesPerDevice),
+        );
+        row(
+            "state writes",
+            (r) => String(r.stateWrites.writes),
+            (x, y) => div(x.stateWrites.writes, y.stateWrites.writes),
+        );
+        row(
+            "state MB written",
+            (r) => fmtMB(r.stateWrites.bytesWritten),
+            (x, y) => div(x.stateWrites.bytesWritten, y.stateWrites.bytesWritten),
+        );
         row("CPU s: CLI / lang host / program / provider host / Graph", (r) => {
             const p = r.processes;
             return [p.cli.cpuS, p.languageHost.cpuS, p.program.cpuS, p.providerHost.cpuS, r.graph.cpuS].map((x) => x.toFixed(1)).join(" / ");
@@ -82,7 +128,9 @@ export function formatTable(result: BenchResult): string {
             return [p.cli.peakRssMB, p.program.peakRssMB, p.providerHost.peakRssMB, r.graph.peakRssMB].map((x) => (x ? x.toFixed(0) : "-")).join(" / ");
         });
         if (cols.some((s) => s.scenarios[scenario]!.cliProfile)) {
-            row("CLI CPU profile: sampled / saving checkpoints (s)", (r) => (r.cliProfile ? `${r.cliProfile.sampledS.toFixed(1)} / ${r.cliProfile.saveSnapshotS.toFixed(1)}` : "-"));
+            row("CLI CPU profile: sampled / saving checkpoints (s)", (r) =>
+                r.cliProfile ? `${r.cliProfile.sampledS.toFixed(1)} / ${r.cliProfile.saveSnapshotS.toFixed(1)}` : "-",
+            );
         }
         out.push("", `-- ${scenario} --`, ...grid(header, rows));
         for (const s of cols) {
@@ -179,7 +227,10 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
     }
     if (b) {
         const total = (side: SideResult) =>
-            Object.values(side.scenarios).reduce((acc, r) => ({ ok: acc.ok + r!.okResources, ms: acc.ms + r!.wallMs, failed: acc.failed + r!.failedResources }), { ok: 0, ms: 0, failed: 0 });
+            Object.values(side.scenarios).reduce(
+                (acc, r) => ({ ok: acc.ok + r!.okResources, ms: acc.ms + r!.wallMs, failed: acc.failed + r!.failedResources }),
+                { ok: 0, ms: 0, failed: 0 },
+            );
         const ta = total(a);
         const tb = total(b);
         const thA = ta.ok / (ta.ms / 1000);
@@ -189,7 +240,9 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
             target: ">= 3x the baseline's throughput, 0 failed resources",
             reached:
                 `all scenarios: ${thA.toFixed(1)} vs ${thB.toFixed(1)} resources/s (${fmtRatio(thA / thB)}), failed ${ta.failed} vs ${tb.failed}` +
-                (apply && applyB ? `; apply: ${apply.throughput.toFixed(1)} vs ${applyB.throughput.toFixed(1)} (${fmtRatio(apply.throughput / applyB.throughput)})` : ""),
+                (apply && applyB
+                    ? `; apply: ${apply.throughput.toFixed(1)} vs ${applyB.throughput.toFixed(1)} (${fmtRatio(apply.throughput / applyB.throughput)})`
+                    : ""),
             met: thA >= 3 * thB && ta.failed === 0,
         });
     }

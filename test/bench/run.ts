@@ -69,7 +69,8 @@ async function main(): Promise<void> {
         sides = ["a", "b"];
     }
     const checkpointArg = typeof args.checkpoints === "string" ? args.checkpoints : "per-step";
-    const checkpoints: CheckpointMode[] = checkpointArg === "both" ? ["per-step", "skip"] : checkpointArg === "skip" ? ["skip"] : checkpointArg === "per-step" ? ["per-step"] : [];
+    const checkpoints: CheckpointMode[] =
+        checkpointArg === "both" ? ["per-step", "skip"] : checkpointArg === "skip" ? ["skip"] : checkpointArg === "per-step" ? ["per-step"] : [];
     if (checkpoints.length === 0) throw new Error(`--checkpoints must be per-step, skip or both, got ${checkpointArg}`);
     let scenarios: Scenario[] | undefined;
     if (typeof args.scenarios === "string") {

@@ -37,7 +37,15 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
     before(async () => {
         // Side (a) as users run it (per-step checkpoints); the baseline, which keeps its hash in the
         // state, with the state written once, so the suite stays within a few minutes.
-        result = await runBench({ devices: N, latencyMs: 5, budgetScale: 10, columns: [{ side: "a", checkpoints: "per-step" }, { side: "b", checkpoints: "skip" }] });
+        result = await runBench({
+            devices: N,
+            latencyMs: 5,
+            budgetScale: 10,
+            columns: [
+                { side: "a", checkpoints: "per-step" },
+                { side: "b", checkpoints: "skip" },
+            ],
+        });
         a = result.sides.find((s) => s.side === "a")!;
         b = result.sides.find((s) => s.side === "b")!;
         if (process.env.BENCH_SMOKE_PRINT) console.log(formatTable(result));
@@ -54,7 +62,10 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
         // A record that arrives alone after its chunk went goes as a single POST; rare with the quiet gap.
         assert.ok((apply.byRoute[SINGLE_IMPORT] ?? 0) <= N / 100, `${apply.byRoute[SINGLE_IMPORT]} single POSTs`);
         // One updateDeviceProperties per device, and a retry only for a write refused with 429.
-        assert.ok(apply.byRoute[TAG_WRITE] >= N && apply.byRoute[TAG_WRITE] <= N + apply.throttled, `${apply.byRoute[TAG_WRITE]} tag writes, ${apply.throttled} 429s`);
+        assert.ok(
+            apply.byRoute[TAG_WRITE] >= N && apply.byRoute[TAG_WRITE] <= N + apply.throttled,
+            `${apply.byRoute[TAG_WRITE]} tag writes, ${apply.throttled} 429s`,
+        );
         // The look before each import: shared listings of the collection, no $filter GET per create.
         assert.equal(apply.byRoute[IMPORT_LOOKUP] ?? 0, 0, "no per-serial lookup of a new serial");
         assert.ok((apply.byRoute[IMPORT_LISTING] ?? 0) >= 1 && apply.byRoute[IMPORT_LISTING] <= N / 4, `${apply.byRoute[IMPORT_LISTING]} listings`);
@@ -92,7 +103,10 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
         // provider/lifecycle/collectionReads.ts: the first 99 reads of a collection (its threshold is
         // 100 within 2 s) go by id; from the 100th on, one listing ($top=1000 > N: one page) answers
         // them, plus one GET by id checking the list shows what the item GET does.
-        for (const collection of ["/beta/deviceManagement/windowsAutopilotDeviceIdentities", "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities"]) {
+        for (const collection of [
+            "/beta/deviceManagement/windowsAutopilotDeviceIdentities",
+            "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+        ]) {
             assert.equal(refresh.byRoute[`GET ${collection}`], 1, routes);
             assert.ok((refresh.byRoute[`GET ${collection}/{id}`] ?? 0) <= 100, routes);
         }
@@ -137,13 +151,19 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
         assert.equal(state.resources, 2 * N + 3, "the stack, the fleet component, the provider, and two resources per device");
         // Measured as compact JSON: what the state holds, not how the CLI indents the file.
         const perDevice = Math.round(state.compactBytes / N);
-        assert.ok(perDevice <= STATE_BYTES_PER_DEVICE, `${perDevice} state bytes per device (compact JSON; the file: ${apply.stateBytesPerDevice}), at most ${STATE_BYTES_PER_DEVICE}`);
+        assert.ok(
+            perDevice <= STATE_BYTES_PER_DEVICE,
+            `${perDevice} state bytes per device (compact JSON; the file: ${apply.stateBytesPerDevice}), at most ${STATE_BYTES_PER_DEVICE}`,
+        );
         // The engine writes the whole file twice per create (the pending operation, then the
         // result) and once more at the end; a no-change refresh once.
         assert.ok(apply.stateWrites.writes >= 2 * 2 * N && apply.stateWrites.writes <= 2 * 2 * N + 10, `${apply.stateWrites.writes} writes`);
         assert.ok(apply.stateWrites.bytesWritten > apply.stateWrites.writes * (apply.stateBytes / 4), "each write is the whole file");
         const update = scenario(a, "update");
-        assert.ok(update.stateWrites.writes >= 2 * (N / 10) && update.stateWrites.writes <= 2 * (N / 10) + 5, `${update.stateWrites.writes} writes in the update`);
+        assert.ok(
+            update.stateWrites.writes >= 2 * (N / 10) && update.stateWrites.writes <= 2 * (N / 10) + 5,
+            `${update.stateWrites.writes} writes in the update`,
+        );
         assert.equal(scenario(a, "destroy").stateResources, 0);
     });
 
@@ -152,7 +172,10 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
         assert.ok(scenario(b, "refresh").roundTrips >= scenario(b, "refresh").requests, "the SDK baseline sends one request per read");
         const targets = checkTargets(result).map((t) => t.target);
         for (const t of ["no-change plan", "throttling floor", "round trips", "baseline's throughput", "RSS", "__provider"]) {
-            assert.ok(targets.some((x) => x.includes(t)), `target ${t} missing from ${targets}`);
+            assert.ok(
+                targets.some((x) => x.includes(t)),
+                `target ${t} missing from ${targets}`,
+            );
         }
         assert.match(formatTable(result), /-- refresh --[\s\S]*HTTP round trips/);
         assert.match(formatTable(result), /-- state after the apply, a --/);
@@ -161,7 +184,10 @@ describe(`fleet bench smoke (${N} devices, counts not times)`, function () {
         for (const name of ["apply", "plan", "update"] as const) assert.ok(scenario(a, name).processes.program.peakRssMB > 0, `${name}: program RSS`);
         for (const r of Object.values(a.scenarios)) {
             const p = r!.processes;
-            assert.ok(p.cli.cpuS > 0 && p.cli.peakRssMB > 0 && p.providerHost.processes === 1 && p.providerHost.cpuS > 0, `${r!.scenario}: ${JSON.stringify(p)}`);
+            assert.ok(
+                p.cli.cpuS > 0 && p.cli.peakRssMB > 0 && p.providerHost.processes === 1 && p.providerHost.cpuS > 0,
+                `${r!.scenario}: ${JSON.stringify(p)}`,
+            );
         }
     });
 });

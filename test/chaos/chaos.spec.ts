@@ -26,7 +26,10 @@ describe("chaos: a 200-device fleet under faults converges in one pulumi up", fu
         // The faults did happen: each mode struck, and the provider retried.
         const kinds = Object.keys(report.faults).join(", ");
         for (const kind of [/^random 429$/, /^random 50[0234]$/, /^reset before processing$/, /^reset after processing$/, /\(processed\)$/]) {
-            assert.ok(Object.keys(report.faults).some((k) => kind.test(k)), `no ${kind} fault injected (${kinds})`);
+            assert.ok(
+                Object.keys(report.faults).some((k) => kind.test(k)),
+                `no ${kind} fault injected (${kinds})`,
+            );
         }
         assert.ok(report.retries > 100, text);
     });

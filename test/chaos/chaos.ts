@@ -134,7 +134,6 @@ export function earlyRetryHistories(emu: Emulator): string[] {
     return out;
 }
 
-
 function seconds(since: number): number {
     return Math.round((Date.now() - since) / 100) / 10;
 }
@@ -285,7 +284,9 @@ export function formatReport(r: ChaosReport): string {
         `  retries            ${r.retries}`,
         `  early retries      ${r.earlyRetries}`,
         `  faults injected    ${faults || "none"}`,
-        `  wall time          ${r.wallSeconds} s (${Object.entries(r.commandSeconds).map(([k, v]) => `${k} ${v} s`).join(", ")})`,
+        `  wall time          ${r.wallSeconds} s (${Object.entries(r.commandSeconds)
+            .map(([k, v]) => `${k} ${v} s`)
+            .join(", ")})`,
         r.converged ? "  CONVERGED: the tenant matches the state" : "  NOT CONVERGED",
         ...r.problems.map((p) => `  ! ${p}`),
     ];

@@ -26,18 +26,54 @@ function parse(argv: string[]): { options: ChaosOptions; json: boolean } {
         const flag = argv[i];
         const v = argv[i + 1];
         switch (flag) {
-            case "--devices": options.devices = Math.floor(num(flag, v, 1)); i++; break;
-            case "--fault-rate": options.faultRate = num(flag, v); if (options.faultRate > 1) throw new Error("--fault-rate is at most 1"); i++; break;
-            case "--seed": options.seed = Math.floor(num(flag, v)); i++; break;
-            case "--max-ups": options.maxUps = Math.floor(num(flag, v, 1)); i++; break;
-            case "--parallel": options.parallel = Math.floor(num(flag, v, 1)); i++; break;
-            case "--budget-scale": options.budgetScale = num(flag, v); i++; break;
-            case "--max-retries": options.maxRetries = Math.floor(num(flag, v)); i++; break;
-            case "--timeout-seconds": options.timeoutSeconds = Math.floor(num(flag, v, 1)); i++; break;
-            case "--write-delay-ms": options.writeDelayMs = num(flag, v); i++; break;
-            case "--consistency-timeout-seconds": options.consistencyTimeoutSeconds = Math.floor(num(flag, v, 1)); i++; break;
-            case "--retry-after-seconds": options.retryAfterSeconds = num(flag, v); i++; break;
-            case "--json": json = true; break;
+            case "--devices":
+                options.devices = Math.floor(num(flag, v, 1));
+                i++;
+                break;
+            case "--fault-rate":
+                options.faultRate = num(flag, v);
+                if (options.faultRate > 1) throw new Error("--fault-rate is at most 1");
+                i++;
+                break;
+            case "--seed":
+                options.seed = Math.floor(num(flag, v));
+                i++;
+                break;
+            case "--max-ups":
+                options.maxUps = Math.floor(num(flag, v, 1));
+                i++;
+                break;
+            case "--parallel":
+                options.parallel = Math.floor(num(flag, v, 1));
+                i++;
+                break;
+            case "--budget-scale":
+                options.budgetScale = num(flag, v);
+                i++;
+                break;
+            case "--max-retries":
+                options.maxRetries = Math.floor(num(flag, v));
+                i++;
+                break;
+            case "--timeout-seconds":
+                options.timeoutSeconds = Math.floor(num(flag, v, 1));
+                i++;
+                break;
+            case "--write-delay-ms":
+                options.writeDelayMs = num(flag, v);
+                i++;
+                break;
+            case "--consistency-timeout-seconds":
+                options.consistencyTimeoutSeconds = Math.floor(num(flag, v, 1));
+                i++;
+                break;
+            case "--retry-after-seconds":
+                options.retryAfterSeconds = num(flag, v);
+                i++;
+                break;
+            case "--json":
+                json = true;
+                break;
             case "--host-env": {
                 const [k, ...rest] = String(v ?? "").split("=");
                 if (!k || rest.length === 0) throw new Error("--host-env needs NAME=value");

@@ -26,7 +26,16 @@ describe("the demo's state audit", () => {
         const report = auditState(exportWith({ hardwareIdentifier: SEALED }), SECRETS);
         assert.deepStrictEqual(
             { ...report, bytes: 0 },
-            { bytes: 0, resources: 2, autopilotResources: 1, otherTypes: ["pulumi:pulumi:Stack"], hashesSealed: 1, hashesInPlainText: 0, productKeysInPlainText: 0, tokenInPlainText: false },
+            {
+                bytes: 0,
+                resources: 2,
+                autopilotResources: 1,
+                otherTypes: ["pulumi:pulumi:Stack"],
+                hashesSealed: 1,
+                hashesInPlainText: 0,
+                productKeysInPlainText: 0,
+                tokenInPlainText: false,
+            },
         );
     });
 
@@ -91,7 +100,10 @@ describe("npm run demo: the fleet story through the real Pulumi CLI, end to end"
             let from = 0;
             for (const want of expected) {
                 const rest = out.slice(from);
-                const m = typeof want === "string" ? { index: rest.indexOf(want), length: want.length } : ((r) => (r ? { index: r.index, length: r[0].length } : { index: -1, length: 0 }))(want.exec(rest));
+                const m =
+                    typeof want === "string"
+                        ? { index: rest.indexOf(want), length: want.length }
+                        : ((r) => (r ? { index: r.index, length: r[0].length } : { index: -1, length: 0 }))(want.exec(rest));
                 assert.ok(m.index >= 0, `expected, in this order, ${want} after:\n${out.slice(Math.max(0, from - 400), from)}\n---\n${out}`);
                 from += m.index + m.length;
             }

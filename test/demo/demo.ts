@@ -92,7 +92,13 @@ class FleetDemo {
         const started = Date.now();
         this.intro();
         await this.setUp();
-        const steps = [() => this.previewAsDelivered(), () => this.previewSkippingBadRows(), () => this.apply(), () => this.applyAgain(), () => this.exportState()];
+        const steps = [
+            () => this.previewAsDelivered(),
+            () => this.previewSkippingBadRows(),
+            () => this.apply(),
+            () => this.applyAgain(),
+            () => this.exportState(),
+        ];
         for (const step of steps) {
             this.stopIfInterrupted();
             this.t.line();
@@ -206,8 +212,14 @@ class FleetDemo {
         const counts = fleet.counts();
         this.t.note(`Graph now: ${FleetInGraph.describe(counts, total)}`);
         this.t.check(result.code === 0, `pulumi up succeeded (exit code ${result.code}; ${resourceSummary(result.output)})`);
-        this.t.check(mostPending > 0 && counts.imports.complete === total, `imports went from pending (up to ${mostPending} at once) to complete: ${counts.imports.complete ?? 0} of ${total}`);
-        this.t.check(counts.configured === total, `${counts.configured} of ${total} devices have the group tag, name and user their row and the defaults ask for`);
+        this.t.check(
+            mostPending > 0 && counts.imports.complete === total,
+            `imports went from pending (up to ${mostPending} at once) to complete: ${counts.imports.complete ?? 0} of ${total}`,
+        );
+        this.t.check(
+            counts.configured === total,
+            `${counts.configured} of ${total} devices have the group tag, name and user their row and the defaults ask for`,
+        );
         const salesTagged = fleet.devices().filter((d) => d.groupTag === PROFILE.groupTag).length;
         this.t.check(
             salesTagged > 0 && counts.withProfile === salesTagged,
@@ -250,8 +262,12 @@ class FleetDemo {
             secrets.productKeys.length === 0
                 ? "none to find (the CSV's Windows Product ID column is empty)"
                 : `${report.productKeysInPlainText} of the CSV's ${secrets.productKeys.length} in plain text`;
-        this.t.note(`state: ${bytes(report.bytes)}, ${report.resources} resources: ${report.autopilotResources} Autopilot objects and ${report.otherTypes.join(", ")}`);
-        this.t.note(`  hardware hashes: ${report.hashesSealed} in the state, each as ciphertext; ${report.hashesInPlainText} of the CSV's ${secrets.hardwareHashes.length} in plain text`);
+        this.t.note(
+            `state: ${bytes(report.bytes)}, ${report.resources} resources: ${report.autopilotResources} Autopilot objects and ${report.otherTypes.join(", ")}`,
+        );
+        this.t.note(
+            `  hardware hashes: ${report.hashesSealed} in the state, each as ciphertext; ${report.hashesInPlainText} of the CSV's ${secrets.hardwareHashes.length} in plain text`,
+        );
         this.t.note(`  product keys: ${keys}`);
         this.t.note(`  access token: ${report.tokenInPlainText ? "PRESENT in plain text" : "not present"}`);
         this.t.check(report.autopilotResources === 2 * total + 1, `the state holds the ${report.autopilotResources} Autopilot objects pulumi up created`);

@@ -24,11 +24,11 @@ import { validateEntityBody } from "./validate";
  * of deviceAndAppManagementAssignmentTarget (androidFota...), which Autopilot does not take.
  */
 export const DOCUMENTED_TARGET_TYPES: readonly string[] = [
-  "groupAssignmentTarget",
-  "exclusionGroupAssignmentTarget",
-  "allDevicesAssignmentTarget",
-  "allLicensedUsersAssignmentTarget",
-  "configurationManagerCollectionAssignmentTarget",
+    "groupAssignmentTarget",
+    "exclusionGroupAssignmentTarget",
+    "allDevicesAssignmentTarget",
+    "allLicensedUsersAssignmentTarget",
+    "configurationManagerCollectionAssignmentTarget",
 ];
 
 const WRITABLE = new Set(["source", "sourceId", "target"]);
@@ -41,21 +41,21 @@ const prefix = (profileId: string): string => `assignment/${profileId}/`;
  * nothing for a navigation through an empty `deploymentProfile`).
  */
 function assignmentsOf(ctx: RouteContext): [string, Map<string, ProfileAssignment>] {
-  let profileId: string;
-  if (ctx.params.profileId !== undefined) {
-    [profileId] = requireProfile(ctx, ctx.params.profileId);
-  } else {
-    const [deviceKey, device] = requireDevice(ctx, ctx.params.id);
-    const found = profileOfDevice(ctx.state.tenant, device);
-    if (!found) throw notFound(TYPES.profile, `deploymentProfile of device ${deviceKey}`);
-    profileId = found[0];
-  }
-  let map = ctx.state.tenant.assignments.get(profileId);
-  if (!map) {
-    map = new Map();
-    ctx.state.tenant.assignments.set(profileId, map);
-  }
-  return [profileId, map];
+    let profileId: string;
+    if (ctx.params.profileId !== undefined) {
+        [profileId] = requireProfile(ctx, ctx.params.profileId);
+    } else {
+        const [deviceKey, device] = requireDevice(ctx, ctx.params.id);
+        const found = profileOfDevice(ctx.state.tenant, device);
+        if (!found) throw notFound(TYPES.profile, `deploymentProfile of device ${deviceKey}`);
+        profileId = found[0];
+    }
+    let map = ctx.state.tenant.assignments.get(profileId);
+    if (!map) {
+        map = new Map();
+        ctx.state.tenant.assignments.set(profileId, map);
+    }
+    return [profileId, map];
 }
 
 /**
@@ -64,77 +64,81 @@ function assignmentsOf(ctx: RouteContext): [string, Map<string, ProfileAssignmen
  * undocumented).
  */
 function checkAllDevicesFree(ctx: RouteContext, profileId: string, target: Record<string, unknown> | null | undefined): void {
-  if (!target || shortName(String(target["@odata.type"])) !== "allDevicesAssignmentTarget") return;
-  for (const [otherId, map] of ctx.state.tenant.assignments) {
-    if (otherId === profileId) continue;
-    for (const a of map.values()) {
-      if (a.target && shortName(String(a.target["@odata.type"])) === "allDevicesAssignmentTarget") {
-        throw new GraphError(400, "BadRequest", `Another Profile ${otherId} is already assigned to All Devices. ${intuneGenericError(ctx, `deviceManagement/windowsAutopilotDeploymentProfiles('${profileId}')/assignments`)}`);
-      }
+    if (!target || shortName(String(target["@odata.type"])) !== "allDevicesAssignmentTarget") return;
+    for (const [otherId, map] of ctx.state.tenant.assignments) {
+        if (otherId === profileId) continue;
+        for (const a of map.values()) {
+            if (a.target && shortName(String(a.target["@odata.type"])) === "allDevicesAssignmentTarget") {
+                throw new GraphError(
+                    400,
+                    "BadRequest",
+                    `Another Profile ${otherId} is already assigned to All Devices. ${intuneGenericError(ctx, `deviceManagement/windowsAutopilotDeploymentProfiles('${profileId}')/assignments`)}`,
+                );
+            }
+        }
     }
-  }
 }
 
 function validate(ctx: RouteContext): Record<string, unknown> {
-  const fields = validateEntityBody(ctx.state.schema, ctx.version, typeFor(ctx, TYPES.assignment), ctx.body(), WRITABLE);
-  const target = fields.target as Record<string, unknown> | null | undefined;
-  if (target) {
-    const kind = shortName(String(target["@odata.type"]));
-    if (!DOCUMENTED_TARGET_TYPES.includes(kind)) {
-      throw badRequest(
-        `The target type '#microsoft.graph.${kind}' is not supported for Autopilot deployment profile assignments; ` +
-          `use one of ${DOCUMENTED_TARGET_TYPES.map((t) => "#microsoft.graph." + t).join(", ")}.`,
-      );
+    const fields = validateEntityBody(ctx.state.schema, ctx.version, typeFor(ctx, TYPES.assignment), ctx.body(), WRITABLE);
+    const target = fields.target as Record<string, unknown> | null | undefined;
+    if (target) {
+        const kind = shortName(String(target["@odata.type"]));
+        if (!DOCUMENTED_TARGET_TYPES.includes(kind)) {
+            throw badRequest(
+                `The target type '#microsoft.graph.${kind}' is not supported for Autopilot deployment profile assignments; ` +
+                    `use one of ${DOCUMENTED_TARGET_TYPES.map((t) => "#microsoft.graph." + t).join(", ")}.`,
+            );
+        }
     }
-  }
-  return fields;
+    return fields;
 }
 
 function list(ctx: RouteContext): Reply {
-  const [profileId, map] = assignmentsOf(ctx);
-  const all = ctx.state.consistency.visibleList(prefix(profileId), map);
-  return listReply(ctx, typeFor(ctx, TYPES.assignment), filterRecords(ctx, all, []));
+    const [profileId, map] = assignmentsOf(ctx);
+    const all = ctx.state.consistency.visibleList(prefix(profileId), map);
+    return listReply(ctx, typeFor(ctx, TYPES.assignment), filterRecords(ctx, all, []));
 }
 
 function get(ctx: RouteContext): Reply {
-  const [profileId, map] = assignmentsOf(ctx);
-  const found = lookup(map, ctx.params.assignmentId);
-  const visible = ctx.state.consistency.visible(prefix(profileId) + (found ? found[0] : ctx.params.assignmentId), found?.[1]);
-  if (!visible) throw notFound(TYPES.assignment, ctx.params.assignmentId);
-  return objectReply(ctx, typeFor(ctx, TYPES.assignment), visible);
+    const [profileId, map] = assignmentsOf(ctx);
+    const found = lookup(map, ctx.params.assignmentId);
+    const visible = ctx.state.consistency.visible(prefix(profileId) + (found ? found[0] : ctx.params.assignmentId), found?.[1]);
+    if (!visible) throw notFound(TYPES.assignment, ctx.params.assignmentId);
+    return objectReply(ctx, typeFor(ctx, TYPES.assignment), visible);
 }
 
 function create(ctx: RouteContext): Reply {
-  const [profileId, map] = assignmentsOf(ctx);
-  const fields = validate(ctx);
-  if (!fields.target) throw badRequest("The property 'target' is required to create a deployment profile assignment.");
-  checkAllDevicesFree(ctx, profileId, fields.target as Record<string, unknown>);
-  const rec: ProfileAssignment = { id: randomUUID(), source: "direct", ...fields };
-  ctx.state.consistency.beforeWrite(prefix(profileId) + rec.id, undefined);
-  map.set(rec.id, rec);
-  return objectReply(ctx, typeFor(ctx, TYPES.assignment), rec, 201);
+    const [profileId, map] = assignmentsOf(ctx);
+    const fields = validate(ctx);
+    if (!fields.target) throw badRequest("The property 'target' is required to create a deployment profile assignment.");
+    checkAllDevicesFree(ctx, profileId, fields.target as Record<string, unknown>);
+    const rec: ProfileAssignment = { id: randomUUID(), source: "direct", ...fields };
+    ctx.state.consistency.beforeWrite(prefix(profileId) + rec.id, undefined);
+    map.set(rec.id, rec);
+    return objectReply(ctx, typeFor(ctx, TYPES.assignment), rec, 201);
 }
 
 function patch(ctx: RouteContext): Reply {
-  const [profileId, map] = assignmentsOf(ctx);
-  const found = lookup(map, ctx.params.assignmentId);
-  if (!found) throw notFound(TYPES.assignment, ctx.params.assignmentId);
-  const fields = validate(ctx);
-  checkAllDevicesFree(ctx, profileId, fields.target as Record<string, unknown>);
-  ctx.state.consistency.beforeWrite(prefix(profileId) + found[0], found[1]);
-  Object.assign(found[1], fields);
-  return objectReply(ctx, typeFor(ctx, TYPES.assignment), found[1]);
+    const [profileId, map] = assignmentsOf(ctx);
+    const found = lookup(map, ctx.params.assignmentId);
+    if (!found) throw notFound(TYPES.assignment, ctx.params.assignmentId);
+    const fields = validate(ctx);
+    checkAllDevicesFree(ctx, profileId, fields.target as Record<string, unknown>);
+    ctx.state.consistency.beforeWrite(prefix(profileId) + found[0], found[1]);
+    Object.assign(found[1], fields);
+    return objectReply(ctx, typeFor(ctx, TYPES.assignment), found[1]);
 }
 
 function remove(ctx: RouteContext): Reply {
-  const [profileId, map] = assignmentsOf(ctx);
-  const found = lookup(map, ctx.params.assignmentId);
-  if (!found) throw notFound(TYPES.assignment, ctx.params.assignmentId);
-  ctx.state.consistency.beforeWrite(prefix(profileId) + found[0], found[1]);
-  map.delete(found[0]);
-  ctx.state.tenant.deletedIds.add(found[0]);
-  // The assignment page documents 204 No Content.
-  return noContent();
+    const [profileId, map] = assignmentsOf(ctx);
+    const found = lookup(map, ctx.params.assignmentId);
+    if (!found) throw notFound(TYPES.assignment, ctx.params.assignmentId);
+    ctx.state.consistency.beforeWrite(prefix(profileId) + found[0], found[1]);
+    map.delete(found[0]);
+    ctx.state.tenant.deletedIds.add(found[0]);
+    // The assignment page documents 204 No Content.
+    return noContent();
 }
 
 const ON_PROFILE = "deviceManagement/windowsAutopilotDeploymentProfiles/{profileId}/assignments";
@@ -142,9 +146,8 @@ const THROUGH_DEVICE = "deviceManagement/windowsAutopilotDeviceIdentities/{id}/d
 
 /** Routes of this module: the profile's collection, and the same collection reached through a device. */
 export const assignmentRoutes: RouteDef[] = [
-  { pattern: ON_PROFILE, versions: ["beta"], methods: { GET: list, POST: create } },
-  { pattern: `${ON_PROFILE}/{assignmentId}`, versions: ["beta"], methods: { GET: get, PATCH: patch, DELETE: remove } },
-  { pattern: THROUGH_DEVICE, versions: ["beta"], methods: { GET: list, POST: create } },
-  { pattern: `${THROUGH_DEVICE}/{assignmentId}`, versions: ["beta"], methods: { GET: get, PATCH: patch, DELETE: remove } },
+    { pattern: ON_PROFILE, versions: ["beta"], methods: { GET: list, POST: create } },
+    { pattern: `${ON_PROFILE}/{assignmentId}`, versions: ["beta"], methods: { GET: get, PATCH: patch, DELETE: remove } },
+    { pattern: THROUGH_DEVICE, versions: ["beta"], methods: { GET: list, POST: create } },
+    { pattern: `${THROUGH_DEVICE}/{assignmentId}`, versions: ["beta"], methods: { GET: get, PATCH: patch, DELETE: remove } },
 ];
-

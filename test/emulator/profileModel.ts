@@ -17,45 +17,45 @@ export const PROFILE_TYPES: readonly string[] = ["azureADWindowsAutopilotDeploym
 const short = (odataType: unknown): string => String(odataType ?? "").replace(/^#?microsoft\.graph\./, "");
 
 function isMember(group: EntraGroup | undefined, device: DeviceIdentity): boolean {
-  if (!group) return false;
-  if (group.deviceIds?.some((id) => id.toLowerCase() === device.id.toLowerCase())) return true;
-  const tag = typeof device.groupTag === "string" ? device.groupTag : "";
-  return group.groupTag !== undefined && tag !== "" && tag.toLowerCase() === group.groupTag.toLowerCase();
+    if (!group) return false;
+    if (group.deviceIds?.some((id) => id.toLowerCase() === device.id.toLowerCase())) return true;
+    const tag = typeof device.groupTag === "string" ? device.groupTag : "";
+    return group.groupTag !== undefined && tag !== "" && tag.toLowerCase() === group.groupTag.toLowerCase();
 }
 
 // Group ids are GUIDs: compared ignoring case, as Graph does.
 function groupById(tenant: Tenant, id: unknown): EntraGroup | undefined {
-  if (typeof id !== "string") return undefined;
-  return tenant.groups.get(id) ?? [...tenant.groups.values()].find((g) => g.id.toLowerCase() === id.toLowerCase());
+    if (typeof id !== "string") return undefined;
+    return tenant.groups.get(id) ?? [...tenant.groups.values()].find((g) => g.id.toLowerCase() === id.toLowerCase());
 }
 
 /** Whether the profile's assignments reach the device. */
 export function reaches(tenant: Tenant, profileId: string, device: DeviceIdentity): boolean {
-  const assignments = [...(tenant.assignments.get(profileId)?.values() ?? [])];
-  let included = false;
-  for (const a of assignments) {
-    const target = a.target ?? {};
-    const kind = short(target["@odata.type"]);
-    const group = groupById(tenant, target.groupId);
-    if (kind === "exclusionGroupAssignmentTarget" && isMember(group, device)) return false;
-    if (kind === "allDevicesAssignmentTarget" || (kind === "groupAssignmentTarget" && isMember(group, device))) included = true;
-  }
-  return included;
+    const assignments = [...(tenant.assignments.get(profileId)?.values() ?? [])];
+    let included = false;
+    for (const a of assignments) {
+        const target = a.target ?? {};
+        const kind = short(target["@odata.type"]);
+        const group = groupById(tenant, target.groupId);
+        if (kind === "exclusionGroupAssignmentTarget" && isMember(group, device)) return false;
+        if (kind === "allDevicesAssignmentTarget" || (kind === "groupAssignmentTarget" && isMember(group, device))) included = true;
+    }
+    return included;
 }
 
 /** The profile a device has (its `deploymentProfile`), or undefined. */
 export function profileOfDevice(tenant: Tenant, device: DeviceIdentity): [string, DeploymentProfile] | undefined {
-  const candidates = [...tenant.profiles.entries()].filter(([id]) => reaches(tenant, id, device));
-  candidates.sort(([, a], [, b]) => String(a.createdDateTime ?? "").localeCompare(String(b.createdDateTime ?? "")));
-  return candidates[0];
+    const candidates = [...tenant.profiles.entries()].filter(([id]) => reaches(tenant, id, device));
+    candidates.sort(([, a], [, b]) => String(a.createdDateTime ?? "").localeCompare(String(b.createdDateTime ?? "")));
+    return candidates[0];
 }
 
 /** The devices that have this profile (its `assignedDevices`). */
 export function devicesOfProfile(tenant: Tenant, profileId: string): DeviceIdentity[] {
-  return [...tenant.devices.values()].filter((d) => profileOfDevice(tenant, d)?.[0] === profileId);
+    return [...tenant.devices.values()].filter((d) => profileOfDevice(tenant, d)?.[0] === profileId);
 }
 
 /** The concrete type name of a stored profile. */
 export function profileTypeName(profile: DeploymentProfile): string {
-  return short(profile["@odata.type"]);
+    return short(profile["@odata.type"]);
 }

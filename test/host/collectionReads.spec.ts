@@ -42,11 +42,17 @@ describe("collection reads in one host process: a device it wrote to is read wit
         const written = ids[N - 1];
         const updated = await host.update(written, URN(N - 1), state(written, "Sales"), state(written, "Finance"));
         assert.strictEqual(updated.properties.groupTag, "Finance");
-        assert.ok(emu.requests.some((r) => r.method === "POST" && r.path === `${DEVICES}/${written}/updateDeviceProperties`), "the tag was written");
+        assert.ok(
+            emu.requests.some((r) => r.method === "POST" && r.path === `${DEVICES}/${written}/updateDeviceProperties`),
+            "the tag was written",
+        );
 
         emu.clearRequests();
         const reads = await Promise.all(ids.map((id, i) => host.read(id, URN(i), state(id, i === N - 1 ? "Finance" : "Sales"))));
-        assert.deepStrictEqual(reads.map((r) => [r.id, r.properties.groupTag]), ids.map((id, i) => [id, i === N - 1 ? "Finance" : "Sales"]));
+        assert.deepStrictEqual(
+            reads.map((r) => [r.id, r.properties.groupTag]),
+            ids.map((id, i) => [id, i === N - 1 ? "Finance" : "Sales"]),
+        );
         const gets = emu.requests.filter((r) => r.method === "GET");
         assert.strictEqual(gets.filter((r) => r.path === DEVICES).length, 1, "the others came from one listing");
         const items = gets.filter((r) => r.path.startsWith(`${DEVICES}/`)).map((r) => r.path);

@@ -58,12 +58,19 @@ describe("refresh of a fleet through the real Pulumi CLI: reads answered from li
         const fleet = seed(h.emu);
         const stack = await h.stack(program(fleet));
         const made = await stack.up({ parallel: PARALLEL });
-        assert.deepStrictEqual(made.steps.filter((s) => s.op !== "create"), []);
+        assert.deepStrictEqual(
+            made.steps.filter((s) => s.op !== "create"),
+            [],
+        );
 
         h.emu.clearRequests();
         const refreshed = await stack.refresh({ parallel: PARALLEL });
         assert.strictEqual(refreshed.steps.length, 2 * N);
-        assert.deepStrictEqual(refreshed.steps.filter((s) => s.op !== "same"), [], "no drift");
+        assert.deepStrictEqual(
+            refreshed.steps.filter((s) => s.op !== "same"),
+            [],
+            "no drift",
+        );
         for (const collection of [DEVICES, IMPORTS]) {
             const listed = gets(h.emu, collection);
             assert.strictEqual(listed.length, 1, `${collection}: one page`);
@@ -78,11 +85,17 @@ describe("refresh of a fleet through the real Pulumi CLI: reads answered from li
         h.emu.tenant.devices.delete(fleet[N - 2].device);
         h.emu.clearRequests();
         const again = await stack.refresh({ parallel: PARALLEL });
-        assert.deepStrictEqual(again.steps.filter((s) => s.op === "drop").map((s) => s.name), [`dev-${N - 2}`]);
+        assert.deepStrictEqual(
+            again.steps.filter((s) => s.op === "drop").map((s) => s.name),
+            [`dev-${N - 2}`],
+        );
         assert.deepStrictEqual(again.steps.find((s) => s.name === `dev-${N - 1}`)!.changed, ["groupTag"]);
         assert.strictEqual((await outputsOf(stack, "autopilot:WindowsAutopilotDeviceIdentity", `dev-${N - 1}`)).groupTag, "Kiosk");
         assert.strictEqual(gets(h.emu, DEVICES).length, 1);
-        assert.ok(itemGets(h.emu, DEVICES).some((r) => r.path === `${DEVICES}/${fleet[N - 2].device}`), "the missing device was asked for by id");
+        assert.ok(
+            itemGets(h.emu, DEVICES).some((r) => r.path === `${DEVICES}/${fleet[N - 2].device}`),
+            "the missing device was asked for by id",
+        );
     });
 });
 
@@ -100,7 +113,10 @@ describe("refresh with AUTOPILOT_LIST_READS=0: one GET per object (batched), no 
         await stack.up({ parallel: PARALLEL });
         h.emu.clearRequests();
         const refreshed = await stack.refresh({ parallel: PARALLEL });
-        assert.deepStrictEqual(refreshed.steps.filter((s) => s.op !== "same"), []);
+        assert.deepStrictEqual(
+            refreshed.steps.filter((s) => s.op !== "same"),
+            [],
+        );
         assert.deepStrictEqual([gets(h.emu, DEVICES).length, gets(h.emu, IMPORTS).length], [0, 0]);
         assert.deepStrictEqual([itemGets(h.emu, DEVICES).length, itemGets(h.emu, IMPORTS).length], [N, N]);
     });

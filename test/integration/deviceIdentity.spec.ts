@@ -39,7 +39,11 @@ describe("WindowsAutopilotDeviceIdentity through the real Pulumi CLI (documented
         const stack = await h.stack(device({ serialNumber: FINANCE_1.serial, groupTag: "Finance", displayName: "FIN-042" }));
         await stack.up();
         const reqs = h.emu.requests;
-        assert.deepStrictEqual(requestLines(h.emu), [`GET ${DEVICES}`, `POST ${DEVICES}/${FINANCE_1.id}/updateDeviceProperties`, `GET ${DEVICES}/${FINANCE_1.id}`]);
+        assert.deepStrictEqual(requestLines(h.emu), [
+            `GET ${DEVICES}`,
+            `POST ${DEVICES}/${FINANCE_1.id}/updateDeviceProperties`,
+            `GET ${DEVICES}/${FINANCE_1.id}`,
+        ]);
         assert.match(reqs[0].query.$filter, /serialNumber/);
         // groupTag already is Finance: only displayName is sent.
         assert.deepStrictEqual(reqs[1].body, { displayName: "FIN-042" });
@@ -49,17 +53,26 @@ describe("WindowsAutopilotDeviceIdentity through the real Pulumi CLI (documented
 
     it("a device chained on an import's output: read once before its write (the import step's read) and once after, not three times", async () => {
         const stack = await h.stack(() => {
-            const imp = new ImportedWindowsAutopilotDeviceIdentity("imp", { serialNumber: "8CG1CHN001", hardwareIdentifier: crypto.randomBytes(3000).toString("base64") });
+            const imp = new ImportedWindowsAutopilotDeviceIdentity("imp", {
+                serialNumber: "8CG1CHN001",
+                hardwareIdentifier: crypto.randomBytes(3000).toString("base64"),
+            });
             new WindowsAutopilotDeviceIdentity("dev", { deviceId: imp.autopilotDeviceId.apply((id) => id ?? ""), groupTag: "Chained", displayName: "CHN-001" });
         });
         const { steps } = await stack.up();
-        assert.deepStrictEqual(steps.map((s) => [s.name, s.op, s.error]).sort(), [["dev", "create", undefined], ["imp", "create", undefined]]);
+        assert.deepStrictEqual(steps.map((s) => [s.name, s.op, s.error]).sort(), [
+            ["dev", "create", undefined],
+            ["imp", "create", undefined],
+        ]);
         const outs = await outputsOf(stack, TYPE, "dev");
         const id = String(outs.deviceId);
         const lines = requestLines(h.emu).filter((l) => l.includes(`${DEVICES}/${id}`));
         // The import's read until Graph shows the device, the write, the read-back of the write.
         assert.deepStrictEqual(lines, [`GET ${DEVICES}/${id}`, `POST ${DEVICES}/${id}/updateDeviceProperties`, `GET ${DEVICES}/${id}`]);
-        assert.deepStrictEqual(h.emu.requests.find((r) => r.method === "POST" && r.path.endsWith("/updateDeviceProperties"))!.body, { groupTag: "Chained", displayName: "CHN-001" });
+        assert.deepStrictEqual(h.emu.requests.find((r) => r.method === "POST" && r.path.endsWith("/updateDeviceProperties"))!.body, {
+            groupTag: "Chained",
+            displayName: "CHN-001",
+        });
         assert.deepStrictEqual([outs.groupTag, outs.displayName, outs.serialNumber], ["Chained", "CHN-001", "8CG1CHN001"]);
     });
 
@@ -109,14 +122,20 @@ describe("WindowsAutopilotDeviceIdentity through the real Pulumi CLI (documented
         args = { deviceId: FINANCE_1.id, orderIdentifier: "ORDER-2" };
         await stack.up();
         const writes = h.emu.requests.filter((r) => r.method !== "GET");
-        assert.deepStrictEqual(writes.map((r) => `${r.method} ${r.path}`), [`PATCH ${DEVICES}/${FINANCE_1.id}`]);
+        assert.deepStrictEqual(
+            writes.map((r) => `${r.method} ${r.path}`),
+            [`PATCH ${DEVICES}/${FINANCE_1.id}`],
+        );
         assert.deepStrictEqual(writes[0].body, { "@odata.type": "#microsoft.graph.windowsAutopilotDeviceIdentity", orderIdentifier: "ORDER-2" });
 
         h.emu.clearRequests();
         args = { deviceId: FINANCE_1.id, orderIdentifier: "ORDER-2", purchaseOrderIdentifier: "PO-77", patchRoute: "deploymentProfileAssignedDevices" };
         await stack.up();
         const patches = h.emu.requests.filter((r) => r.method === "PATCH");
-        assert.deepStrictEqual(patches.map((r) => r.path), [`${DEVICES}/${FINANCE_1.id}/deploymentProfile/assignedDevices/${FINANCE_1.id}`]);
+        assert.deepStrictEqual(
+            patches.map((r) => r.path),
+            [`${DEVICES}/${FINANCE_1.id}/deploymentProfile/assignedDevices/${FINANCE_1.id}`],
+        );
         assert.deepStrictEqual(patches[0].body, { "@odata.type": "#microsoft.graph.windowsAutopilotDeviceIdentity", purchaseOrderIdentifier: "PO-77" });
     });
 
@@ -183,20 +202,34 @@ describe("WindowsAutopilotDeviceIdentity through the real Pulumi CLI (documented
         const cases: [WindowsAutopilotDeviceIdentityArgs, RegExp][] = [
             [{ deviceId: "not-a-guid" }, /deviceId "not-a-guid" is not a GUID/],
             [{}, /deviceId or serialNumber is required/],
-            [{ serialNumber: SALES_1.serial, enrollmentState: "Enrolled" }, /enrollmentState "Enrolled" is not allowed; allowed values: unknown, enrolled, pendingReset, failed, notContacted, blocked/],
-            [{ serialNumber: SALES_1.serial, deploymentProfileAssignmentStatus: "done" }, /deploymentProfileAssignmentStatus .*allowed values: unknown, assignedInSync/],
+            [
+                { serialNumber: SALES_1.serial, enrollmentState: "Enrolled" },
+                /enrollmentState "Enrolled" is not allowed; allowed values: unknown, enrolled, pendingReset, failed, notContacted, blocked/,
+            ],
+            [
+                { serialNumber: SALES_1.serial, deploymentProfileAssignmentStatus: "done" },
+                /deploymentProfileAssignmentStatus .*allowed values: unknown, assignedInSync/,
+            ],
             [{ serialNumber: SALES_1.serial, displayName: "A-NAME-LONGER-THAN-15" }, /displayName must be at most 15 characters, got 21/],
             [{ serialNumber: SALES_1.serial, userPrincipalName: "adele" }, /userPrincipalName "adele" is not a user principal name/],
             [{ serialNumber: SALES_1.serial, lastContactedDateTime: "yesterday" }, /lastContactedDateTime "yesterday" is not an ISO 8601 date-time/],
-            [{ serialNumber: SALES_1.serial, deleteBehavior: "destroy" as "release" }, /deleteBehavior "destroy" is not allowed; allowed values: release, deregister/],
+            [
+                { serialNumber: SALES_1.serial, deleteBehavior: "destroy" as "release" },
+                /deleteBehavior "destroy" is not allowed; allowed values: release, deregister/,
+            ],
             [{ serialNumber: "bad\nserial" }, /serialNumber .* is not a serial number/],
-            [{ serialNumber: SALES_1.serial, grouptag: "x" } as WindowsAutopilotDeviceIdentityArgs, /grouptag is not an input of WindowsAutopilotDeviceIdentity; inputs are: deviceId, serialNumber, groupTag/],
+            [
+                { serialNumber: SALES_1.serial, grouptag: "x" } as WindowsAutopilotDeviceIdentityArgs,
+                /grouptag is not an input of WindowsAutopilotDeviceIdentity; inputs are: deviceId, serialNumber, groupTag/,
+            ],
         ];
         let args: WindowsAutopilotDeviceIdentityArgs = {};
         const stack = await h.stack(() => device(args)());
         for (const [bad, expected] of cases) {
             args = bad;
-            const error = await failing(stack.preview()).catch((e) => { throw new Error(`${JSON.stringify(bad)}: ${e.message}`); });
+            const error = await failing(stack.preview()).catch((e) => {
+                throw new Error(`${JSON.stringify(bad)}: ${e.message}`);
+            });
             assert.strictEqual(stepOf(error.result.steps, "dev").op, "failed", JSON.stringify(bad));
             assert.match(error.message, expected);
             // The engine names the resource and the property.
@@ -211,7 +244,10 @@ describe("WindowsAutopilotDeviceIdentity through the real Pulumi CLI (documented
         const { steps } = await stack.up();
         assert.strictEqual(stepOf(steps, "dev").op, "create");
         const posts = h.emu.requests.filter((r) => r.method === "POST");
-        assert.deepStrictEqual(posts.map((r) => r.status), [429, 204]);
+        assert.deepStrictEqual(
+            posts.map((r) => r.status),
+            [429, 204],
+        );
         assert.ok(posts[1].time - posts[0].time >= 1000, `retried after ${posts[1].time - posts[0].time} ms`);
         assert.strictEqual(h.emu.tenant.devices.get(SALES_1.id)!.addressableUserName, "Adele V.");
     });
@@ -235,7 +271,11 @@ describe("WindowsAutopilotDeviceIdentity through the real Pulumi CLI (documented
 
     it("a state written with the earlier closure-serialized __provider still previews with no request, refreshes, updates and deletes through it", async () => {
         // Copies of a seeded device: this test deregisters one, and the other tests keep theirs.
-        const spares = ["9e3d1c7a-5b2f-4e8d-a6c4-1f0b2d3e4c5a", "2f7a9c1e-4b6d-4e8f-9a0b-1c2d3e4f5a6b"].map((id, i) => ({ ...h.emu.tenant.devices.get(FINANCE_1.id)!, id, serialNumber: `SPARE000${i + 2}` }));
+        const spares = ["9e3d1c7a-5b2f-4e8d-a6c4-1f0b2d3e4c5a", "2f7a9c1e-4b6d-4e8f-9a0b-1c2d3e4f5a6b"].map((id, i) => ({
+            ...h.emu.tenant.devices.get(FINANCE_1.id)!,
+            id,
+            serialNumber: `SPARE000${i + 2}`,
+        }));
         for (const s of spares) h.emu.tenant.devices.set(s.id, s);
         let program = { updatedTag: "Finance", deleted: false };
         const stack = await h.stack(() => {
@@ -255,12 +295,18 @@ describe("WindowsAutopilotDeviceIdentity through the real Pulumi CLI (documented
         }
         await stack.importState(exported);
         const legacyIn = async () => (await autopilotResources(stack)).map((r) => [r.inputs?.__provider === legacy, r.outputs?.__provider === legacy]);
-        assert.deepStrictEqual(await legacyIn(), [[true, true], [true, true]]);
+        assert.deepStrictEqual(await legacyIn(), [
+            [true, true],
+            [true, true],
+        ]);
 
         // The engine checks (old inputs) and diffs (old outputs) the earlier text against the new one: no change, nothing sent.
         h.emu.clearRequests();
         const plan = await stack.preview();
-        assert.deepStrictEqual(plan.steps.map((s) => s.op), ["same", "same"]);
+        assert.deepStrictEqual(
+            plan.steps.map((s) => s.op),
+            ["same", "same"],
+        );
         assert.deepStrictEqual(requestLines(h.emu), [], "check and diff are local with either text");
 
         // Refresh runs read through the outputs' text, the earlier one.
@@ -268,8 +314,17 @@ describe("WindowsAutopilotDeviceIdentity through the real Pulumi CLI (documented
         const refreshed = await stack.refresh();
         assert.deepStrictEqual(stepOf(refreshed.steps, "deleted").changed, ["groupTag"]);
         // The engine refreshes both at once: the two GETs may travel in one $batch.
-        assert.deepStrictEqual(requestLines(h.emu).filter((l) => !l.endsWith("/$batch")).sort(), spares.map((s) => `GET ${DEVICES}/${s.id}`).sort());
-        assert.deepStrictEqual((await legacyIn()).map(([, outs]) => outs), [true, true], "outputs keep the earlier text after a refresh");
+        assert.deepStrictEqual(
+            requestLines(h.emu)
+                .filter((l) => !l.endsWith("/$batch"))
+                .sort(),
+            spares.map((s) => `GET ${DEVICES}/${s.id}`).sort(),
+        );
+        assert.deepStrictEqual(
+            (await legacyIn()).map(([, outs]) => outs),
+            [true, true],
+            "outputs keep the earlier text after a refresh",
+        );
 
         // An update gets the earlier text's outputs as olds; delete runs the earlier text.
         program = { updatedTag: "Finance-2", deleted: true };
@@ -278,7 +333,10 @@ describe("WindowsAutopilotDeviceIdentity through the real Pulumi CLI (documented
         assert.deepStrictEqual(steps.map((s) => `${s.op} ${s.name}`).sort(), ["delete deleted", "update updated"]);
         assert.strictEqual(h.emu.tenant.devices.get(spares[0].id)!.groupTag, "Finance-2");
         assert.ok(!h.emu.tenant.devices.has(spares[1].id), "deregistered through the earlier text");
-        assert.deepStrictEqual(h.emu.requests.filter((r) => r.method === "DELETE").map((r) => r.path), [`${DEVICES}/${spares[1].id}`]);
+        assert.deepStrictEqual(
+            h.emu.requests.filter((r) => r.method === "DELETE").map((r) => r.path),
+            [`${DEVICES}/${spares[1].id}`],
+        );
         const [updated] = await autopilotResources(stack);
         assert.strictEqual(updated.outputs!.__provider, current, "an update writes the new text");
         h.emu.tenant.devices.delete(spares[0].id);
@@ -309,7 +367,11 @@ describe("WindowsAutopilotDeviceIdentity through the real Pulumi CLI (live profi
         assert.strictEqual(h.emu.requests.find((r) => r.method === "PATCH")!.status, 400);
         assert.match(step.error!, /request-id [0-9a-f-]{36}/);
         const kept = await autopilotResources(stack);
-        assert.deepStrictEqual(kept.map((r) => [r.id, r.outputs!.orderIdentifier, r.inputs!.orderIdentifier]), [[FINANCE_1.id, undefined, undefined]], "no orderIdentifier in the outputs: Graph holds none and the write failed");
+        assert.deepStrictEqual(
+            kept.map((r) => [r.id, r.outputs!.orderIdentifier, r.inputs!.orderIdentifier]),
+            [[FINANCE_1.id, undefined, undefined]],
+            "no orderIdentifier in the outputs: Graph holds none and the write failed",
+        );
     });
 
     it("a groupTag change works in the live profile (updateDeviceProperties, no PATCH)", async () => {
@@ -332,12 +394,22 @@ describe("unknown values (preview) through the real Pulumi CLI", function () {
     it("check accepts an input not known until an import is created; diff counts it as a change, a replacement for deviceId", async () => {
         let wiring: "none" | "groupTag" | "deviceId" | "newDevice" = "none";
         const stack = await h.stack(() => {
-            const imp = wiring === "none" ? undefined : new ImportedWindowsAutopilotDeviceIdentity("imp", { serialNumber: "8CG1UNK001", hardwareIdentifier: crypto.randomBytes(3000).toString("base64") });
+            const imp =
+                wiring === "none"
+                    ? undefined
+                    : new ImportedWindowsAutopilotDeviceIdentity("imp", {
+                          serialNumber: "8CG1UNK001",
+                          hardwareIdentifier: crypto.randomBytes(3000).toString("base64"),
+                      });
             new WindowsAutopilotDeviceIdentity("dev", {
                 deviceId: wiring === "deviceId" ? imp!.autopilotDeviceId.apply((id) => id ?? "") : FINANCE_1.id,
                 groupTag: wiring === "groupTag" ? imp!.groupTag.apply((t) => t ?? "") : "Finance",
             });
-            if (wiring === "newDevice") new WindowsAutopilotDeviceIdentity("dev2", { deviceId: imp!.autopilotDeviceId.apply((id) => id ?? ""), groupTag: imp!.groupTag.apply((t) => t ?? "") });
+            if (wiring === "newDevice")
+                new WindowsAutopilotDeviceIdentity("dev2", {
+                    deviceId: imp!.autopilotDeviceId.apply((id) => id ?? ""),
+                    groupTag: imp!.groupTag.apply((t) => t ?? ""),
+                });
         });
         await stack.up();
         h.emu.clearRequests();

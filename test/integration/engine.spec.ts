@@ -28,7 +28,6 @@ const writes = (h: CliHarness) => requestLines(h.emu).filter((l) => !l.startsWit
 /** A stack trace line as Node prints one ("    at f (/path/file.js:12:3)"). */
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 
-
 describe("engine behaviours through the real Pulumi CLI (live profile)", function () {
     this.timeout(180_000);
     let h: CliHarness;
@@ -67,7 +66,11 @@ describe("engine behaviours through the real Pulumi CLI (live profile)", functio
     });
 
     it("protect: destroy refuses and sends nothing; retainOnDelete: destroy forgets the record and keeps it in Intune", async () => {
-        const stack = await h.project("retain-and-protect", { keptSerial: "8CG0000KP1", guardedSerial: "8CG0000PR1" }, { keptHash: hash(), guardedHash: hash() });
+        const stack = await h.project(
+            "retain-and-protect",
+            { keptSerial: "8CG0000KP1", guardedSerial: "8CG0000PR1" },
+            { keptHash: hash(), guardedHash: hash() },
+        );
         await stack.up();
         const kept = (await stack.resource(IMPORT_TYPE, "kept"))!;
         const guarded = (await stack.resource(IMPORT_TYPE, "guarded"))!;
@@ -90,11 +93,17 @@ describe("engine behaviours through the real Pulumi CLI (live profile)", functio
         await stack.up();
         assert.deepStrictEqual(writes(h), []);
         const destroyed = await stack.destroy();
-        assert.deepStrictEqual(destroyed.steps.map((s) => [s.name, s.op]).sort(), [["guarded", "delete"], ["kept", "delete"]]);
+        assert.deepStrictEqual(destroyed.steps.map((s) => [s.name, s.op]).sort(), [
+            ["guarded", "delete"],
+            ["kept", "delete"],
+        ]);
         assert.deepStrictEqual(writes(h), [`DELETE ${IMPORTS}/${guarded.id}`], "the retained record is not deleted");
         assert.ok(h.emu.tenant.importedIdentities.has(kept.id!), "the retained record is still in Intune");
         assert.ok(!h.emu.tenant.importedIdentities.has(guarded.id!));
-        assert.deepStrictEqual((await stack.resources()).filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")), []);
+        assert.deepStrictEqual(
+            (await stack.resources()).filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")),
+            [],
+        );
         stack.dispose();
     });
 
@@ -105,7 +114,10 @@ describe("engine behaviours through the real Pulumi CLI (live profile)", functio
         const first = (await stack.resource(DEVICE_TYPE, "first"))!;
         h.emu.clearRequests();
         const targeted = await stack.up({ target: [first.urn] });
-        assert.deepStrictEqual(targeted.steps.filter((s) => s.op !== "same").map((s) => [s.name, s.op]), [["first", "update"]]);
+        assert.deepStrictEqual(
+            targeted.steps.filter((s) => s.op !== "same").map((s) => [s.name, s.op]),
+            [["first", "update"]],
+        );
         assert.deepStrictEqual(writes(h), [`POST ${DEVICES}/${SALES_2}/updateDeviceProperties`]);
         assert.ok(!requestLines(h.emu).some((l) => l.includes(FINANCE_1)), "the other device is not even read");
         assert.strictEqual(h.emu.tenant.devices.get(SALES_2)!.groupTag, "Target-A2");
@@ -113,7 +125,10 @@ describe("engine behaviours through the real Pulumi CLI (live profile)", functio
         assert.strictEqual((await stack.resource(DEVICE_TYPE, "second"))!.outputs!.groupTag, "Target-B1");
 
         const rest = await stack.up();
-        assert.deepStrictEqual(rest.steps.filter((s) => s.op !== "same").map((s) => [s.name, s.op]), [["second", "update"]]);
+        assert.deepStrictEqual(
+            rest.steps.filter((s) => s.op !== "same").map((s) => [s.name, s.op]),
+            [["second", "update"]],
+        );
         assert.strictEqual(h.emu.tenant.devices.get(FINANCE_1)!.groupTag, "Target-B2");
         await stack.destroy();
         stack.dispose();
@@ -131,17 +146,28 @@ describe("engine behaviours through the real Pulumi CLI (live profile)", functio
         assert.deepStrictEqual([stepOf(refreshed.steps, "device").op, stepOf(refreshed.steps, "device").changed], ["update", ["groupTag"]]);
         assert.strictEqual(stepOf(refreshed.steps, "import").op, "drop");
         const device = (await stack.resource(DEVICE_TYPE, "device"))!;
-        assert.deepStrictEqual([device.outputs!.groupTag, device.inputs!.groupTag], ["Changed-In-Portal", "Changed-In-Portal"], "the state holds what Intune holds");
+        assert.deepStrictEqual(
+            [device.outputs!.groupTag, device.inputs!.groupTag],
+            ["Changed-In-Portal", "Changed-In-Portal"],
+            "the state holds what Intune holds",
+        );
         assert.strictEqual(await stack.resource(IMPORT_TYPE, "import"), undefined, "the deleted record left the state");
 
         const plan = await stack.preview();
-        assert.deepStrictEqual(plan.steps.map((s) => [s.name, s.op]).sort(), [["device", "update"], ["import", "create"]]);
+        assert.deepStrictEqual(plan.steps.map((s) => [s.name, s.op]).sort(), [
+            ["device", "update"],
+            ["import", "create"],
+        ]);
         h.emu.clearRequests();
         await stack.up();
         assert.deepStrictEqual(writes(h).sort(), [`POST ${DEVICES}/${NONE_1}/updateDeviceProperties`, `POST ${IMPORTS}`].sort());
         assert.strictEqual(h.emu.tenant.devices.get(NONE_1)!.groupTag, "Refresh-Kept");
         assert.strictEqual(importsOf("8CG0000RF1").length, 1);
-        assert.deepStrictEqual((await stack.refresh()).steps.filter((s) => s.op !== "same"), [], "nothing drifts any more");
+        assert.deepStrictEqual(
+            (await stack.refresh()).steps.filter((s) => s.op !== "same"),
+            [],
+            "nothing drifts any more",
+        );
         await stack.destroy();
         stack.dispose();
     });
@@ -224,7 +250,10 @@ describe("a user's mistakes reach them readably through the real Pulumi CLI", fu
         const secretHash = hash();
         const serial = await attempt("preview", { mistake: "serial", value: "NOT A SERIAL!" }, { hardwareHash: secretHash });
         readable(serial, [secretHash]);
-        assert.match(serial.text, /ImportedWindowsAutopilotDeviceIdentity resource 'laptop': property serialNumber .* has a problem: serialNumber "NOT A SERIAL!" is not a serial number: "!" \(U\+0021\) at position 13 is not allowed; a serial starts with A-Z, a-z or 0-9/);
+        assert.match(
+            serial.text,
+            /ImportedWindowsAutopilotDeviceIdentity resource 'laptop': property serialNumber .* has a problem: serialNumber "NOT A SERIAL!" is not a serial number: "!" \(U\+0021\) at position 13 is not allowed; a serial starts with A-Z, a-z or 0-9/,
+        );
 
         const shortHash = Buffer.from("a hash far too short to be one").toString("base64");
         const hashRun = await attempt("up", { mistake: "serial", value: "8CG0000MS2" }, { hardwareHash: shortHash });
@@ -236,14 +265,20 @@ describe("a user's mistakes reach them readably through the real Pulumi CLI", fu
     it("a CheckFailure (a value outside an enum): the field and every allowed value", async () => {
         const run = await attempt("up", { mistake: "enum", value: "everyone", deviceId: KIOSK });
         readable(run, []);
-        assert.match(run.text, /WindowsAutopilotDeploymentProfileAssignment resource 'profile': property target\.kind .* has a problem: target\.kind "everyone" is not allowed; allowed values: group, exclusionGroup, allDevices, allLicensedUsers, configurationManagerCollection/);
+        assert.match(
+            run.text,
+            /WindowsAutopilotDeploymentProfileAssignment resource 'profile': property target\.kind .* has a problem: target\.kind "everyone" is not allowed; allowed values: group, exclusionGroup, allDevices, allLicensedUsers, configurationManagerCollection/,
+        );
         assert.deepStrictEqual(h.emu.requests, []);
     });
 
     it("a Graph refusal (the live service's 400 on PATCH): the resource, the field, Graph's status and code, and the request ids", async () => {
         const run = await attempt("up", { mistake: "refused", value: "ORDER-MS1", deviceId: ENG_1 });
         readable(run, []);
-        assert.match(run.text, /WindowsAutopilotDeviceIdentity \(device\):\n\s+error: .*\n?.*WindowsAutopilotDeviceIdentity d7c44078-285c-4e5a-b3ec-a0ab2cf36ffa: writing orderIdentifier failed\. Graph PATCH \/deviceManagement\/windowsAutopilotDeviceIdentities\/\{id\} failed: 400 No method match route template/);
+        assert.match(
+            run.text,
+            /WindowsAutopilotDeviceIdentity \(device\):\n\s+error: .*\n?.*WindowsAutopilotDeviceIdentity d7c44078-285c-4e5a-b3ec-a0ab2cf36ffa: writing orderIdentifier failed\. Graph PATCH \/deviceManagement\/windowsAutopilotDeviceIdentities\/\{id\} failed: 400 No method match route template/,
+        );
         const patch = h.emu.requests.find((r) => r.method === "PATCH")!;
         assert.strictEqual(patch.status, 400);
         assert.ok(run.text.includes(`client-request-id ${patch.headers["client-request-id"]}`), "the request can be found in Graph's logs");

@@ -96,7 +96,10 @@ describe("every example through the real Pulumi CLI against the emulator: previe
 
     it("has a test entry for each folder under examples/", () => {
         const folders = fs.readdirSync(path.join(REPO_ROOT, "examples")).map((d) => `examples/${d}`);
-        assert.deepStrictEqual(folders.filter((f) => !(f in EXAMPLES)), []);
+        assert.deepStrictEqual(
+            folders.filter((f) => !(f in EXAMPLES)),
+            [],
+        );
     });
 
     for (const [folder, { config, secretConfig = {}, lookups = false, inPlace, afterUp }] of Object.entries(EXAMPLES)) {
@@ -117,11 +120,11 @@ describe("every example through the real Pulumi CLI against the emulator: previe
                 assert.deepStrictEqual(providerRequests(), [], "a preview of new resources sends no request");
 
                 const applied = await stack.up();
-                assert.deepStrictEqual(applied.steps.filter((s) => s.op !== "create"), []);
                 assert.deepStrictEqual(
-                    applied.steps.map((s) => s.name).sort(),
-                    preview.steps.map((s) => s.name).sort(),
+                    applied.steps.filter((s) => s.op !== "create"),
+                    [],
                 );
+                assert.deepStrictEqual(applied.steps.map((s) => s.name).sort(), preview.steps.map((s) => s.name).sort());
                 await afterUp?.(emu, stack);
 
                 const refreshed = await stack.refresh();
@@ -133,7 +136,10 @@ describe("every example through the real Pulumi CLI against the emulator: previe
                 assert.deepStrictEqual(providerRequests(), [], "a second up sends no request");
 
                 const destroyed = await stack.destroy();
-                assert.ok(destroyed.steps.every((s) => s.op === "delete"), JSON.stringify(destroyed.steps));
+                assert.ok(
+                    destroyed.steps.every((s) => s.op === "delete"),
+                    JSON.stringify(destroyed.steps),
+                );
                 const left = (await stack.resources()).filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
                 assert.deepStrictEqual(left, []);
             } finally {

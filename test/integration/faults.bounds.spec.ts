@@ -15,7 +15,6 @@ const ASSIGNMENT_TYPE = "autopilot:WindowsAutopilotDeploymentProfileAssignment";
 
 const hash = () => crypto.randomBytes(300).toString("base64");
 
-
 describe("faults through the real CLI: after a write, read back until Graph shows it (live profile, late visibility)", function () {
     this.timeout(120_000);
     let h: CliHarness;
@@ -37,7 +36,10 @@ describe("faults through the real CLI: after a write, read back until Graph show
         assert.ok(after[after.length - 1].time - h.emu.requests[action].time >= 700, "the last read came once Graph showed the write");
         assert.strictEqual((await stack.resource(DEVICE_TYPE, "dev"))!.outputs!.groupTag, "Eng-Late");
         const refreshed = await stack.refresh();
-        assert.deepStrictEqual(refreshed.steps.map((s) => [s.op, s.changed]), [["same", []]]);
+        assert.deepStrictEqual(
+            refreshed.steps.map((s) => [s.op, s.changed]),
+            [["same", []]],
+        );
     });
 
     it("a created assignment: read back until visible, so a refresh right after keeps it", async () => {
@@ -48,11 +50,17 @@ describe("faults through the real CLI: after a write, read back until Graph show
         assert.strictEqual(step.op, "create", step.error);
         const id = (await stack.resource(ASSIGNMENT_TYPE, "assign"))!.id;
         const reads = h.emu.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/assignments/${id}`));
-        assert.ok(reads.length >= 2 && reads.slice(0, -1).every((r) => r.status === 404) && reads[reads.length - 1].status === 200, JSON.stringify(reads.map((r) => r.status)));
+        assert.ok(
+            reads.length >= 2 && reads.slice(0, -1).every((r) => r.status === 404) && reads[reads.length - 1].status === 200,
+            JSON.stringify(reads.map((r) => r.status)),
+        );
         const refreshed = await stack.refresh();
-        assert.deepStrictEqual(refreshed.steps.map((s) => s.op), ["same"], "not dropped");
+        assert.deepStrictEqual(
+            refreshed.steps.map((s) => s.op),
+            ["same"],
+            "not dropped",
+        );
     });
-
 });
 
 describe("faults through the real CLI: bounded steps", function () {
@@ -65,9 +73,12 @@ describe("faults through the real CLI: bounded steps", function () {
 
     it("a write Graph never shows within autopilot:consistencyTimeoutSeconds fails naming that bound, keeping the object", async () => {
         h = await startCliHarness({ profile: "live", writeVisibilityDelayMs: 5000 });
-        const stack = await h.stack(() => {
-            new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_1.id, groupTag: "Eng-Never" });
-        }, { "autopilot:consistencyTimeoutSeconds": "1" });
+        const stack = await h.stack(
+            () => {
+                new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_1.id, groupTag: "Eng-Never" });
+            },
+            { "autopilot:consistencyTimeoutSeconds": "1" },
+        );
         const step = stepOf(await stepsOf(stack.up()), "dev");
         assert.strictEqual(step.op, "failed");
         assert.match(step.error!, /Graph still showed the old value of groupTag .*\[bound hit: autopilot:consistencyTimeoutSeconds=1/);
@@ -83,23 +94,32 @@ describe("faults through the real CLI: bounded steps", function () {
     it("autopilot:timeoutSeconds bounds one request and autopilot:maxRetries its retries; the error names both", async () => {
         h = await startCliHarness({ profile: "documented" });
         h.emu.injectFault({ method: "GET", path: `${DEVICES}/${ENG_1.id}`, delayMs: 2500, processed: false, times: 2 });
-        const stack = await h.stack(() => {
-            new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_1.id });
-        }, { "autopilot:timeoutSeconds": "1", "autopilot:maxRetries": "1" });
+        const stack = await h.stack(
+            () => {
+                new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_1.id });
+            },
+            { "autopilot:timeoutSeconds": "1", "autopilot:maxRetries": "1" },
+        );
         const step = stepOf(await stepsOf(stack.up()), "dev");
         assert.strictEqual(step.op, "failed");
         assert.match(step.error!, /gave up after 2 attempts/);
         assert.match(step.error!, /\[bound hit: autopilot:maxRetries=1, the retries of one request; autopilot:timeoutSeconds=1, the limit for one request\]/);
-        assert.deepStrictEqual(h.emu.requests.map((r) => r.fault), ["scripted slow before processing", "scripted slow before processing"]);
+        assert.deepStrictEqual(
+            h.emu.requests.map((r) => r.fault),
+            ["scripted slow before processing", "scripted slow before processing"],
+        );
     });
 
     it("autopilot:stepTimeoutSeconds bounds the whole step (an import that never finishes); the error names it and keeps the record", async () => {
         h = await startCliHarness({ profile: "live" });
         const release = holdImportsPending(h);
         try {
-            const stack = await h.stack(() => {
-                new ImportedWindowsAutopilotDeviceIdentity("imp", { serialNumber: "8CG6BND001", hardwareIdentifier: hash() });
-            }, { "autopilot:stepTimeoutSeconds": "1" });
+            const stack = await h.stack(
+                () => {
+                    new ImportedWindowsAutopilotDeviceIdentity("imp", { serialNumber: "8CG6BND001", hardwareIdentifier: hash() });
+                },
+                { "autopilot:stepTimeoutSeconds": "1" },
+            );
             const step = stepOf(await stepsOf(stack.up()), "imp");
             assert.strictEqual(step.op, "failed");
             assert.match(step.error!, /stopped after 1 s: the whole-step time bound, autopilot:stepTimeoutSeconds=1, was reached/);

@@ -72,7 +72,13 @@ describe("faults through the real CLI: idempotent steps are retried, never befor
         h.emu.injectFault({ method: "DELETE", path: `${DEVICES}/${ENG_1.id}`, status: 502 });
         let declared = true;
         const stack = await h.stack(() => {
-            if (declared) new WindowsAutopilotDeviceIdentity("dev", { deviceId: ENG_1.id, groupTag: "Eng-Retry", orderIdentifier: "PO-RETRY", deleteBehavior: "deregister" });
+            if (declared)
+                new WindowsAutopilotDeviceIdentity("dev", {
+                    deviceId: ENG_1.id,
+                    groupTag: "Eng-Retry",
+                    orderIdentifier: "PO-RETRY",
+                    deleteBehavior: "deregister",
+                });
         });
         const created = stepOf(await stepsOf(stack.up()), "dev");
         assert.strictEqual(created.op, "create", created.error);
@@ -87,7 +93,11 @@ describe("faults through the real CLI: idempotent steps are retried, never befor
         ]) {
             const retried = attempts(h.emu, (r) => r.method === method && r.path === path).filter((a) => a.length > 1);
             assert.strictEqual(retried.length, 1, `${method} ${path}: one request retried`);
-            assert.deepStrictEqual(retried[0].map((r) => r.status > 299), [true, false], `${method}: failed once, then succeeded`);
+            assert.deepStrictEqual(
+                retried[0].map((r) => r.status > 299),
+                [true, false],
+                `${method}: failed once, then succeeded`,
+            );
             assert.ok(retried[0][1].time - retried[0][0].time >= 100, "never retried at once");
         }
         const patch = attempts(h.emu, (r) => r.method === "PATCH")[0];
@@ -106,7 +116,10 @@ describe("faults through the real CLI: idempotent steps are retried, never befor
         });
         assert.strictEqual(stepOf(await stepsOf(stack.up()), "dev").op, "create");
         const [tries] = attempts(h.emu, (r) => r.path === `${DEVICES}/${ENG_2.id}`);
-        assert.deepStrictEqual(tries.map((r) => r.status), [429, 429, 429, 200]);
+        assert.deepStrictEqual(
+            tries.map((r) => r.status),
+            [429, 429, 429, 200],
+        );
         assert.ok(tries[1].time - tries[0].time >= 600, `fractional: ${tries[1].time - tries[0].time} ms`);
         assert.ok(tries[2].time >= at.getTime(), `HTTP date: came back ${at.getTime() - tries[2].time} ms early`);
         assert.ok(tries[3].time - tries[2].time >= 100, "missing: backoff, never at once");
@@ -121,7 +134,10 @@ describe("faults through the real CLI: idempotent steps are retried, never befor
                 devices.forEach((d, i) => new WindowsAutopilotDeviceIdentity(`dev${i}`, { deviceId: d.id, groupTag: "Budget" }));
             });
             const steps = await stepsOf(stack.up());
-            assert.deepStrictEqual(steps.filter((s) => s.op === "failed"), []);
+            assert.deepStrictEqual(
+                steps.filter((s) => s.op === "failed"),
+                [],
+            );
             const writes = attempts(h.emu, (r) => r.method === "POST" && r.path.endsWith("/updateDeviceProperties"));
             assert.strictEqual(writes.length, 5);
             assert.ok(h.emu.faultStats().injected["budget appWrites"] >= 1, JSON.stringify(h.emu.faultStats()));
@@ -187,7 +203,10 @@ describe("faults through the real CLI: a create of unknown outcome is looked for
         const step = stepOf(await stepsOf(stack.up()), "imp");
         assert.strictEqual(step.op, "create", step.error);
         const sent = posts(h.emu, IMPORTS);
-        assert.deepStrictEqual(sent.map((r) => r.fault ?? r.status), ["scripted reset before processing", 201]);
+        assert.deepStrictEqual(
+            sent.map((r) => r.fault ?? r.status),
+            ["scripted reset before processing", 201],
+        );
         assert.notStrictEqual(sent[0].headers["client-request-id"], sent[1].headers["client-request-id"], "a new create, not a retry");
         const between = h.emu.requests.filter((r) => r.seq > sent[0].seq && r.seq < sent[1].seq);
         assert.ok(between.length >= 2 && between.every((r) => `${r.method} ${r.path}` === `GET ${IMPORTS}`), "only looks in between");
@@ -196,7 +215,11 @@ describe("faults through the real CLI: a create of unknown outcome is looked for
     });
 
     it("assignment: 504 after Graph made it -> the profile's assignments are listed, the one with the target adopted, one POST", async () => {
-        h.emu.setFaultModes({ routes: [{ method: "POST", path: /windowsAutopilotDeploymentProfiles\/[^/]+\/assignments$/, random: { rate: 1, statuses: [504], processedRate: 1 } }] });
+        h.emu.setFaultModes({
+            routes: [
+                { method: "POST", path: /windowsAutopilotDeploymentProfiles\/[^/]+\/assignments$/, random: { rate: 1, statuses: [504], processedRate: 1 } },
+            ],
+        });
         try {
             const stack = await h.stack(() => {
                 new WindowsAutopilotDeploymentProfileAssignment("assign", { profileId: KIOSK_PROFILE, target: { kind: "group", groupId: GROUP } });
@@ -204,8 +227,14 @@ describe("faults through the real CLI: a create of unknown outcome is looked for
             const step = stepOf(await stepsOf(stack.up()), "assign");
             assert.strictEqual(step.op, "create", step.error);
             const sent = posts(h.emu, PROFILE_ASSIGNMENTS(KIOSK_PROFILE));
-            assert.deepStrictEqual(sent.map((r) => [r.status, r.fault]), [[504, "random 504 (processed)"]], "one POST");
-            const made = [...(h.emu.tenant.assignments.get(KIOSK_PROFILE)?.values() ?? [])].filter((a) => (a.target as { groupId?: string })?.groupId === GROUP);
+            assert.deepStrictEqual(
+                sent.map((r) => [r.status, r.fault]),
+                [[504, "random 504 (processed)"]],
+                "one POST",
+            );
+            const made = [...(h.emu.tenant.assignments.get(KIOSK_PROFILE)?.values() ?? [])].filter(
+                (a) => (a.target as { groupId?: string })?.groupId === GROUP,
+            );
             assert.strictEqual(made.length, 1);
             assert.strictEqual(await stateId(stack, ASSIGNMENT_TYPE, "assign"), made[0].id);
             assert.ok(requestLines(h.emu).filter((l) => l === `GET ${PROFILE_ASSIGNMENTS(KIOSK_PROFILE)}`).length >= 2, "listed before and after the POST");
@@ -293,7 +322,11 @@ describe("faults through the real CLI: what an interrupted run made is adopted, 
         } finally {
             clearInterval(hold);
         }
-        assert.strictEqual((await stack.resources()).filter((r) => r.custom && r.id && !r.type.startsWith("pulumi:providers:")).length, 0, "the dead run saved nothing");
+        assert.strictEqual(
+            (await stack.resources()).filter((r) => r.custom && r.id && !r.type.startsWith("pulumi:providers:")).length,
+            0,
+            "the dead run saved nothing",
+        );
         assert.strictEqual(posts(h.emu, IMPORTS).length, 1);
 
         // What a user runs after a crash (see interrupted.spec.ts): the lock, the pending CREATE, then up.
@@ -310,7 +343,15 @@ describe("faults through the real CLI: what an interrupted run made is adopted, 
     it("an assignment with the same target already on the profile is adopted: no POST", async () => {
         const id = crypto.randomUUID();
         const map = h.emu.tenant.assignments.get(KIOSK_PROFILE) ?? new Map();
-        map.set(id, { id, source: "direct", target: { "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: GROUP.toUpperCase(), deviceAndAppManagementAssignmentFilterType: "none" } });
+        map.set(id, {
+            id,
+            source: "direct",
+            target: {
+                "@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                groupId: GROUP.toUpperCase(),
+                deviceAndAppManagementAssignmentFilterType: "none",
+            },
+        });
         h.emu.tenant.assignments.set(KIOSK_PROFILE, map);
         const stack = await h.stack(() => {
             new WindowsAutopilotDeploymentProfileAssignment("assign", { profileId: KIOSK_PROFILE, target: { kind: "group", groupId: GROUP } });

@@ -12,10 +12,13 @@ const SALES_PROFILE = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 const SALES_GROUP = "4feb833d-fd1e-48eb-ad7e-9e4843bc2207";
 const hashes = new Map<string, string>();
 function csvOf(rows: [serial: string, groupTag?: string, user?: string][]): string {
-    return [HEADER, ...rows.map(([s, g = "", u = ""]) => {
-        if (!hashes.has(s)) hashes.set(s, hash());
-        return `${s},,${hashes.get(s)},${g},${u}`;
-    })].join("\r\n");
+    return [
+        HEADER,
+        ...rows.map(([s, g = "", u = ""]) => {
+            if (!hashes.has(s)) hashes.set(s, hash());
+            return `${s},,${hashes.get(s)},${g},${u}`;
+        }),
+    ].join("\r\n");
 }
 
 function fleet(args: () => AutopilotFleetArgs) {
@@ -39,7 +42,14 @@ describe("AutopilotFleet through the real Pulumi CLI (live profile)", function (
     it("imports each row, waits, then tags, names and assigns each device; failed imports are kept in the state, and skipping their rows finishes the rest", async () => {
         const csv = csvOf([["8CG6000A01", "Kiosk"], ["8CG6000A02", "", "megan.bowen@contoso.com"], ["5CG1234ABC"], ["PF9ZZZZZ"], ["8CG6000A03"]]);
         let overrides: AutopilotFleetArgs["overrides"] = {};
-        const stack = await h.stack(fleet(() => ({ csv, overrides, defaults: { groupTag: "Sales", displayName: "S-%SERIAL%" }, profileAssignment: { profileId: SALES_PROFILE, target: { kind: "group", groupId: SALES_GROUP } } })));
+        const stack = await h.stack(
+            fleet(() => ({
+                csv,
+                overrides,
+                defaults: { groupTag: "Sales", displayName: "S-%SERIAL%" },
+                profileAssignment: { profileId: SALES_PROFILE, target: { kind: "group", groupId: SALES_GROUP } },
+            })),
+        );
         // The imports register together and fail together. The engine then starts no other step:
         // which of their devices were written is up to timing.
         const error = await failing(stack.up());
@@ -58,9 +68,22 @@ describe("AutopilotFleet through the real Pulumi CLI (live profile)", function (
         // What the user does: skip the refused rows. The kept records are deleted, every other row finishes.
         overrides = { "5CG1234ABC": { skip: true }, PF9ZZZZZ: { skip: true } };
         const second = await stack.up();
-        assert.deepStrictEqual(second.steps.filter((s) => s.op === "delete").map((s) => s.name).sort(), ["fleet-import-5CG1234ABC", "fleet-import-PF9ZZZZZ"]);
-        assert.ok(records.every((id) => !h.emu.tenant.importedIdentities.has(id)), "the refused import records are gone");
-        for (const [serial, groupTag, user] of [["8CG6000A01", "Kiosk", null], ["8CG6000A02", "Sales", "megan.bowen@contoso.com"], ["8CG6000A03", "Sales", null]] as const) {
+        assert.deepStrictEqual(
+            second.steps
+                .filter((s) => s.op === "delete")
+                .map((s) => s.name)
+                .sort(),
+            ["fleet-import-5CG1234ABC", "fleet-import-PF9ZZZZZ"],
+        );
+        assert.ok(
+            records.every((id) => !h.emu.tenant.importedIdentities.has(id)),
+            "the refused import records are gone",
+        );
+        for (const [serial, groupTag, user] of [
+            ["8CG6000A01", "Kiosk", null],
+            ["8CG6000A02", "Sales", "megan.bowen@contoso.com"],
+            ["8CG6000A03", "Sales", null],
+        ] as const) {
             const id = String((await outputsOf(stack, IMPORT, `fleet-import-${serial}`)).autopilotDeviceId);
             const device = h.emu.tenant.devices.get(id)!;
             assert.strictEqual(device.groupTag, groupTag, serial);
@@ -70,7 +93,9 @@ describe("AutopilotFleet through the real Pulumi CLI (live profile)", function (
             assert.strictEqual(profileOfDevice(h.emu.tenant, device)?.[0] === SALES_PROFILE, groupTag === "Sales", serial);
         }
         // One assignment for the fleet: the profile's existing one to that group, adopted, not a copy per device.
-        const salesAssignments = [...(h.emu.tenant.assignments.get(SALES_PROFILE)?.values() ?? [])].filter((a) => (a.target as { groupId?: string }).groupId === SALES_GROUP);
+        const salesAssignments = [...(h.emu.tenant.assignments.get(SALES_PROFILE)?.values() ?? [])].filter(
+            (a) => (a.target as { groupId?: string }).groupId === SALES_GROUP,
+        );
         assert.strictEqual(salesAssignments.length, 1);
         assert.deepStrictEqual((await stack.outputs()).importCounts, { complete: 3 });
     });
@@ -88,7 +113,14 @@ describe("AutopilotFleet through the real Pulumi CLI (live profile)", function (
     });
 
     it("refuses a CSV with errors at preview, listing every problem, and creates nothing", async () => {
-        const csv = [HEADER, `8CG6200C01,,${hash()},,`, `8CG6200C02,,not base64!,,`, `8CG6200C01,,${hash()},,`, `,,${hash()},,`, `8CG6200C05,,${hash()},,megan`].join("\n");
+        const csv = [
+            HEADER,
+            `8CG6200C01,,${hash()},,`,
+            `8CG6200C02,,not base64!,,`,
+            `8CG6200C01,,${hash()},,`,
+            `,,${hash()},,`,
+            `8CG6200C05,,${hash()},,megan`,
+        ].join("\n");
         const stack = await h.stack(fleet(() => ({ csv })));
         // A program error: the engine reports it once, not as a resource's step.
         const e = await failing(stack.preview());
@@ -112,7 +144,10 @@ describe("AutopilotFleet through the real Pulumi CLI (live profile)", function (
             return { skippedRows: f.skippedRows };
         });
         const { steps, stdout } = await stack.up();
-        assert.deepStrictEqual(steps.filter((s) => s.op === "failed"), []);
+        assert.deepStrictEqual(
+            steps.filter((s) => s.op === "failed"),
+            [],
+        );
         assert.deepStrictEqual(steps.map((s) => s.name).sort(), ["fleet-device-8CG6300D01", "fleet-import-8CG6300D01"]);
         assert.strictEqual((skipped as string[]).length, 1);
         assert.match((skipped as string[])[0], /csv:3: Hardware Hash:/);
@@ -130,10 +165,16 @@ describe("AutopilotFleet through the real Pulumi CLI (live profile)", function (
         assert.ok(!h.emu.tenant.importedIdentities.has(String(imp.importedDeviceId)), "record removed");
         assert.ok(h.emu.tenant.devices.has(String(imp.autopilotDeviceId)), "device stays");
         const refreshed = await stack.refresh();
-        assert.deepStrictEqual(refreshed.steps.filter((s) => s.op !== "same"), []);
+        assert.deepStrictEqual(
+            refreshed.steps.filter((s) => s.op !== "same"),
+            [],
+        );
         h.emu.clearRequests();
         const plan = await stack.preview();
-        assert.deepStrictEqual(plan.steps.filter((s) => s.op !== "same"), []);
+        assert.deepStrictEqual(
+            plan.steps.filter((s) => s.op !== "same"),
+            [],
+        );
         assert.deepStrictEqual(h.emu.requests, []);
     });
 });
@@ -146,12 +187,18 @@ describe("getAutopilotDevices against the emulator", function () {
         // 250 more devices: three pages at the emulator's 100 per page.
         for (let i = 0; i < 250; i++) {
             const id = crypto.randomUUID();
-            h.emu.tenant.devices.set(id, { id, serialNumber: `LOOK${String(i).padStart(4, "0")}`, groupTag: i % 2 ? "Odd" : "Even", enrollmentState: "notContacted" });
+            h.emu.tenant.devices.set(id, {
+                id,
+                serialNumber: `LOOK${String(i).padStart(4, "0")}`,
+                groupTag: i % 2 ? "Odd" : "Even",
+                enrollmentState: "notContacted",
+            });
         }
     });
     after(async () => h?.emu.close());
     beforeEach(() => h.emu.clearRequests());
-    const config = (h: { emu: Emulator }) => (key: string) => ({ "autopilot:graphEndpoint": h.emu.url, "autopilot:accessToken": TOKEN } as Record<string, string>)[key];
+    const config = (h: { emu: Emulator }) => (key: string) =>
+        (({ "autopilot:graphEndpoint": h.emu.url, "autopilot:accessToken": TOKEN }) as Record<string, string>)[key];
 
     it("finds devices by group tag across every page of @odata.nextLink", async () => {
         const odd = await getAutopilotDevices({ groupTag: "odd" }, { config: config(h) });
@@ -163,10 +210,16 @@ describe("getAutopilotDevices against the emulator", function () {
 
     it("finds one device by exact serial with Graph's contains filter, and by prefix", async () => {
         const one = await getAutopilotDevices({ serialNumber: "look0012" }, { config: config(h) });
-        assert.deepStrictEqual(one.map((d) => d.serialNumber), ["LOOK0012"]);
+        assert.deepStrictEqual(
+            one.map((d) => d.serialNumber),
+            ["LOOK0012"],
+        );
         assert.strictEqual(h.emu.requests[0].query.$filter, "contains(serialNumber,'look0012')");
         const prefixed = await getAutopilotDevices({ serialNumberPrefix: "LOOK024" }, { config: config(h) });
-        assert.deepStrictEqual(prefixed.map((d) => d.serialNumber).sort(), Array.from({ length: 10 }, (_, i) => `LOOK024${i}`));
+        assert.deepStrictEqual(
+            prefixed.map((d) => d.serialNumber).sort(),
+            Array.from({ length: 10 }, (_, i) => `LOOK024${i}`),
+        );
         const sales = await getAutopilotDevices({ groupTag: "Sales" }, { config: config(h) });
         assert.deepStrictEqual(sales.map((d) => d.serialNumber).sort(), ["5CG1234ABC", "5CG2345BCD"]);
         assert.ok(sales.every((d) => typeof d.id === "string" && d.enrollmentState !== undefined));

@@ -76,7 +76,9 @@ describe("upgrading a fleet state written with one assignment per device (real P
         const serials = ["UPG0001", "UPG0002", "UPG0003"];
         fs.writeFileSync(
             path.join(program, "devices.csv"),
-            "Device Serial Number,Windows Product ID,Hardware Hash\n" + serials.map((s) => `${s},,${crypto.randomBytes(3000).toString("base64")}`).join("\n") + "\n",
+            "Device Serial Number,Windows Product ID,Hardware Hash\n" +
+                serials.map((s) => `${s},,${crypto.randomBytes(3000).toString("base64")}`).join("\n") +
+                "\n",
         );
         usePackage(program, before);
         stack = await TestStack.folder({
@@ -91,8 +93,14 @@ describe("upgrading a fleet state written with one assignment per device (real P
         // The earlier code: one assignment resource per device, every one adopting the Sales profile's assignment.
         await stack.up();
         const perDevice = (await stack.resources()).filter((r) => r.type.endsWith(ASSIGNMENT_TYPE.split(":")[1]));
-        assert.deepStrictEqual(perDevice.map((r) => r.urn.split("::").pop()).sort(), serials.map((s) => `sales-profile-${s}`));
-        assert.ok(perDevice.every((r) => r.id === SHARED_ASSIGNMENT), "the state this upgrade starts from: three resources owning one assignment");
+        assert.deepStrictEqual(
+            perDevice.map((r) => r.urn.split("::").pop()).sort(),
+            serials.map((s) => `sales-profile-${s}`),
+        );
+        assert.ok(
+            perDevice.every((r) => r.id === SHARED_ASSIGNMENT),
+            "the state this upgrade starts from: three resources owning one assignment",
+        );
 
         // The current code, with the program saying which profile the group is assigned to.
         usePackage(program, REPO_ROOT);
@@ -100,20 +108,36 @@ describe("upgrading a fleet state written with one assignment per device (real P
         emu.clearRequests();
         const upgraded = await stack.up();
         assert.deepStrictEqual(
-            upgraded.steps.filter((s) => s.type === ASSIGNMENT_TYPE).map((s) => [s.name, s.op]).sort(),
+            upgraded.steps
+                .filter((s) => s.type === ASSIGNMENT_TYPE)
+                .map((s) => [s.name, s.op])
+                .sort(),
             [["sales-profile-assignment", "create"], ...serials.map((s) => [`sales-profile-${s}`, "delete"])].sort(),
         );
-        assert.deepStrictEqual(emu.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`), [], "no assignment was deleted or made");
+        assert.deepStrictEqual(
+            emu.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`),
+            [],
+            "no assignment was deleted or made",
+        );
         assert.ok(emu.tenant.assignments.get(SALES_PROFILE)?.has(SHARED_ASSIGNMENT), "the Sales profile keeps its assignment");
         const left = (await stack.resources()).filter((r) => r.type.endsWith(ASSIGNMENT_TYPE.split(":")[1]));
-        assert.deepStrictEqual(left.map((r) => [r.urn.split("::").pop(), r.id, r.outputs?.profileId]), [["sales-profile-assignment", SHARED_ASSIGNMENT, SALES_PROFILE]]);
+        assert.deepStrictEqual(
+            left.map((r) => [r.urn.split("::").pop(), r.id, r.outputs?.profileId]),
+            [["sales-profile-assignment", SHARED_ASSIGNMENT, SALES_PROFILE]],
+        );
 
         // Clean from here on: refresh finds nothing, another up sends nothing.
         const refreshed = await stack.refresh();
-        assert.deepStrictEqual(refreshed.steps.filter((s) => s.op !== "same"), []);
+        assert.deepStrictEqual(
+            refreshed.steps.filter((s) => s.op !== "same"),
+            [],
+        );
         emu.clearRequests();
         const again = await stack.up();
-        assert.deepStrictEqual(again.steps.filter((s) => s.op !== "same"), []);
+        assert.deepStrictEqual(
+            again.steps.filter((s) => s.op !== "same"),
+            [],
+        );
         assert.deepStrictEqual(emu.requests, []);
     });
 });

@@ -30,7 +30,9 @@ for (const profile of ["documented", "live"] as const) {
 
         it("POSTs the import, waits until complete, and outputs the new Autopilot device id", async () => {
             const hardwareIdentifier = hash();
-            const stack = await h.stack(imported({ serialNumber: "8CG0000AA1", hardwareIdentifier, groupTag: "Sales", assignedUserPrincipalName: "megan.bowen@contoso.com" }));
+            const stack = await h.stack(
+                imported({ serialNumber: "8CG0000AA1", hardwareIdentifier, groupTag: "Sales", assignedUserPrincipalName: "megan.bowen@contoso.com" }),
+            );
             const { steps } = await stack.up();
             assert.strictEqual(stepOf(steps, "imp").op, "create", stepOf(steps, "imp").error);
             // First a look for a record of the serial an interrupted run may have made, then the POST.
@@ -68,10 +70,17 @@ for (const profile of ["documented", "live"] as const) {
             // fewer than a shared listing of states answers (MIN_SHARED_POLLS): a fleet runs with a
             // higher --parallel, as the README says.
             const { steps } = await stack.up({ parallel: 64 });
-            assert.deepStrictEqual(steps.filter((s) => s.op !== "create").map((s) => s.error), []);
+            assert.deepStrictEqual(
+                steps.filter((s) => s.op !== "create").map((s) => s.error),
+                [],
+            );
             // Listings of ids and serials (the look before each POST); those of states are the polls (importPoller.ts).
             const looks = h.emu.requests.filter((r) => r.method === "GET" && r.path === IMPORTS && r.query.$select !== "id,state");
-            assert.deepStrictEqual(looks.filter((r) => r.query.$filter !== undefined), [], "no per-serial lookup");
+            assert.deepStrictEqual(
+                looks.filter((r) => r.query.$filter !== undefined),
+                [],
+                "no per-serial lookup",
+            );
             assert.ok(looks.length >= 1 && looks.length <= 3, `${looks.length} listings for ${N} creates`);
             assert.ok(looks.every((r) => r.query.$select === "id,serialNumber" && r.query.$top === "1000"));
             // Released together, the creates share bulk import calls too.
@@ -83,7 +92,11 @@ for (const profile of ["documented", "live"] as const) {
             // Each new record is confirmed (and first polled) by listings of ids and states shared by the
             // records made together, not by a GET each; every import still completed with its device.
             const itemGets = h.emu.requests.filter((r) => r.method === "GET" && r.path.startsWith(`${IMPORTS}/`));
-            assert.deepStrictEqual(itemGets.map((r) => r.path), [], "no GET per record");
+            assert.deepStrictEqual(
+                itemGets.map((r) => r.path),
+                [],
+                "no GET per record",
+            );
             const stateListings = h.emu.requests.filter((r) => r.method === "GET" && r.path === IMPORTS && r.query.$select === "id,state");
             assert.ok(stateListings.length >= 1 && stateListings.length <= 2 * (profile === "live" ? 3 : 1) + 2, `${stateListings.length} listings of states`);
             const resources = await autopilotResources(stack);
@@ -101,7 +114,10 @@ for (const profile of ["documented", "live"] as const) {
             });
             const error = await failing(stack.up());
             assert.strictEqual(stepOf(error.result.steps, "imp").op, "failed");
-            assert.match(error.message, /806 ZtdDeviceAlreadyAssigned: the device is already registered in this tenant\. Adopt it with WindowsAutopilotDeviceIdentity/);
+            assert.match(
+                error.message,
+                /806 ZtdDeviceAlreadyAssigned: the device is already registered in this tenant\. Adopt it with WindowsAutopilotDeviceIdentity/,
+            );
             const [entry] = await autopilotResources(stack);
             assert.ok(entry && entry.id, "the import record is in the state");
             assert.match((entry.initErrors ?? []).join("\n"), /806 ZtdDeviceAlreadyAssigned/, "recorded as failed to initialize");
@@ -140,7 +156,10 @@ for (const profile of ["documented", "live"] as const) {
                 clearInterval(stop);
             }
             assert.strictEqual(stepOf(error.result.steps, "imp").op, "failed");
-            assert.match(error.message, /still pending after importTimeoutSeconds=1\. The import record [0-9a-f-]{36} is in the state: run `pulumi up` again to resume waiting/);
+            assert.match(
+                error.message,
+                /still pending after importTimeoutSeconds=1\. The import record [0-9a-f-]{36} is in the state: run `pulumi up` again to resume waiting/,
+            );
             const [kept] = await autopilotResources(stack);
             h.emu.clearRequests();
             // The engine updates a resource that failed to initialize, though its inputs did not change.
@@ -190,14 +209,21 @@ for (const profile of ["documented", "live"] as const) {
             let serialNumber = "8CG0000RP1";
             const hardwareIdentifier = hash();
             const stack = await h.stack(() => {
-                new ImportedWindowsAutopilotDeviceIdentity("imp", { serialNumber, hardwareIdentifier, waitForImport: false }, { replaceOnChanges: ["serialNumber", "hardwareIdentifier"] });
+                new ImportedWindowsAutopilotDeviceIdentity(
+                    "imp",
+                    { serialNumber, hardwareIdentifier, waitForImport: false },
+                    { replaceOnChanges: ["serialNumber", "hardwareIdentifier"] },
+                );
             });
             const oldId = stepOf((await stack.up()).steps, "imp").id;
             serialNumber = "8CG0000RP2";
             h.emu.clearRequests();
             const step = stepOf((await stack.up()).steps, "imp");
             assert.strictEqual(step.op, "replace", step.error);
-            assert.deepStrictEqual(requestLines(h.emu).filter((l) => !l.startsWith("GET")), [`DELETE ${IMPORTS}/${oldId}`, `POST ${IMPORTS}`]);
+            assert.deepStrictEqual(
+                requestLines(h.emu).filter((l) => !l.startsWith("GET")),
+                [`DELETE ${IMPORTS}/${oldId}`, `POST ${IMPORTS}`],
+            );
             const [entry] = await autopilotResources(stack);
             assert.ok(entry.id && entry.id !== oldId);
             assert.strictEqual(h.emu.tenant.importedIdentities.get(entry.id!)?.serialNumber, "8CG0000RP2");
@@ -242,13 +268,23 @@ describe("ImportedWindowsAutopilotDeviceIdentity inside an upload, through the r
         let groupTag = "Warehouse";
         let productKey: string | undefined;
         const stack = await h.stack(() => {
-            new ImportedWindowsAutopilotDeviceIdentity("member", { uploadId: UPLOAD.id, importedDeviceId: UPLOAD.identity, groupTag, productKey, waitForImport: false });
+            new ImportedWindowsAutopilotDeviceIdentity("member", {
+                uploadId: UPLOAD.id,
+                importedDeviceId: UPLOAD.identity,
+                groupTag,
+                productKey,
+                waitForImport: false,
+            });
         });
         const first = stepOf((await stack.up()).steps, "member");
         assert.strictEqual(first.op, "create", first.error);
         const beta = h.emu.requests.find((r) => r.method === "PATCH")!;
         assert.strictEqual(beta.path, "/beta/importedWindowsAutopilotDeviceIdentityUpload/deviceIdentities");
-        assert.deepStrictEqual(beta.body, { "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity", id: UPLOAD.identity, groupTag: "Warehouse" });
+        assert.deepStrictEqual(beta.body, {
+            "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
+            id: UPLOAD.identity,
+            groupTag: "Warehouse",
+        });
         assert.strictEqual(h.emu.requests[0].path, `${UPLOADS}/${UPLOAD.id}/deviceIdentities/${UPLOAD.identity}`);
 
         groupTag = "Warehouse-2";
@@ -261,8 +297,14 @@ describe("ImportedWindowsAutopilotDeviceIdentity inside an upload, through the r
             .map((r) => ({ path: r.path, body: r.body }))
             .sort((a, b) => a.path.localeCompare(b.path));
         assert.deepStrictEqual(patches, [
-            { path: "/beta/importedWindowsAutopilotDeviceIdentityUpload/deviceIdentities", body: { "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity", id: UPLOAD.identity, groupTag: "Warehouse-2" } },
-            { path: `${UPLOADS}/${UPLOAD.id}/deviceIdentities/${UPLOAD.identity}`, body: { "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity", productKey } },
+            {
+                path: "/beta/importedWindowsAutopilotDeviceIdentityUpload/deviceIdentities",
+                body: { "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity", id: UPLOAD.identity, groupTag: "Warehouse-2" },
+            },
+            {
+                path: `${UPLOADS}/${UPLOAD.id}/deviceIdentities/${UPLOAD.identity}`,
+                body: { "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity", productKey },
+            },
         ]);
     });
 });
@@ -284,10 +326,22 @@ describe("ImportedWindowsAutopilotDeviceIdentity check, through the real Pulumi 
             [{ serialNumber: "8CG1", hardwareIdentifier: "" }, /hardwareIdentifier must not be empty/],
             [{ serialNumber: "8CG1", hardwareIdentifier: good.slice(0, -1) }, /hardwareIdentifier is not base64: its length is not a multiple of 4/],
             [{ serialNumber: "8CG1", hardwareIdentifier: "ab$d" + good.slice(4) }, /hardwareIdentifier is not base64: it holds characters outside/],
-            [{ serialNumber: "8CG1", hardwareIdentifier: Buffer.alloc(40).toString("base64") }, /hardwareIdentifier decodes to 40 bytes; a hardware hash is 256 to 32768 bytes/],
-            [{ serialNumber: "8CG1", hardwareIdentifier: good, assignedUserPrincipalName: "megan" }, /assignedUserPrincipalName "megan" is not a user principal name/],
-            [{ serialNumber: "8CG1", hardwareIdentifier: good, state: { deviceImportStatus: "done" as "complete" } }, /state.deviceImportStatus "done" is not allowed; allowed values: unknown, pending, partial, complete, error/],
-            [{ serialNumber: "8CG1", hardwareIdentifier: good, state: { status: "x" } as never }, /state.status is not a member of state; allowed: deviceImportStatus/],
+            [
+                { serialNumber: "8CG1", hardwareIdentifier: Buffer.alloc(40).toString("base64") },
+                /hardwareIdentifier decodes to 40 bytes; a hardware hash is 256 to 32768 bytes/,
+            ],
+            [
+                { serialNumber: "8CG1", hardwareIdentifier: good, assignedUserPrincipalName: "megan" },
+                /assignedUserPrincipalName "megan" is not a user principal name/,
+            ],
+            [
+                { serialNumber: "8CG1", hardwareIdentifier: good, state: { deviceImportStatus: "done" as "complete" } },
+                /state.deviceImportStatus "done" is not allowed; allowed values: unknown, pending, partial, complete, error/,
+            ],
+            [
+                { serialNumber: "8CG1", hardwareIdentifier: good, state: { status: "x" } as never },
+                /state.status is not a member of state; allowed: deviceImportStatus/,
+            ],
             [{ serialNumber: "8CG1", hardwareIdentifier: good, importTimeoutSeconds: 0 }, /importTimeoutSeconds must be at least 1/],
             [{ importedDeviceId: "123" }, /importedDeviceId "123" is not a GUID/],
             [{ uploadId: "nope", importedDeviceId: UPLOAD.identity }, /uploadId "nope" is not a GUID/],

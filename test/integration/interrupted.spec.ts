@@ -20,7 +20,6 @@ const UP = ["up", "--yes", "--skip-preview"];
 const PROFILE_GROUP = "3b2b1a4e-0c53-4d2e-9a39-4b0a3f7c9d11";
 const PROFILE = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"; // the seeded "Sales (Entra join)"
 
-
 async function waitFor(what: string, done: () => boolean, proc?: PulumiProcess, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
@@ -39,7 +38,12 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
     // A failed test must not leave its CLI running or its imports held for the next one.
     const cleanups: (() => void)[] = [];
     beforeEach(() => h.emu.clearRequests());
-    afterEach(() => cleanups.splice(0).reverse().forEach((c) => c()));
+    afterEach(() =>
+        cleanups
+            .splice(0)
+            .reverse()
+            .forEach((c) => c()),
+    );
 
     /** A fleet stack of its own serials; imports made from now on stay pending until `release()`. */
     async function fleet(prefix: string) {
@@ -83,7 +87,11 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
     async function assertQuietAfter(signalledAt: number): Promise<void> {
         await new Promise((r) => setTimeout(r, Math.max(0, signalledAt + 1000 - Date.now())));
         const late = h.emu.requests.filter((r) => r.time > signalledAt + 250);
-        assert.deepStrictEqual(late.map((r) => `${r.method} ${r.path}`), [], "nothing is sent once the host is signalled");
+        assert.deepStrictEqual(
+            late.map((r) => `${r.method} ${r.path}`),
+            [],
+            "nothing is sent once the host is signalled",
+        );
     }
 
     async function assertConverged(stack: TestStack, serials: string[], seed: TenantSnapshot): Promise<void> {
@@ -92,7 +100,11 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
         assert.deepStrictEqual([audit.present, audit.duplicated, audit.orphaned], [audit.expected, 0, 0]);
         assert.deepStrictEqual(await stack.pendingOperations(), []);
         const plan = await stack.preview();
-        assert.deepStrictEqual(plan.steps.filter((s) => s.op !== "same"), [], "nothing left to do");
+        assert.deepStrictEqual(
+            plan.steps.filter((s) => s.op !== "same"),
+            [],
+            "nothing left to do",
+        );
     }
 
     it("SIGKILL of the CLI and its processes (a crash): the lock and pending CREATEs stay; cancel, refresh --clear-pending-creates and up adopt what it made", async () => {
@@ -105,7 +117,11 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
         assert.strictEqual(killed.signal, "SIGKILL");
         await new Promise((r) => setTimeout(r, 500));
         assert.deepStrictEqual(tree.filter(isRunning), [], "no process of the killed run lives on");
-        assert.deepStrictEqual(h.emu.requests.filter((r) => r.time > killedAt).map((r) => `${r.method} ${r.path}`), [], "nothing sent after the crash");
+        assert.deepStrictEqual(
+            h.emu.requests.filter((r) => r.time > killedAt).map((r) => `${r.method} ${r.path}`),
+            [],
+            "nothing sent after the crash",
+        );
         const made = f.records();
         assert.strictEqual(made.length, DEVICES_IN_FLEET, "Graph made every record before the crash");
         const pending = await f.stack.pendingOperations();
@@ -121,7 +137,10 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
         assert.strictEqual(f.locks().length, 1, "the killed CLI's lock is still there");
         const locked = await runPulumi(f.stack, UP);
         assert.notStrictEqual(locked.code, 0);
-        assert.match(locked.stderr, /the stack is currently locked by 1 lock\(s\)\. Either wait for the other process\(es\) to end or delete the lock file with `pulumi cancel`/);
+        assert.match(
+            locked.stderr,
+            /the stack is currently locked by 1 lock\(s\)\. Either wait for the other process\(es\) to end or delete the lock file with `pulumi cancel`/,
+        );
         assert.strictEqual((await runPulumi(f.stack, ["cancel", "--yes"])).code, 0);
 
         // A refresh as CI runs it (non-interactive) reads what the state has and keeps the pending CREATEs.
@@ -135,7 +154,14 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
         const up = await runPulumi(f.stack, UP);
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
         assert.doesNotMatch(up.stdout, /pending operations/);
-        assert.deepStrictEqual(f.records().map((r) => r.id).sort(), made.map((r) => r.id).sort(), "no second record for any serial");
+        assert.deepStrictEqual(
+            f
+                .records()
+                .map((r) => r.id)
+                .sort(),
+            made.map((r) => r.id).sort(),
+            "no second record for any serial",
+        );
         await assertConverged(f.stack, f.serials, f.seed);
     });
 
@@ -166,10 +192,19 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
         assert.ok(!h.emu.requests.some((r) => r.path.endsWith("/updateDeviceProperties")));
         assert.deepStrictEqual(await f.stack.pendingOperations(), []);
 
-        const made = f.records().map((r) => r.id).sort();
+        const made = f
+            .records()
+            .map((r) => r.id)
+            .sort();
         const up = await runPulumi(f.stack, UP);
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
-        assert.deepStrictEqual(f.records().map((r) => r.id).sort(), made);
+        assert.deepStrictEqual(
+            f
+                .records()
+                .map((r) => r.id)
+                .sort(),
+            made,
+        );
         await assertConverged(f.stack, f.serials, f.seed);
     });
 
@@ -192,7 +227,10 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
         await assertQuietAfter(signalledAt);
         // The CLI did not wait for the stopped steps' answers: the state has the creates as pending, with no ids.
         const made = f.records();
-        assert.deepStrictEqual((await f.stack.pendingOperations()).map((o) => [o.type, o.id]), made.map(() => ["creating", undefined]));
+        assert.deepStrictEqual(
+            (await f.stack.pendingOperations()).map((o) => [o.type, o.id]),
+            made.map(() => ["creating", undefined]),
+        );
         assert.deepStrictEqual(f.locks(), [], "no lock left: the CLI released it");
         f.release();
 
@@ -200,7 +238,14 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
         assert.strictEqual(cleared.code, 0, cleared.stdout + cleared.stderr);
         const up = await runPulumi(f.stack, UP);
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
-        assert.deepStrictEqual(f.records().map((r) => r.id).sort(), made.map((r) => r.id).sort(), "each record adopted, none made again");
+        assert.deepStrictEqual(
+            f
+                .records()
+                .map((r) => r.id)
+                .sort(),
+            made.map((r) => r.id).sort(),
+            "each record adopted, none made again",
+        );
         await assertConverged(f.stack, f.serials, f.seed);
     });
 
@@ -224,14 +269,21 @@ describe("an interrupted pulumi up, then what a user runs next, converges (fleet
         const made = f.records();
         const imports = (await f.stack.resources()).filter((r) => r.urn.includes("::fleet-import-"));
         assert.deepStrictEqual(imports.map((r) => r.id).sort(), made.map((r) => r.id).sort());
-        assert.ok(imports.every((r) => r.initErrors?.length === 1 && /cancelled: the provider host received SIGTERM/.test(r.initErrors[0])), JSON.stringify(imports.map((r) => r.initErrors)));
+        assert.ok(
+            imports.every((r) => r.initErrors?.length === 1 && /cancelled: the provider host received SIGTERM/.test(r.initErrors[0])),
+            JSON.stringify(imports.map((r) => r.initErrors)),
+        );
         assert.deepStrictEqual(await f.stack.pendingOperations(), []);
         assert.deepStrictEqual(f.locks(), []);
         f.release();
 
         h.emu.clearRequests();
         const up = await f.stack.up();
-        assert.deepStrictEqual(up.steps.filter((s) => s.name.startsWith("fleet-import-")).map((s) => s.op), ["update", "update", "update"], "the imports' waits resume");
+        assert.deepStrictEqual(
+            up.steps.filter((s) => s.name.startsWith("fleet-import-")).map((s) => s.op),
+            ["update", "update", "update"],
+            "the imports' waits resume",
+        );
         assert.ok(!h.emu.requests.some((r) => r.method === "POST" && r.path.startsWith(IMPORTS)), "no import sent again");
         await assertConverged(f.stack, f.serials, f.seed);
     });

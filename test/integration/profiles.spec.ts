@@ -4,7 +4,12 @@
 // belong to the profile when reached through devices.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { AssignmentTarget, WindowsAutopilotDeploymentProfile, WindowsAutopilotDeploymentProfileArgs, WindowsAutopilotDeploymentProfileAssignment } from "../../provider";
+import {
+    AssignmentTarget,
+    WindowsAutopilotDeploymentProfile,
+    WindowsAutopilotDeploymentProfileArgs,
+    WindowsAutopilotDeploymentProfileAssignment,
+} from "../../provider";
 import { CliHarness, requestLines, startCliHarness, stepOf } from "./harness";
 import { PulumiRunError } from "../pulumi/stack";
 
@@ -58,14 +63,18 @@ describe("WindowsAutopilotDeploymentProfile through the real Pulumi CLI", functi
         });
         h.emu.clearRequests();
         const preview = await stack.preview();
-        assert.deepStrictEqual(preview.steps.map((s) => [s.name, s.op]).sort(), [["pilot", "create"], ["pilot-group", "create"]]);
+        assert.deepStrictEqual(preview.steps.map((s) => [s.name, s.op]).sort(), [
+            ["pilot", "create"],
+            ["pilot-group", "create"],
+        ]);
         assert.deepStrictEqual(requestLines(h.emu), [], "a preview sends no request");
 
         await stack.up();
         const post = h.emu.requests.find((r) => r.method === "POST" && r.path === PROFILES)!;
         const body = post.body as Record<string, unknown>;
         assert.strictEqual(body["@odata.type"], "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile");
-        for (const twin of ["language", "extractHardwareHash", "enableWhiteGlove", "outOfBoxExperienceSettings"]) assert.ok(!(twin in body), `the POST writes no deprecated ${twin}`);
+        for (const twin of ["language", "extractHardwareHash", "enableWhiteGlove", "outOfBoxExperienceSettings"])
+            assert.ok(!(twin in body), `the POST writes no deprecated ${twin}`);
         assert.strictEqual(body.locale, "en-US");
         const { profileId, assignmentId } = (await stack.outputs()) as { profileId: string; assignmentId: string };
         assert.ok(requestLines(h.emu).includes(`POST ${PROFILES}/${profileId}/assignments`));
@@ -73,7 +82,11 @@ describe("WindowsAutopilotDeploymentProfile through the real Pulumi CLI", functi
 
         h.emu.clearRequests();
         const again = await stack.up();
-        assert.deepStrictEqual(again.steps.filter((s) => s.op !== "same"), [], "Graph echoing the deprecated twins is no diff");
+        assert.deepStrictEqual(
+            again.steps.filter((s) => s.op !== "same"),
+            [],
+            "Graph echoing the deprecated twins is no diff",
+        );
         assert.deepStrictEqual(h.emu.requests, [], "a second up sends no request");
 
         args.description = "second wave";
@@ -94,7 +107,10 @@ describe("WindowsAutopilotDeploymentProfile through the real Pulumi CLI", functi
             const sent = writes(h).map((r) => [r.method, r.path, r.body]);
             assert.strictEqual(sent.length, 1, JSON.stringify(sent));
             assert.deepStrictEqual(sent[0].slice(0, 2), ["PATCH", `${PROFILES}/${profileId}/assignments/${assignmentId}`]);
-            assert.strictEqual(((sent[0][2] as Record<string, Record<string, unknown>>).target)["@odata.type"], `#microsoft.graph.${(next as { kind: string }).kind}AssignmentTarget`);
+            assert.strictEqual(
+                (sent[0][2] as Record<string, Record<string, unknown>>).target["@odata.type"],
+                `#microsoft.graph.${(next as { kind: string }).kind}AssignmentTarget`,
+            );
         }
 
         // Someone changes the locale in the portal: refresh shows it, the next up puts it back.
@@ -105,12 +121,18 @@ describe("WindowsAutopilotDeploymentProfile through the real Pulumi CLI", functi
         assert.strictEqual(state?.outputs?.locale, "fr-FR");
         h.emu.clearRequests();
         await stack.up();
-        assert.deepStrictEqual(writes(h).map((r) => [r.method, (r.body as Record<string, unknown>).locale]), [["PATCH", "en-US"]]);
+        assert.deepStrictEqual(
+            writes(h).map((r) => [r.method, (r.body as Record<string, unknown>).locale]),
+            [["PATCH", "en-US"]],
+        );
         assert.strictEqual(h.emu.tenant.profiles.get(profileId)!.locale, "en-US");
 
         h.emu.clearRequests();
         await stack.destroy();
-        assert.deepStrictEqual(writes(h).map((r) => `${r.method} ${r.path}`), [`DELETE ${PROFILES}/${profileId}/assignments/${assignmentId}`, `DELETE ${PROFILES}/${profileId}`]);
+        assert.deepStrictEqual(
+            writes(h).map((r) => `${r.method} ${r.path}`),
+            [`DELETE ${PROFILES}/${profileId}/assignments/${assignmentId}`, `DELETE ${PROFILES}/${profileId}`],
+        );
         assert.ok(!h.emu.tenant.profiles.has(profileId));
     });
 
@@ -118,14 +140,26 @@ describe("WindowsAutopilotDeploymentProfile through the real Pulumi CLI", functi
         let args: Record<string, unknown> = {};
         const stack = await h.stack(() => new WindowsAutopilotDeploymentProfile("bad", args as WindowsAutopilotDeploymentProfileArgs));
         const cases: Array<[Record<string, unknown>, RegExp]> = [
-            [{ joinType: "entraJoined", displayName: "x", deviceNameTemplate: "CONTOSO-SALES-%RAND:4%" }, /deviceNameTemplate "CONTOSO-SALES-%RAND:4%" expands to at least 18 characters; a device name is at most 15/],
+            [
+                { joinType: "entraJoined", displayName: "x", deviceNameTemplate: "CONTOSO-SALES-%RAND:4%" },
+                /deviceNameTemplate "CONTOSO-SALES-%RAND:4%" expands to at least 18 characters; a device name is at most 15/,
+            ],
             [{ joinType: "entraJoined", displayName: "x", deviceNameTemplate: "PC_%SERIAL%" }, /deviceNameTemplate "PC_%SERIAL%" holds "_"/],
-            [{ joinType: "entraJoined", displayName: "x", deviceNameTemplate: "PC-%SERIAL%-%DATE%" }, /deviceNameTemplate .* the only macros are %SERIAL% and %RAND:n%/],
+            [
+                { joinType: "entraJoined", displayName: "x", deviceNameTemplate: "PC-%SERIAL%-%DATE%" },
+                /deviceNameTemplate .* the only macros are %SERIAL% and %RAND:n%/,
+            ],
             [{ joinType: "workgroup", displayName: "x" }, /joinType "workgroup" is not allowed; allowed values: entraJoined, hybridJoined/],
             [{ displayName: "x" }, /joinType is required to create a profile/],
-            [{ joinType: "entraJoined", displayName: "x", hybridAzureADJoinSkipConnectivityCheck: true }, /hybridAzureADJoinSkipConnectivityCheck applies only to joinType hybridJoined/],
+            [
+                { joinType: "entraJoined", displayName: "x", hybridAzureADJoinSkipConnectivityCheck: true },
+                /hybridAzureADJoinSkipConnectivityCheck applies only to joinType hybridJoined/,
+            ],
             [{ joinType: "entraJoined", displayName: "x", deviceType: "toaster" }, /deviceType "toaster" is not allowed; allowed values: windowsPc, holoLens/],
-            [{ joinType: "entraJoined", displayName: "x", outOfBoxExperienceSetting: { userType: "guest" } }, /outOfBoxExperienceSetting.userType "guest" is not allowed; allowed values: administrator, standard/],
+            [
+                { joinType: "entraJoined", displayName: "x", outOfBoxExperienceSetting: { userType: "guest" } },
+                /outOfBoxExperienceSetting.userType "guest" is not allowed; allowed values: administrator, standard/,
+            ],
             [{ joinType: "entraJoined", displayName: "x", language: "en-US" }, /language is not an input of WindowsAutopilotDeploymentProfile/],
             [{ joinType: "entraJoined", displayName: "x", createdDateTime: "2024-01-01T00:00:00Z" }, /createdDateTime is an output/],
         ];
@@ -140,7 +174,11 @@ describe("WindowsAutopilotDeploymentProfile through the real Pulumi CLI", functi
 
     it("a profile deleted in the portal leaves the state on refresh", async () => {
         const stack = await h.stack(() => {
-            new WindowsAutopilotDeploymentProfile("gone", { joinType: "hybridJoined", displayName: "Hybrid pilot", hybridAzureADJoinSkipConnectivityCheck: true });
+            new WindowsAutopilotDeploymentProfile("gone", {
+                joinType: "hybridJoined",
+                displayName: "Hybrid pilot",
+                hybridAzureADJoinSkipConnectivityCheck: true,
+            });
         });
         await stack.up();
         const made = await stack.resource("autopilot:WindowsAutopilotDeploymentProfile", "gone");
@@ -188,10 +226,16 @@ describe("WindowsAutopilotDeploymentProfile through the real Pulumi CLI", functi
         assert.deepStrictEqual(writes(h), [], "adopting sends no write: the deprecated twins hold the values");
         assert.strictEqual((await stack.outputs()).id, LEGACY_PROFILE);
         const refreshed = await stack.refresh();
-        assert.deepStrictEqual(refreshed.steps.filter((s) => s.op !== "same"), []);
+        assert.deepStrictEqual(
+            refreshed.steps.filter((s) => s.op !== "same"),
+            [],
+        );
         h.emu.clearRequests();
         const again = await stack.up();
-        assert.deepStrictEqual(again.steps.filter((s) => s.op !== "same"), []);
+        assert.deepStrictEqual(
+            again.steps.filter((s) => s.op !== "same"),
+            [],
+        );
         assert.deepStrictEqual(h.emu.requests, []);
 
         name = "Kiosk";
@@ -215,10 +259,19 @@ describe("assignments reached through devices belong to the profile (real Pulumi
     it("two declarations through two devices with one profile: one Graph assignment; the second is refused, naming the profile", async () => {
         const stack = await h.stack(() => {
             const first = new WindowsAutopilotDeploymentProfileAssignment("via-hp1", { deviceId: HP_1, target: { kind: "group", groupId: PILOT_GROUP } });
-            new WindowsAutopilotDeploymentProfileAssignment("via-hp2", { deviceId: HP_2, target: { kind: "group", groupId: PILOT_GROUP } }, { dependsOn: [first] });
+            new WindowsAutopilotDeploymentProfileAssignment(
+                "via-hp2",
+                { deviceId: HP_2, target: { kind: "group", groupId: PILOT_GROUP } },
+                { dependsOn: [first] },
+            );
         });
         const message = await failure(stack.up());
-        assert.match(message, new RegExp(`device ${HP_2} has deployment profile ${SALES_PROFILE} \\("Sales \\(Entra join\\)"\\), which already has an assignment to group ${PILOT_GROUP}`));
+        assert.match(
+            message,
+            new RegExp(
+                `device ${HP_2} has deployment profile ${SALES_PROFILE} \\("Sales \\(Entra join\\)"\\), which already has an assignment to group ${PILOT_GROUP}`,
+            ),
+        );
         assert.match(message, new RegExp(`declare it once with profileId: "${SALES_PROFILE}"`));
         const pilot = [...h.emu.tenant.assignments.get(SALES_PROFILE)!.values()].filter((a) => a.target?.groupId === PILOT_GROUP);
         assert.strictEqual(pilot.length, 1, "one Graph assignment");
@@ -243,7 +296,11 @@ describe("assignments reached through devices belong to the profile (real Pulumi
 
     it("requires exactly one of profileId and deviceId, at preview", async () => {
         const stack = await h.stack(() => {
-            new WindowsAutopilotDeploymentProfileAssignment("both", { deviceId: HP_1, profileId: pulumi.output(SALES_PROFILE), target: { kind: "allDevices" } });
+            new WindowsAutopilotDeploymentProfileAssignment("both", {
+                deviceId: HP_1,
+                profileId: pulumi.output(SALES_PROFILE),
+                target: { kind: "allDevices" },
+            });
         });
         assert.match(await failure(stack.preview()), /give exactly one of profileId .* or deviceId/);
     });

@@ -77,19 +77,33 @@ for (const profile of ["documented", "live"] as const) {
             assert.strictEqual(created.op, "create", created.error);
             // The device's profile, a look at that profile's assignments for this target (another
             // declaration or an interrupted run may own one), then the POST through the device.
-            assert.deepStrictEqual(requestLines(h.emu).slice(0, 3), [`GET ${DEVICE_PROFILE(DEVICE)}`, `GET ${PROFILE_ASSIGNMENTS(FINANCE_PROFILE)}`, `POST ${THROUGH_DEVICE(DEVICE)}`]);
+            assert.deepStrictEqual(requestLines(h.emu).slice(0, 3), [
+                `GET ${DEVICE_PROFILE(DEVICE)}`,
+                `GET ${PROFILE_ASSIGNMENTS(FINANCE_PROFILE)}`,
+                `POST ${THROUGH_DEVICE(DEVICE)}`,
+            ]);
             const post = h.emu.requests[2];
-            assert.deepStrictEqual(post.body, { "@odata.type": ASSIGNMENT_TYPE, target: { "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: GROUP_A } });
+            assert.deepStrictEqual(post.body, {
+                "@odata.type": ASSIGNMENT_TYPE,
+                target: { "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: GROUP_A },
+            });
             const id = created.id;
             assert.ok(id, "the create reports the assignment's id");
-            assert.deepStrictEqual((await outputsOf(stack, "autopilot:WindowsAutopilotDeploymentProfileAssignment", "assign")).target, { kind: "group", groupId: GROUP_A, deviceAndAppManagementAssignmentFilterType: "none" });
+            assert.deepStrictEqual((await outputsOf(stack, "autopilot:WindowsAutopilotDeploymentProfileAssignment", "assign")).target, {
+                kind: "group",
+                groupId: GROUP_A,
+                deviceAndAppManagementAssignmentFilterType: "none",
+            });
 
             args = { deviceId: DEVICE, target: { kind: "exclusionGroup", groupId: GROUP_B } };
             h.emu.clearRequests();
             assert.strictEqual(stepOf((await stack.up()).steps, "assign").op, "update");
             const patch = h.emu.requests.find((r) => r.method === "PATCH")!;
             assert.strictEqual(patch.path, `${THROUGH_DEVICE(DEVICE)}/${id}`);
-            assert.deepStrictEqual(patch.body, { "@odata.type": ASSIGNMENT_TYPE, target: { "@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", groupId: GROUP_B } });
+            assert.deepStrictEqual(patch.body, {
+                "@odata.type": ASSIGNMENT_TYPE,
+                target: { "@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", groupId: GROUP_B },
+            });
 
             args = { deviceId: DEVICE, target: { kind: "exclusionGroup", groupId: GROUP_B }, source: "policySets" };
             h.emu.clearRequests();
@@ -115,7 +129,10 @@ for (const profile of ["documented", "live"] as const) {
             });
             await stack.up();
             // The device's profile (recorded, so the assignment is known to be the profile's), then the assignment.
-            assert.deepStrictEqual(requestLines(h.emu), [`GET ${DEVICE_PROFILE(SEED_ASSIGNMENT.device)}`, `GET ${THROUGH_DEVICE(SEED_ASSIGNMENT.device)}/${SEED_ASSIGNMENT.id}`]);
+            assert.deepStrictEqual(requestLines(h.emu), [
+                `GET ${DEVICE_PROFILE(SEED_ASSIGNMENT.device)}`,
+                `GET ${THROUGH_DEVICE(SEED_ASSIGNMENT.device)}/${SEED_ASSIGNMENT.id}`,
+            ]);
             const target = (await outputsOf(stack, "autopilot:WindowsAutopilotDeploymentProfileAssignment", "seeded")).target as Record<string, unknown>;
             assert.strictEqual(target.kind, "group");
             assert.strictEqual(target.groupId, "4feb833d-fd1e-48eb-ad7e-9e4843bc2207");
@@ -136,12 +153,27 @@ describe("upload and assignment check, through the real Pulumi CLI", function ()
             [{ deviceId: DEVICE } as WindowsAutopilotDeploymentProfileAssignmentArgs, /target is required to create an assignment/],
             [{ deviceId: DEVICE, target: { kind: "group" } }, /target.groupId \(a GUID\) is required when target.kind is group/],
             [{ deviceId: DEVICE, target: { kind: "exclusionGroup", groupId: "sales" } }, /target.groupId "sales" is not a GUID/],
-            [{ deviceId: DEVICE, target: { kind: "configurationManagerCollection" } }, /target.collectionId is required when target.kind is configurationManagerCollection/],
+            [
+                { deviceId: DEVICE, target: { kind: "configurationManagerCollection" } },
+                /target.collectionId is required when target.kind is configurationManagerCollection/,
+            ],
             [{ deviceId: DEVICE, target: { kind: "allDevices", groupId: GROUP_A } }, /target.groupId applies only to kind group or exclusionGroup/],
-            [{ deviceId: DEVICE, target: { kind: "everyone" as "allDevices" } }, /target.kind "everyone" is not allowed; allowed values: group, exclusionGroup, allDevices, allLicensedUsers, configurationManagerCollection/],
-            [{ deviceId: DEVICE, target: { kind: "allDevices", deviceAndAppManagementAssignmentFilterType: "include" } }, /deviceAndAppManagementAssignmentFilterId is required when the filter type is include/],
-            [{ deviceId: DEVICE, target: { kind: "allDevices", deviceAndAppManagementAssignmentFilterType: "only" as "include" } }, /deviceAndAppManagementAssignmentFilterType "only" is not allowed; allowed values: none, include, exclude/],
-            [{ deviceId: DEVICE, target: { kind: "allDevices" }, source: "inherited" as "direct" }, /source "inherited" is not allowed; allowed values: direct, policySets/],
+            [
+                { deviceId: DEVICE, target: { kind: "everyone" as "allDevices" } },
+                /target.kind "everyone" is not allowed; allowed values: group, exclusionGroup, allDevices, allLicensedUsers, configurationManagerCollection/,
+            ],
+            [
+                { deviceId: DEVICE, target: { kind: "allDevices", deviceAndAppManagementAssignmentFilterType: "include" } },
+                /deviceAndAppManagementAssignmentFilterId is required when the filter type is include/,
+            ],
+            [
+                { deviceId: DEVICE, target: { kind: "allDevices", deviceAndAppManagementAssignmentFilterType: "only" as "include" } },
+                /deviceAndAppManagementAssignmentFilterType "only" is not allowed; allowed values: none, include, exclude/,
+            ],
+            [
+                { deviceId: DEVICE, target: { kind: "allDevices" }, source: "inherited" as "direct" },
+                /source "inherited" is not allowed; allowed values: direct, policySets/,
+            ],
             [{ target: { kind: "allDevices" } } as WindowsAutopilotDeploymentProfileAssignmentArgs, /give exactly one of profileId .* or deviceId/],
         ];
         const uploadCases: [ImportedWindowsAutopilotDeviceIdentityUploadArgs, RegExp][] = [
@@ -153,8 +185,16 @@ describe("upload and assignment check, through the real Pulumi CLI", function ()
         let declare: () => void = () => undefined;
         const stack = await h.stack(() => declare());
         const cases: [string, () => void, RegExp][] = [
-            ...assignmentCases.map(([args, expected]): [string, () => void, RegExp] => ["a", () => new WindowsAutopilotDeploymentProfileAssignment("a", args), expected]),
-            ...uploadCases.map(([args, expected]): [string, () => void, RegExp] => ["u", () => new ImportedWindowsAutopilotDeviceIdentityUpload("u", args), expected]),
+            ...assignmentCases.map(([args, expected]): [string, () => void, RegExp] => [
+                "a",
+                () => new WindowsAutopilotDeploymentProfileAssignment("a", args),
+                expected,
+            ]),
+            ...uploadCases.map(([args, expected]): [string, () => void, RegExp] => [
+                "u",
+                () => new ImportedWindowsAutopilotDeviceIdentityUpload("u", args),
+                expected,
+            ]),
         ];
         for (const [name, program, expected] of cases) {
             declare = program;

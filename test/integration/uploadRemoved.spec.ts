@@ -6,7 +6,8 @@ const UPLOAD_ID = "ed4a63b2-b47c-45a7-88d2-241adc7a4dfe";
 const UPLOADS = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
 // Graph's message quotes the segment; the client's secret redaction masks a quoted 45-letter word
 // like a base64 literal, so the message names the collection itself.
-const SAYS_REMOVED = /this Graph service has no importedWindowsAutopilotDeviceIdentityUploads \(AUTOPILOT_UPLOADS_NOT_IN_GRAPH\).*400 BadRequest "Resource not found for the segment/s;
+const SAYS_REMOVED =
+    /this Graph service has no importedWindowsAutopilotDeviceIdentityUploads \(AUTOPILOT_UPLOADS_NOT_IN_GRAPH\).*400 BadRequest "Resource not found for the segment/s;
 
 // Graph's current metadata (beta and v1.0) has no upload collection: a real tenant answers a path
 // through it with 400 "Resource not found for the segment". The emulator answers so with uploadsRemoved.

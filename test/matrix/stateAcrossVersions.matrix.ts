@@ -66,29 +66,47 @@ describe(`a stack made with Node.js ${FLOOR.node}, @pulumi/pulumi and CLI ${FLOO
             p.dependencies["@pulumi/pulumi"] = FLOOR.pulumi;
         });
         await npm(project, oldNode, ["install", "--prefer-offline"]);
-        assert.deepStrictEqual(installedCopies(project, "@pulumi/pulumi").map((c) => c.version), [FLOOR.pulumi]);
+        assert.deepStrictEqual(
+            installedCopies(project, "@pulumi/pulumi").map((c) => c.version),
+            [FLOOR.pulumi],
+        );
         const oldEnv = before.env({ PATH: pathWith(before.cli.binDir, oldNode), AUTOPILOT_IMPORT_POLL_MS: "50" });
         const pulumi = (args: string[]) =>
-            promisify(execFile)(path.join(before.cli.binDir, "pulumi"), [...args, "--non-interactive"], { cwd: project, env: { ...process.env, ...oldEnv }, maxBuffer: 64 * 1024 * 1024 }).catch((e) => {
+            promisify(execFile)(path.join(before.cli.binDir, "pulumi"), [...args, "--non-interactive"], {
+                cwd: project,
+                env: { ...process.env, ...oldEnv },
+                maxBuffer: 64 * 1024 * 1024,
+            }).catch((e) => {
                 throw new Error(`pulumi ${args.join(" ")} (CLI ${FLOOR.pulumi}) failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
             });
         await pulumi(["stack", "init", "prod"]);
         await pulumi([
-            "config", "set-all",
-            "--plaintext", `autopilot:graphEndpoint=${emu.url}`,
-            "--plaintext", "autopilot:maxRetries=3",
-            "--secret", "autopilot:accessToken=emulator-token",
-            "--plaintext", `${PROJECT}:serialNumber=${SERIAL}`,
-            "--secret", `${PROJECT}:hardwareHash=${hash}`,
-            "--plaintext", `${PROJECT}:profileGroupId=${PROFILE_GROUP}`,
-            "--plaintext", `${PROJECT}:profileId=${SALES_PROFILE}`,
+            "config",
+            "set-all",
+            "--plaintext",
+            `autopilot:graphEndpoint=${emu.url}`,
+            "--plaintext",
+            "autopilot:maxRetries=3",
+            "--secret",
+            "autopilot:accessToken=emulator-token",
+            "--plaintext",
+            `${PROJECT}:serialNumber=${SERIAL}`,
+            "--secret",
+            `${PROJECT}:hardwareHash=${hash}`,
+            "--plaintext",
+            `${PROJECT}:profileGroupId=${PROFILE_GROUP}`,
+            "--plaintext",
+            `${PROJECT}:profileId=${SALES_PROFILE}`,
         ]);
         const { stdout: version } = await pulumi(["version"]);
         assert.strictEqual(version.trim(), `v${FLOOR.pulumi}`);
         await pulumi(["up", "--yes", "--skip-preview"]);
         sealed(stateFile);
         const made = JSON.parse(fs.readFileSync(stateFile, "utf8")).checkpoint.latest.resources as StateResource[];
-        const names = made.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).map((r) => `${shortType(r.type)} ${r.urn.split("::").pop()}`).sort();
+        const names = made
+            .filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"))
+            .map((r) => `${shortType(r.type)} ${r.urn.split("::").pop()}`)
+            .sort();
         assert.deepStrictEqual(names, [
             `autopilot:ImportedWindowsAutopilotDeviceIdentity import-${SERIAL}`,
             "autopilot:WindowsAutopilotDeploymentProfileAssignment profile-assignment",
@@ -100,7 +118,11 @@ describe(`a stack made with Node.js ${FLOOR.node}, @pulumi/pulumi and CLI ${FLOO
         // The user upgrades: the current SDK in the same project, Node.js 22, the current CLI.
         const newNode = nodeBinDir(CURRENT.node);
         await npm(project, newNode, ["install", "--prefer-offline", `@pulumi/pulumi@${CURRENT.pulumi}`]);
-        assert.deepStrictEqual(installedCopies(project, "@pulumi/pulumi").map((c) => c.version), [CURRENT.pulumi], "one copy, upgraded");
+        assert.deepStrictEqual(
+            installedCopies(project, "@pulumi/pulumi").map((c) => c.version),
+            [CURRENT.pulumi],
+            "one copy, upgraded",
+        );
         stack = await TestStack.folder({
             sandbox: after,
             dir: project,
@@ -110,22 +132,29 @@ describe(`a stack made with Node.js ${FLOOR.node}, @pulumi/pulumi and CLI ${FLOO
         });
 
         const refreshed = await stack.refresh();
-        assert.deepStrictEqual(refreshed.steps.filter((s) => s.op !== "same"), [], "nothing drifted: the earlier state reads back as it was");
+        assert.deepStrictEqual(
+            refreshed.steps.filter((s) => s.op !== "same"),
+            [],
+            "nothing drifted: the earlier state reads back as it was",
+        );
         sealed(stateFile);
 
         emu.clearRequests();
         const preview = await stack.preview();
-        assert.deepStrictEqual(preview.steps.filter((s) => s.op !== "same"), []);
+        assert.deepStrictEqual(
+            preview.steps.filter((s) => s.op !== "same"),
+            [],
+        );
         assert.deepStrictEqual(emu.requests, [], "a no-change preview sends no request");
 
         await stack.setConfig({ [`${PROJECT}:deviceName`]: "SALES-NEW-02" });
         emu.clearRequests();
         const updated = await stack.up();
-        assert.deepStrictEqual(updated.steps.filter((s) => s.op !== "same").map((s) => [s.name, s.op, s.changed]), [[`device-${SERIAL}`, "update", ["displayName"]]]);
         assert.deepStrictEqual(
-            writes(emu),
-            [["POST", "updateDeviceProperties", { displayName: "SALES-NEW-02" }]],
+            updated.steps.filter((s) => s.op !== "same").map((s) => [s.name, s.op, s.changed]),
+            [[`device-${SERIAL}`, "update", ["displayName"]]],
         );
+        assert.deepStrictEqual(writes(emu), [["POST", "updateDeviceProperties", { displayName: "SALES-NEW-02" }]]);
         assert.strictEqual(emu.tenant.devices.get(deviceId)?.displayName, "SALES-NEW-02");
         const imported = (await stack.resources()).find((r) => r.urn.endsWith(`::import-${SERIAL}`))!;
         // The state keeps the hash's digest, as the earlier version wrote it, still a secret.
@@ -137,7 +166,10 @@ describe(`a stack made with Node.js ${FLOOR.node}, @pulumi/pulumi and CLI ${FLOO
 
         const importId = imported.id!;
         const destroyed = await stack.destroy();
-        assert.deepStrictEqual(destroyed.steps.map((s) => s.op), ["delete", "delete", "delete"]);
+        assert.deepStrictEqual(
+            destroyed.steps.map((s) => s.op),
+            ["delete", "delete", "delete"],
+        );
         assert.ok(!emu.tenant.importedIdentities.has(importId), "the import record is deleted");
         assert.ok(emu.tenant.devices.has(deviceId), "the device is released, not deregistered");
     });

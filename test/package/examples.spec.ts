@@ -20,7 +20,13 @@ const EXAMPLES = path.join(REPO_ROOT, "examples");
 function importedPackages(source: string): string[] {
     // `require(` only as the function, not a method such as `config.require("key")`.
     const names = [...source.matchAll(/(?:\bfrom\s+|(?<![.\w])require\()\s*"([^"]+)"/g)].map((m) => m[1]);
-    return [...new Set(names.filter((n) => !n.startsWith(".") && !n.startsWith("node:") && !builtinModules.includes(n)).map((n) => (n.startsWith("@") ? n.split("/").slice(0, 2).join("/") : n.split("/")[0])))].sort();
+    return [
+        ...new Set(
+            names
+                .filter((n) => !n.startsWith(".") && !n.startsWith("node:") && !builtinModules.includes(n))
+                .map((n) => (n.startsWith("@") ? n.split("/").slice(0, 2).join("/") : n.split("/")[0])),
+        ),
+    ].sort();
 }
 
 /** [major, minor, patch] of "3.216.0". */
@@ -43,8 +49,15 @@ describe("examples stand alone outside the repository", function () {
             const [major, minor] = versionOf(sdk[1]);
             const floor = versionOf(FLOOR.pulumi);
             assert.ok(major === floor[0] && minor >= floor[1], `@pulumi/pulumi ${sdk[0]} starts at or above the floor ${FLOOR.pulumi}`);
-            assert.strictEqual(pkg.dependencies["pulumi-autopilot"], "file:../..", "the package from this repository (a copy points it at the tarball or a git dependency)");
-            assert.ok(pkg.devDependencies?.typescript && pkg.devDependencies?.["@types/node"], "TypeScript and @types/node: the language host type-checks index.ts with the project's TypeScript");
+            assert.strictEqual(
+                pkg.dependencies["pulumi-autopilot"],
+                "file:../..",
+                "the package from this repository (a copy points it at the tarball or a git dependency)",
+            );
+            assert.ok(
+                pkg.devDependencies?.typescript && pkg.devDependencies?.["@types/node"],
+                "TypeScript and @types/node: the language host type-checks index.ts with the project's TypeScript",
+            );
             assert.ok(fs.existsSync(path.join(dir, "tsconfig.json")));
         });
     }
@@ -91,9 +104,14 @@ describe("examples stand alone outside the repository", function () {
             // ... and the workflow installs exactly that, from scratch.
             fs.rmSync(path.join(project, "node_modules"), { recursive: true });
             await npm(project, node, ["ci", "--prefer-offline"]);
-            assert.deepStrictEqual(await npmLsCopies(project, node, "@pulumi/pulumi"), [`${installedCopies(project, "@pulumi/pulumi")[0].version} ${path.join(project, "node_modules", "@pulumi", "pulumi")}`]);
+            assert.deepStrictEqual(await npmLsCopies(project, node, "@pulumi/pulumi"), [
+                `${installedCopies(project, "@pulumi/pulumi")[0].version} ${path.join(project, "node_modules", "@pulumi", "pulumi")}`,
+            ]);
             assert.strictEqual(installedCopies(project, "@pulumi/pulumi").length, 1, "one copy on disk");
-            assert.ok(!fs.lstatSync(path.join(project, "node_modules", "pulumi-autopilot")).isSymbolicLink(), "the package itself, not a link into the repository");
+            assert.ok(
+                !fs.lstatSync(path.join(project, "node_modules", "pulumi-autopilot")).isSymbolicLink(),
+                "the package itself, not a link into the repository",
+            );
 
             // The stack the workflow's first run creates, with the config that comes with the project.
             stack = await TestStack.folder({

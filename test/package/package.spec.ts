@@ -25,7 +25,11 @@ describe("the package outside the repository: what npm pack ships, and one @pulu
     it("ships the compiled library, its Graph schema, README, LICENSE and package.json, and nothing else", () => {
         const outside = packed.files.filter((f) => !/^dist\/provider\/.+\.(js|d\.ts)$/.test(f));
         assert.deepStrictEqual(outside, ["LICENSE", "README.md", "package.json", "schema/autopilot-schema.json"]);
-        for (const entry of [pkg.main, pkg.types, ...Object.values(pkg.exports as Record<string, string | Record<string, string>>).flatMap((e) => (typeof e === "string" ? [e] : Object.values(e)))]) {
+        for (const entry of [
+            pkg.main,
+            pkg.types,
+            ...Object.values(pkg.exports as Record<string, string | Record<string, string>>).flatMap((e) => (typeof e === "string" ? [e] : Object.values(e))),
+        ]) {
             const file = path.normalize(entry);
             assert.ok(file === "package.json" || packed.files.includes(file), `${entry} (main, types or exports) is not in the tarball`);
         }
@@ -48,14 +52,17 @@ describe("the package outside the repository: what npm pack ships, and one @pulu
             const node = nodeBinDir(row.node);
             await npm(project, node, ["install", "--prefer-offline", `@pulumi/pulumi@${row.pulumi}`, packed.tarball]);
 
-            assert.deepStrictEqual(await npmLsCopies(project, node, "@pulumi/pulumi"), [`${row.pulumi} ${path.join(project, "node_modules", "@pulumi", "pulumi")}`]);
-            assert.deepStrictEqual(installedCopies(project, "@pulumi/pulumi").map((c) => c.version), [row.pulumi], "one copy on disk");
+            assert.deepStrictEqual(await npmLsCopies(project, node, "@pulumi/pulumi"), [
+                `${row.pulumi} ${path.join(project, "node_modules", "@pulumi", "pulumi")}`,
+            ]);
+            assert.deepStrictEqual(
+                installedCopies(project, "@pulumi/pulumi").map((c) => c.version),
+                [row.pulumi],
+                "one copy on disk",
+            );
             // What the package's code loads there is the program's copy.
             const packageDir = path.join(project, "node_modules", "pulumi-autopilot");
-            assert.strictEqual(
-                require.resolve("@pulumi/pulumi", { paths: [packageDir] }),
-                require.resolve("@pulumi/pulumi", { paths: [project] }),
-            );
+            assert.strictEqual(require.resolve("@pulumi/pulumi", { paths: [packageDir] }), require.resolve("@pulumi/pulumi", { paths: [project] }));
         });
     }
 
@@ -69,11 +76,20 @@ describe("the package outside the repository: what npm pack ships, and one @pulu
         const installed = path.join(project, "node_modules", "pulumi-autopilot");
         assert.ok(!fs.lstatSync(installed).isSymbolicLink(), "a copy, not a link to the repository");
         const files = (dir: string, base = ""): string[] =>
-            fs.readdirSync(path.join(dir, base), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(dir, path.join(base, e.name)) : [path.join(base, e.name)]));
-        const built = files(installed).filter((f) => f.startsWith("dist/")).sort();
+            fs
+                .readdirSync(path.join(dir, base), { withFileTypes: true })
+                .flatMap((e) => (e.isDirectory() ? files(dir, path.join(base, e.name)) : [path.join(base, e.name)]));
+        const built = files(installed)
+            .filter((f) => f.startsWith("dist/"))
+            .sort();
         // The commit's sources, compiled: a .js and a .d.ts for each provider/**/*.ts.
-        const sources = execFileSync("git", ["ls-tree", "-r", "--name-only", head, "provider"], { cwd: REPO_ROOT, encoding: "utf8" }).split("\n").filter((f) => f.endsWith(".ts"));
+        const sources = execFileSync("git", ["ls-tree", "-r", "--name-only", head, "provider"], { cwd: REPO_ROOT, encoding: "utf8" })
+            .split("\n")
+            .filter((f) => f.endsWith(".ts"));
         assert.deepStrictEqual(built, sources.flatMap((f) => [`dist/${f.replace(/\.ts$/, ".d.ts")}`, `dist/${f.replace(/\.ts$/, ".js")}`]).sort());
-        assert.deepStrictEqual(installedCopies(project, "@pulumi/pulumi").map((c) => c.version), [FLOOR.pulumi]);
+        assert.deepStrictEqual(
+            installedCopies(project, "@pulumi/pulumi").map((c) => c.version),
+            [FLOOR.pulumi],
+        );
     });
 });

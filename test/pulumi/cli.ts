@@ -38,7 +38,9 @@ export function pulumiCli(): PulumiCli {
 export function pulumiCliAt(version: string): PulumiCli {
     const binDir = path.join(REPO_ROOT, ".pulumi-cli", `v${version}`, "bin");
     if (!fs.existsSync(path.join(binDir, "pulumi"))) {
-        throw new Error(`no Pulumi CLI ${version} in ${binDir}: run \`node scripts/pulumi-cli.js --version ${version} --build --no-record\` (npm run test:matrix does it for the rows that need it)`);
+        throw new Error(
+            `no Pulumi CLI ${version} in ${binDir}: run \`node scripts/pulumi-cli.js --version ${version} --build --no-record\` (npm run test:matrix does it for the rows that need it)`,
+        );
     }
     return { binDir, version, source: "built" };
 }

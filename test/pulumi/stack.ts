@@ -37,7 +37,10 @@ export interface RunResult {
 
 /** A command that exited non-zero: the message is what the engine reported, the result has the rest. */
 export class PulumiRunError extends Error {
-    constructor(message: string, readonly result: RunResult) {
+    constructor(
+        message: string,
+        readonly result: RunResult,
+    ) {
         super(message);
         this.name = "PulumiRunError";
     }
@@ -277,14 +280,26 @@ export class TestStack {
     }
 
     preview(opts: RunOptions = {}): Promise<RunResult> {
-        return this.run(opts, (onEvent, onOutput, onError) => this.stack.preview({ onEvent, onOutput, onError, target: opts.target, parallel: opts.parallel, diff: false }), "preview");
+        return this.run(
+            opts,
+            (onEvent, onOutput, onError) => this.stack.preview({ onEvent, onOutput, onError, target: opts.target, parallel: opts.parallel, diff: false }),
+            "preview",
+        );
     }
 
     up(opts: RunOptions = {}): Promise<RunResult> {
         return this.run(
             opts,
             (onEvent, onOutput, onError) =>
-                this.stack.up({ onEvent, onOutput, onError, target: opts.target, targetDependents: opts.targetDependents, parallel: opts.parallel, continueOnError: opts.continueOnError }),
+                this.stack.up({
+                    onEvent,
+                    onOutput,
+                    onError,
+                    target: opts.target,
+                    targetDependents: opts.targetDependents,
+                    parallel: opts.parallel,
+                    continueOnError: opts.continueOnError,
+                }),
             "up",
         );
     }
@@ -309,11 +324,16 @@ export class TestStack {
         // registers (seen under load with CLI 3.216: the command succeeded, nothing was registered
         // and no request reached Graph). Each is run again once, and said so on stderr so a pattern
         // shows in CI logs.
-        const transportFailure = first.failure !== undefined && first.result.steps.length === 0 && /14 UNAVAILABLE: No connection established/.test(first.message);
+        const transportFailure =
+            first.failure !== undefined && first.result.steps.length === 0 && /14 UNAVAILABLE: No connection established/.test(first.message);
         const lostEvents = first.failure === undefined && kind === "preview" && !first.sawSummary;
         const programLost = first.failure === undefined && kind !== "other" && !first.sawStack;
         if (transportFailure || lostEvents || programLost) {
-            const why = transportFailure ? first.message.split("\n")[0] : lostEvents ? "preview gave no engine summary" : `${kind} succeeded without a step of the program's stack`;
+            const why = transportFailure
+                ? first.message.split("\n")[0]
+                : lostEvents
+                  ? "preview gave no engine summary"
+                  : `${kind} succeeded without a step of the program's stack`;
             process.stderr.write(`[test stack ${this.stack.name}] ${why}: running it again once\n`);
             return this.settle(await this.runOnce(opts, command));
         }

@@ -36,7 +36,10 @@ function collection(props: Props): { path: string; route: string } {
     if (given(props.profileId)) {
         return { path: `${PROFILES}/${encodeURIComponent(props.profileId)}/assignments`, route: `${PROFILES}/{profileId}/assignments` };
     }
-    return { path: `${DEVICES}/${encodeURIComponent(String(props.deviceId))}/deploymentProfile/assignments`, route: `${DEVICES}/{deviceId}/deploymentProfile/assignments` };
+    return {
+        path: `${DEVICES}/${encodeURIComponent(String(props.deviceId))}/deploymentProfile/assignments`,
+        route: `${DEVICES}/{deviceId}/deploymentProfile/assignments`,
+    };
 }
 
 const item = (id: string, props: Props) => {
@@ -58,7 +61,10 @@ export const assignmentFields = {
             type: "object",
             fields: {
                 /** Target kind: group, exclusionGroup, allDevices, allLicensedUsers or configurationManagerCollection. */
-                kind: { kind: { type: "choice", values: ["group", "exclusionGroup", "allDevices", "allLicensedUsers", "configurationManagerCollection"] }, write: "patch" },
+                kind: {
+                    kind: { type: "choice", values: ["group", "exclusionGroup", "allDevices", "allLicensedUsers", "configurationManagerCollection"] },
+                    write: "patch",
+                },
                 /** Entra group id (kind group or exclusionGroup). */
                 groupId: { kind: { type: "guid" }, write: "patch" },
                 /** Configuration Manager collection id (kind configurationManagerCollection). */
@@ -66,7 +72,10 @@ export const assignmentFields = {
                 /** Assignment filter id (beta). */
                 deviceAndAppManagementAssignmentFilterId: { kind: { type: "guid" }, write: "patch" },
                 /** Assignment filter type: none, include or exclude (beta). */
-                deviceAndAppManagementAssignmentFilterType: { kind: { type: "enum", api: "beta", name: "deviceAndAppManagementAssignmentFilterType" }, write: "patch" },
+                deviceAndAppManagementAssignmentFilterType: {
+                    kind: { type: "enum", api: "beta", name: "deviceAndAppManagementAssignmentFilterType" },
+                    write: "patch",
+                },
             },
         },
         write: "patch",
@@ -201,7 +210,8 @@ export const assignmentSpec = {
             }
         }
         const c = collection(inputs);
-        const post = async (): Promise<Props> => (await ctx.graph.send<Props>({ method: "POST", apiVersion: "beta", path: c.path, route: `POST ${c.route}`, body })).body;
+        const post = async (): Promise<Props> =>
+            (await ctx.graph.send<Props>({ method: "POST", apiVersion: "beta", path: c.path, route: `POST ${c.route}`, body })).body;
         const made = await createOrAdoptAssignment(ctx, inputs, profileId, post, {
             where: throughDevice ? `device ${inputs.deviceId}` : `profile ${profileId}`,
             // Through a device, an existing assignment with the target is another declaration's

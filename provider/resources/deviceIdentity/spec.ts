@@ -11,7 +11,11 @@ const ITEM_ROUTE = `${COLLECTION}/{id}`;
 const PERMISSION = "DeviceManagementServiceConfig.ReadWrite.All";
 const updateDeviceProperties = { action: "updateDeviceProperties" } as const;
 
-const patchField = <const K extends FieldKind, const E extends Partial<FieldSpec> = {}>(kind: K, extra?: E) => ({ kind, write: "patch" as const, ...(extra as E) });
+const patchField = <const K extends FieldKind, const E extends Partial<FieldSpec> = {}>(kind: K, extra?: E) => ({
+    kind,
+    write: "patch" as const,
+    ...(extra as E),
+});
 const computed = { kind: { type: "string" }, write: "computed" } as const;
 
 /** Fields of WindowsAutopilotDeviceIdentity: names, kinds, the route that writes each, and (TSDoc) what each is. */
@@ -161,7 +165,9 @@ export const deviceIdentitySpec: ResourceSpec = {
 
     validate(inputs) {
         if (inputs.deviceId === undefined && inputs.serialNumber === undefined) {
-            return [{ property: "deviceId", reason: "deviceId or serialNumber is required: give the Graph id of the device, or its serial number to look it up" }];
+            return [
+                { property: "deviceId", reason: "deviceId or serialNumber is required: give the Graph id of the device, or its serial number to look it up" },
+            ];
         }
         return [];
     },

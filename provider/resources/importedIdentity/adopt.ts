@@ -60,7 +60,13 @@ export function forgetImportRecord(ctx: LifecycleContext, props: Props, id: stri
 export async function findImportRecords(ctx: LifecycleContext, inputs: Props): Promise<Props[]> {
     const serial = String(inputs.serialNumber);
     const { path, route } = collectionOf(inputs);
-    const out = await listAll<Props>(ctx.graph, { method: "GET", apiVersion: "v1.0", path, query: { $filter: `contains(serialNumber,${odataString(serial)})` }, route });
+    const out = await listAll<Props>(ctx.graph, {
+        method: "GET",
+        apiVersion: "v1.0",
+        path,
+        query: { $filter: `contains(serialNumber,${odataString(serial)})` },
+        route,
+    });
     const wanted = serial.toLowerCase();
     return out.filter((r) => String(r.serialNumber ?? "").toLowerCase() === wanted);
 }
@@ -120,7 +126,8 @@ export async function createOrAdoptImport(ctx: LifecycleContext, inputs: Props, 
     const index = indexOf(ctx, inputs);
     // A fresh lookup of the serial, with what this process made or deleted since (Graph shows both late).
     const lateMs = (ctx.limits ?? DEFAULT_LIMITS).consistencyTimeoutMs;
-    const lookUp = async (): Promise<IndexedRecord | undefined> => pick(index.withKnown(serial, await findImportRecords(ctx, inputs), ctx.now(), lateMs), inputs);
+    const lookUp = async (): Promise<IndexedRecord | undefined> =>
+        pick(index.withKnown(serial, await findImportRecords(ctx, inputs), ctx.now(), lateMs), inputs);
     return index.exclusive(serial, ctx.signal, async () => {
         // The shared listing proves most serials of a fleet have no record; the others are looked up.
         const existing = (await index.mayHaveRecords(serial, ctx.signal)) ? await lookUp() : undefined;
@@ -134,7 +141,14 @@ export async function createOrAdoptImport(ctx: LifecycleContext, inputs: Props, 
             try {
                 const made = await post();
                 // Graph's answer may leave out the serial or the hash: the record is of this capture.
-                index.remember({ ...made, serialNumber: made.serialNumber ?? inputs.serialNumber, hardwareIdentifier: made.hardwareIdentifier ?? inputs.hardwareIdentifier }, ctx.now());
+                index.remember(
+                    {
+                        ...made,
+                        serialNumber: made.serialNumber ?? inputs.serialNumber,
+                        hardwareIdentifier: made.hardwareIdentifier ?? inputs.hardwareIdentifier,
+                    },
+                    ctx.now(),
+                );
                 return { graph: made, how: "posted", posts };
             } catch (e) {
                 if (!isAmbiguousCreate(e, ctx)) throw e;
@@ -169,7 +183,12 @@ export async function waitUntilDeviceReadable(ctx: LifecycleContext, done: Props
     const path = `/deviceManagement/windowsAutopilotDeviceIdentities/${encodeURIComponent(deviceId)}`;
     await readBack(ctx, `Autopilot device ${deviceId} (registered by the import of serial ${String(done.serialNumber ?? "")})`, async () => {
         try {
-            const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "beta", path, route: "GET /deviceManagement/windowsAutopilotDeviceIdentities/{id}" });
+            const res = await ctx.graph.send<Props>({
+                method: "GET",
+                apiVersion: "beta",
+                path,
+                route: "GET /deviceManagement/windowsAutopilotDeviceIdentities/{id}",
+            });
             // The device step that adopts it next takes this read instead of its own GET (recentReads.ts).
             if (res.body && typeof res.body === "object") ctx.session.deviceReads.keep(deviceId, res.body, ctx.now());
             return { done: true, value: undefined };
@@ -189,7 +208,13 @@ export async function waitUntilDeviceReadable(ctx: LifecycleContext, done: Props
  * (the record is kept): without removeRecordWhenComplete, or when the serial does not name exactly
  * one device.
  */
-export async function adoptRegisteredDevice(ctx: LifecycleContext, id: string, failure: unknown, inputs: Props, removeRecord: () => Promise<void>): Promise<Props | undefined> {
+export async function adoptRegisteredDevice(
+    ctx: LifecycleContext,
+    id: string,
+    failure: unknown,
+    inputs: Props,
+    removeRecord: () => Promise<void>,
+): Promise<Props | undefined> {
     if (inputs.removeRecordWhenComplete !== true) return undefined;
     if (!AutopilotError.isAutopilotError(failure) || failure.code !== "AUTOPILOT_IMPORT_FAILED" || !failure.graph) return undefined;
     const state = failure.graph.state as Props | null | undefined;
@@ -199,7 +224,9 @@ export async function adoptRegisteredDevice(ctx: LifecycleContext, id: string, f
     if (devices.length !== 1) return undefined;
     const device = devices[0];
     await removeRecord();
-    ctx.log(`import ${id} (serial ${serial}): 806, the device is registered already as ${String(device.id)}; adopted it and removed the error record (removeRecordWhenComplete)`);
+    ctx.log(
+        `import ${id} (serial ${serial}): 806, the device is registered already as ${String(device.id)}; adopted it and removed the error record (removeRecordWhenComplete)`,
+    );
     return {
         ...failure.graph,
         state: { deviceImportStatus: "complete", deviceRegistrationId: String(device.id), deviceErrorCode: 0, deviceErrorName: "" },

@@ -48,7 +48,10 @@ export class BulkImporter {
     /** Counters for reports and tests. */
     readonly counters = { calls: 0, records: 0, fallbacks: 0 };
 
-    constructor(private readonly graph: GraphSender, options: BulkImportOptions = {}) {
+    constructor(
+        private readonly graph: GraphSender,
+        options: BulkImportOptions = {},
+    ) {
         this.chunks = new Combiner({
             windowMs: Math.max(0, options.windowMs ?? DEFAULT_BULK_WINDOW_MS),
             maxWaitMs: options.maxWaitMs ?? DEFAULT_BULK_MAX_WAIT_MS,

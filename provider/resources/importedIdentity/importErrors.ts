@@ -5,12 +5,9 @@
 const MEANINGS: Record<string, string> = {
     ZtdDeviceAlreadyAssigned:
         "the device is already registered in this tenant. Adopt it with WindowsAutopilotDeviceIdentity({ serialNumber }) instead of importing it, and remove this import.",
-    ZtdDeviceAssignedToOtherTenant:
-        "the device is registered to another tenant. That tenant (or the reseller) must deregister it first.",
-    ZtdDeviceAssignedToAnotherTenant:
-        "the device is registered to another tenant. That tenant (or the reseller) must deregister it first.",
-    InvalidZtdHardwareHash:
-        "the hardware hash is not valid. Capture it again on the device (Get-WindowsAutopilotInfo) and re-import.",
+    ZtdDeviceAssignedToOtherTenant: "the device is registered to another tenant. That tenant (or the reseller) must deregister it first.",
+    ZtdDeviceAssignedToAnotherTenant: "the device is registered to another tenant. That tenant (or the reseller) must deregister it first.",
+    InvalidZtdHardwareHash: "the hardware hash is not valid. Capture it again on the device (Get-WindowsAutopilotInfo) and re-import.",
     ZtdDeviceDuplicated: "the same hardware hash is in the import more than once. Remove the duplicate row.",
     StorageError: "a transient storage error in the Autopilot service. Run `pulumi up` again later.",
 };

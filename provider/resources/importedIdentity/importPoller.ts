@@ -64,7 +64,13 @@ export class ImportPoller {
         const route = `GET ${COLLECTION}?$select=id,state`;
         const states = new Map<string, Props>();
         let n = 0;
-        for await (const page of pages<Props>(this.graph, { method: "GET", apiVersion: "v1.0", path: COLLECTION, query: { $select: "id,state", $top: "1000" }, route })) {
+        for await (const page of pages<Props>(this.graph, {
+            method: "GET",
+            apiVersion: "v1.0",
+            path: COLLECTION,
+            query: { $select: "id,state", $top: "1000" },
+            route,
+        })) {
             n++;
             this.counters.pages++;
             for (const r of page.value ?? []) {

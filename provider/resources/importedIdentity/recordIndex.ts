@@ -49,7 +49,10 @@ export interface IndexedRecord {
 }
 
 /** The key records are grouped by: the serial, trimmed, in lower case. */
-export const serialKeyOf = (serial: unknown): string => String(serial ?? "").trim().toLowerCase();
+export const serialKeyOf = (serial: unknown): string =>
+    String(serial ?? "")
+        .trim()
+        .toLowerCase();
 
 /** SHA-256 of a hardware hash without whitespace; undefined for no hash. */
 export function hashDigest(hash: unknown): string | undefined {
@@ -205,7 +208,14 @@ export class ImportRecordIndex {
         // Only ids and serials: a listing proves a serial has no record; which record to adopt is
         // decided on a lookup of the serial (with hashes, a few KB each).
         let n = 0;
-        for await (const page of pages<Props>(this.graph, { method: "GET", apiVersion: "v1.0", path, query: { $select: "id,serialNumber", $top: String(LISTING_PAGE_SIZE) }, route, signal })) {
+        for await (const page of pages<Props>(this.graph, {
+            method: "GET",
+            apiVersion: "v1.0",
+            path,
+            query: { $select: "id,serialNumber", $top: String(LISTING_PAGE_SIZE) },
+            route,
+            signal,
+        })) {
             n++;
             this.counters.pages++;
             for (const r of page.value ?? []) {

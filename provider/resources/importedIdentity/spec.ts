@@ -41,7 +41,11 @@ export const importedIdentityFields = {
      * (`sha256:<base64>`, secret), not the hash: the state keeps the hash once, in the inputs
      * (encrypted), and not again in every output.
      */
-    hardwareIdentifier: field("hardwareIdentifier", { type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max }, { secret: true, stateDigest: true }),
+    hardwareIdentifier: field(
+        "hardwareIdentifier",
+        { type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max },
+        { secret: true, stateDigest: true },
+    ),
     /** Windows product key (secret). */
     productKey: field("productKey", { type: "string", maxLength: 64 }, { secret: true }),
     /** Order identifier (on the documented PATCH page; not in Graph's current metadata). */
@@ -215,8 +219,13 @@ export const importedIdentitySpec: ResourceSpec = {
     validate(inputs) {
         if (inputs.importedDeviceId === undefined) {
             const failures = [];
-            if (inputs.serialNumber === undefined) failures.push({ property: "serialNumber", reason: "serialNumber is required to import a device (or give importedDeviceId to adopt an import record)" });
-            if (inputs.hardwareIdentifier === undefined) failures.push({ property: "hardwareIdentifier", reason: "hardwareIdentifier (the base64 hardware hash) is required to import a device" });
+            if (inputs.serialNumber === undefined)
+                failures.push({
+                    property: "serialNumber",
+                    reason: "serialNumber is required to import a device (or give importedDeviceId to adopt an import record)",
+                });
+            if (inputs.hardwareIdentifier === undefined)
+                failures.push({ property: "hardwareIdentifier", reason: "hardwareIdentifier (the base64 hardware hash) is required to import a device" });
             return failures;
         }
         return [];
@@ -247,7 +256,9 @@ export const importedIdentitySpec: ResourceSpec = {
         const route = inputs.uploadId !== undefined ? `POST ${UPLOADS}/{uploadId}/deviceIdentities` : `POST ${COLLECTION}`;
         // Top-level imports made at the same time share bulk `import` calls (bulkImport.ts).
         const post = async (): Promise<Props> =>
-            inputs.uploadId === undefined ? postImport(ctx, body) : (await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path: collection, route, body })).body;
+            inputs.uploadId === undefined
+                ? postImport(ctx, body)
+                : (await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path: collection, route, body })).body;
         // Adopts the record an interrupted run made; never re-POSTs blindly after an unknown outcome (adopt.ts).
         const made = await createOrAdoptImport(ctx, inputs, post);
         return { id: String(made.graph.id), graph: made.graph, written: made.how === "adopted" ? [] : written, fresh: made.how !== "adopted" };
@@ -280,7 +291,9 @@ export const importedIdentitySpec: ResourceSpec = {
         await waitUntilDeviceReadable(ctx, done);
         if (inputs.removeRecordWhenComplete === true) {
             await deleteRecord(ctx, id, inputs);
-            ctx.log(`import ${id}: complete; record removed (removeRecordWhenComplete), device ${importStatus(done) === "complete" ? (done.state as Props).deviceRegistrationId : "?"} stays`);
+            ctx.log(
+                `import ${id}: complete; record removed (removeRecordWhenComplete), device ${importStatus(done) === "complete" ? (done.state as Props).deviceRegistrationId : "?"} stays`,
+            );
             return { ...done, recordRemoved: true };
         }
         return done;

@@ -29,7 +29,10 @@ export const PROFILE_TYPES = {
 const JOIN_TYPE_OF = Object.fromEntries(Object.entries(PROFILE_TYPES).map(([k, t]) => [t.slice(1).toLowerCase(), k]));
 
 /** The current property first, else its deprecated twin (the beta pages: deprecated since May 2024). */
-const currentOrTwin = (current: string, twin: string) => (graph: Props): unknown => (graph[current] ?? undefined) ?? (graph[twin] ?? undefined);
+const currentOrTwin =
+    (current: string, twin: string) =>
+    (graph: Props): unknown =>
+        graph[current] ?? graph[twin] ?? undefined;
 
 // The deprecated outOfBoxExperienceSettings' member names -> the current type's.
 const OOBE_FROM_TWIN: Record<string, string> = {
@@ -51,7 +54,13 @@ function readOobe(graph: Props): unknown {
     const current = plain(graph.outOfBoxExperienceSetting);
     if (current) return current;
     const twin = plain(graph.outOfBoxExperienceSettings);
-    return twin ? Object.fromEntries(Object.entries(twin).filter(([k]) => k in OOBE_FROM_TWIN).map(([k, v]) => [OOBE_FROM_TWIN[k], v])) : undefined;
+    return twin
+        ? Object.fromEntries(
+              Object.entries(twin)
+                  .filter(([k]) => k in OOBE_FROM_TWIN)
+                  .map(([k, v]) => [OOBE_FROM_TWIN[k], v]),
+          )
+        : undefined;
 }
 
 const patch = <const K extends FieldKind>(kind: K, extra: Partial<FieldSpec> = {}) => ({ ...extra, kind, write: "patch" as const });
@@ -74,7 +83,12 @@ export const profileFields = {
     joinType: {
         kind: { type: "choice", values: ["entraJoined", "hybridJoined"] },
         write: "create",
-        readFrom: (graph: Props) => JOIN_TYPE_OF[String(graph["@odata.type"] ?? "").replace(/^#/, "").toLowerCase()],
+        readFrom: (graph: Props) =>
+            JOIN_TYPE_OF[
+                String(graph["@odata.type"] ?? "")
+                    .replace(/^#/, "")
+                    .toLowerCase()
+            ],
     },
     /** The profile's name (at most 200 characters). With `adoptByDisplayName`, how the profile is found. */
     displayName: {
@@ -91,9 +105,12 @@ export const profileFields = {
     /** The Windows device type the profile applies to (windowsAutopilotDeviceType). */
     deviceType: patch({ type: "enum", api: "beta", name: "windowsAutopilotDeviceType" }),
     /** Convert every targeted device to Autopilot (register its hardware hash). */
-    hardwareHashExtractionEnabled: patch({ type: "boolean" }, {
-        readFrom: currentOrTwin("hardwareHashExtractionEnabled", "extractHardwareHash"),
-    }),
+    hardwareHashExtractionEnabled: patch(
+        { type: "boolean" },
+        {
+            readFrom: currentOrTwin("hardwareHashExtractionEnabled", "extractHardwareHash"),
+        },
+    ),
     /** Allow pre-provisioned deployment (formerly white glove). */
     preprovisioningAllowed: patch({ type: "boolean" }, { readFrom: currentOrTwin("preprovisioningAllowed", "enableWhiteGlove") }),
     /** Out-of-box experience settings. */
@@ -197,7 +214,10 @@ async function adoptByName(ctx: LifecycleContext, name: string): Promise<Props> 
     const found = await profilesNamed(ctx, name);
     if (found.length === 1) return found[0];
     if (found.length === 0) {
-        throw new AutopilotError("AUTOPILOT_PROFILE_NOT_FOUND", `displayName: no deployment profile is named exactly ${JSON.stringify(name)} (adoptByDisplayName). Check the name (case and spaces count), or leave adoptByDisplayName out to create it.`);
+        throw new AutopilotError(
+            "AUTOPILOT_PROFILE_NOT_FOUND",
+            `displayName: no deployment profile is named exactly ${JSON.stringify(name)} (adoptByDisplayName). Check the name (case and spaces count), or leave adoptByDisplayName out to create it.`,
+        );
     }
     throw new AutopilotError(
         "AUTOPILOT_PROFILE_AMBIGUOUS",
@@ -208,7 +228,10 @@ async function adoptByName(ctx: LifecycleContext, name: string): Promise<Props> 
 function checkJoinType(inputs: Props, graph: Props): void {
     const have = profileFields.joinType.readFrom(graph);
     if (inputs.joinType !== undefined && have !== undefined && have !== inputs.joinType) {
-        throw new AutopilotError("AUTOPILOT_PROFILE_JOIN_TYPE", `joinType: profile ${graph.id} (${JSON.stringify(graph.displayName)}) is ${have}, the program says ${inputs.joinType}; Graph cannot change a profile's type: fix joinType, or create a new profile.`);
+        throw new AutopilotError(
+            "AUTOPILOT_PROFILE_JOIN_TYPE",
+            `joinType: profile ${graph.id} (${JSON.stringify(graph.displayName)}) is ${have}, the program says ${inputs.joinType}; Graph cannot change a profile's type: fix joinType, or create a new profile.`,
+        );
     }
 }
 
@@ -254,20 +277,34 @@ export const profileSpec = {
         route: `PATCH ${ITEM_ROUTE}`,
         // The update pages name the concrete type; without joinType (an adopted profile) Graph
         // keeps the one it has.
-        bodyExtras: typeof props.joinType === "string" && props.joinType in PROFILE_TYPES ? { "@odata.type": PROFILE_TYPES[props.joinType as keyof typeof PROFILE_TYPES] } : {},
+        bodyExtras:
+            typeof props.joinType === "string" && props.joinType in PROFILE_TYPES
+                ? { "@odata.type": PROFILE_TYPES[props.joinType as keyof typeof PROFILE_TYPES] }
+                : {},
     }),
 
     validate(inputs) {
         const failures: CheckFailure[] = [];
         const adopting = inputs.profileId !== undefined || inputs.adoptByDisplayName === true;
         if (!adopting && inputs.joinType === undefined) {
-            failures.push({ property: "joinType", reason: "joinType is required to create a profile: entraJoined or hybridJoined (or give profileId to adopt one)" });
+            failures.push({
+                property: "joinType",
+                reason: "joinType is required to create a profile: entraJoined or hybridJoined (or give profileId to adopt one)",
+            });
         }
         if (inputs.displayName === undefined && (!adopting || inputs.adoptByDisplayName === true)) {
             failures.push({ property: "displayName", reason: "displayName is required to create a profile or to adopt one by its name" });
         }
-        if (inputs.hybridAzureADJoinSkipConnectivityCheck !== undefined && inputs.joinType !== undefined && inputs.joinType !== "hybridJoined" && !isUnknown(inputs.joinType)) {
-            failures.push({ property: "hybridAzureADJoinSkipConnectivityCheck", reason: "hybridAzureADJoinSkipConnectivityCheck applies only to joinType hybridJoined" });
+        if (
+            inputs.hybridAzureADJoinSkipConnectivityCheck !== undefined &&
+            inputs.joinType !== undefined &&
+            inputs.joinType !== "hybridJoined" &&
+            !isUnknown(inputs.joinType)
+        ) {
+            failures.push({
+                property: "hybridAzureADJoinSkipConnectivityCheck",
+                reason: "hybridAzureADJoinSkipConnectivityCheck applies only to joinType hybridJoined",
+            });
         }
         const template = inputs.deviceNameTemplate;
         if (typeof template === "string" && !isUnknown(template)) {

@@ -39,7 +39,14 @@ export const uploadSpec: ResourceSpec = {
     }),
 
     validate(inputs) {
-        return inputs.uploadId === undefined ? [{ property: "uploadId", reason: "uploadId is required: the Graph id of the upload to adopt (uploads are made by the Intune portal's CSV import)" }] : [];
+        return inputs.uploadId === undefined
+            ? [
+                  {
+                      property: "uploadId",
+                      reason: "uploadId is required: the Graph id of the upload to adopt (uploads are made by the Intune portal's CSV import)",
+                  },
+              ]
+            : [];
     },
 
     async create(ctx, inputs) {

@@ -51,7 +51,12 @@ class SdkImportedDevice extends pulumi.dynamic.Resource {
         super(
             importProvider,
             name,
-            { serialNumber: args.serialNumber, hardwareIdentifier: pulumi.secret(args.hardwareIdentifier), importStatus: undefined, autopilotDeviceId: undefined },
+            {
+                serialNumber: args.serialNumber,
+                hardwareIdentifier: pulumi.secret(args.hardwareIdentifier),
+                importStatus: undefined,
+                autopilotDeviceId: undefined,
+            },
             { ...opts, additionalSecretOutputs: ["hardwareIdentifier"] },
             "sdkbaseline",
             "ImportedDevice",

@@ -112,19 +112,50 @@ describe("hardware-hash CSV reader", () => {
 
         it("ignores blank lines anywhere, lines of spaces, lines of bare commas, and Export-Csv's #TYPE line", () => {
             const [h1, h2] = [hash(), hash()];
-            const text = lines("\n", "", "#TYPE System.Management.Automation.PSCustomObject", "", GWAI, "", `SN1,,${h1}`, "   ", ",,", `SN2,,${h2}`, "", ",,", "");
+            const text = lines(
+                "\n",
+                "",
+                "#TYPE System.Management.Automation.PSCustomObject",
+                "",
+                GWAI,
+                "",
+                `SN1,,${h1}`,
+                "   ",
+                ",,",
+                `SN2,,${h2}`,
+                "",
+                ",,",
+                "",
+            );
             const r = parseHardwareHashCsv(text);
             assertClean(r);
-            assert.deepEqual(r.rows.map((x) => [x.serialNumber, x.line]), [["SN1", 6], ["SN2", 9]]);
+            assert.deepEqual(
+                r.rows.map((x) => [x.serialNumber, x.line]),
+                [
+                    ["SN1", 6],
+                    ["SN2", 9],
+                ],
+            );
         });
 
         it("gives the line where a record starts, also after quoted values spanning CRLF and LF lines", () => {
             const [h, h2] = [hash(), hash()];
             for (const eol of ["\r\n", "\n", "\r"]) {
-                const text = lines(eol, `${GWAI},Group Tag`, `SN1,,${h},"two${eol}lines"`, "", `SN2,,"${h2.slice(0, 100)}${eol}${h2.slice(100)}",`, `SN3,,${hash()},x`);
+                const text = lines(
+                    eol,
+                    `${GWAI},Group Tag`,
+                    `SN1,,${h},"two${eol}lines"`,
+                    "",
+                    `SN2,,"${h2.slice(0, 100)}${eol}${h2.slice(100)}",`,
+                    `SN3,,${hash()},x`,
+                );
                 const r = parseHardwareHashCsv(text);
                 assertClean(r);
-                assert.deepEqual(r.rows.map((x) => x.line), [2, 5, 7], JSON.stringify(eol));
+                assert.deepEqual(
+                    r.rows.map((x) => x.line),
+                    [2, 5, 7],
+                    JSON.stringify(eol),
+                );
                 assert.equal(r.rows[0].groupTag, `two${eol}lines`);
             }
         });
@@ -133,7 +164,10 @@ describe("hardware-hash CSV reader", () => {
             const { min, max } = HARDWARE_HASH_BYTES;
             const text = lines("\n", GWAI, `A,,${hash(min)}`, `B,,${hash(max)}`, `C,,${hash(min - 1)}`, `D,,${hash(max + 1)}`);
             const r = parseHardwareHashCsv(text);
-            assert.deepEqual(r.rows.map((x) => x.serialNumber), ["A", "B"]);
+            assert.deepEqual(
+                r.rows.map((x) => x.serialNumber),
+                ["A", "B"],
+            );
             assert.deepEqual(brief(r), [
                 [4, "Hardware Hash", `decodes to ${min - 1} bytes; a hardware hash is ${min} to ${max} bytes`],
                 [5, "Hardware Hash", `decodes to ${max + 1} bytes; a hardware hash is ${min} to ${max} bytes`],
@@ -188,7 +222,11 @@ describe("hardware-hash CSV reader", () => {
             const H = "Hardware Hash";
             assert.deepEqual(brief(r), [
                 [2, S, "is empty: every row needs the device's serial number"],
-                [3, S, '"BAD*SERIAL" is not a serial number: "*" (U+002A) at position 4 is not allowed; a serial starts with A-Z, a-z or 0-9 and holds only those, and . _ - / or space'],
+                [
+                    3,
+                    S,
+                    '"BAD*SERIAL" is not a serial number: "*" (U+002A) at position 4 is not allowed; a serial starts with A-Z, a-z or 0-9 and holds only those, and . _ - / or space',
+                ],
                 [4, S, "must be at most 256 characters, got 257"],
                 [5, H, "is empty: every row needs the device's hardware hash"],
                 [6, H, "is not base64: it holds characters outside A-Z a-z 0-9 + / and = padding"],
@@ -218,7 +256,10 @@ describe("hardware-hash CSV reader", () => {
 
         it("reports several problems of one row together", () => {
             const res = parseHardwareHashCsv(lines("\n", GWAI_FULL, `bad serial!,,abc,,nobody`));
-            assert.deepEqual(res.problems.map((p) => p.column), ["Device Serial Number", "Hardware Hash", "Assigned User"]);
+            assert.deepEqual(
+                res.problems.map((p) => p.column),
+                ["Device Serial Number", "Hardware Hash", "Assigned User"],
+            );
             assert.deepEqual(res.rows, []);
         });
     });
@@ -228,14 +269,23 @@ describe("hardware-hash CSV reader", () => {
             const h = hash();
             const r = parseHardwareHashCsv(lines("\r\n", GWAI, `SN1,,${h}`, `SN2,"${PRODUCT_KEY},${hash()}`, `SN3,,${hash()}`));
             assert.deepEqual(brief(r), [[3, undefined, 'a quoted value is never closed: a closing " is missing']]);
-            assert.deepEqual(r.rows.map((x) => [x.serialNumber, x.line]), [["SN1", 2], ["SN3", 4]]);
+            assert.deepEqual(
+                r.rows.map((x) => [x.serialNumber, x.line]),
+                [
+                    ["SN1", 2],
+                    ["SN3", 4],
+                ],
+            );
             assert.ok(!formatProblems(r.problems).includes(PRODUCT_KEY));
         });
 
         it("reports a quote inside an unquoted value", () => {
             const r = parseHardwareHashCsv(lines("\n", GWAI, `SN"1,,${hash()}`, `SN2,,${hash()}`));
             assert.deepEqual(brief(r), [[2, undefined, 'a " appears inside an unquoted value: quote the whole value and double the inner " ("")']]);
-            assert.deepEqual(r.rows.map((x) => x.line), [3]);
+            assert.deepEqual(
+                r.rows.map((x) => x.line),
+                [3],
+            );
         });
     });
 
@@ -243,7 +293,11 @@ describe("hardware-hash CSV reader", () => {
         it("names a missing required column and lists the columns found", () => {
             const r = parseHardwareHashCsv(lines("\n", "Serial,Windows Product ID,Group Tag", `SN1,,x`));
             assert.deepEqual(brief(r), [
-                [1, "Serial", 'unknown column "Serial"; allowed columns: Device Serial Number, Windows Product ID, Hardware Hash, Group Tag, Assigned User (case, spaces and underscores do not matter)'],
+                [
+                    1,
+                    "Serial",
+                    'unknown column "Serial"; allowed columns: Device Serial Number, Windows Product ID, Hardware Hash, Group Tag, Assigned User (case, spaces and underscores do not matter)',
+                ],
                 [1, "Device Serial Number", 'required column "Device Serial Number" is missing; columns found: "Serial", "Windows Product ID", "Group Tag"'],
                 [1, "Hardware Hash", 'required column "Hardware Hash" is missing; columns found: "Serial", "Windows Product ID", "Group Tag"'],
             ]);
@@ -254,9 +308,15 @@ describe("hardware-hash CSV reader", () => {
             const r = parseHardwareHashCsv(lines("\n", `${GWAI},Manufacturer name`, `SN1,,${hash()},Contoso`, `SN!,,${hash()},Contoso`));
             assert.deepEqual(
                 r.problems.map((p) => [p.line, p.column]),
-                [[1, "Manufacturer name"], [3, "Device Serial Number"]],
+                [
+                    [1, "Manufacturer name"],
+                    [3, "Device Serial Number"],
+                ],
             );
-            assert.match(r.problems[0].reason, /^unknown column "Manufacturer name"; allowed columns: Device Serial Number, Windows Product ID, Hardware Hash, Group Tag, Assigned User/);
+            assert.match(
+                r.problems[0].reason,
+                /^unknown column "Manufacturer name"; allowed columns: Device Serial Number, Windows Product ID, Hardware Hash, Group Tag, Assigned User/,
+            );
             assert.deepEqual(r.rows, []);
         });
 
@@ -286,7 +346,11 @@ describe("hardware-hash CSV reader", () => {
             for (const input of ["", "\r\n\r\n", Buffer.from([0xff, 0xfe])]) {
                 const r = parseHardwareHashCsv(input, { file: "empty.csv" });
                 assert.deepEqual(r.problems, [
-                    { file: "empty.csv", line: 1, reason: "has no header line: the first line must name the columns Device Serial Number, Windows Product ID, Hardware Hash, Group Tag, Assigned User" },
+                    {
+                        file: "empty.csv",
+                        line: 1,
+                        reason: "has no header line: the first line must name the columns Device Serial Number, Windows Product ID, Hardware Hash, Group Tag, Assigned User",
+                    },
                 ]);
             }
         });
@@ -300,7 +364,10 @@ describe("hardware-hash CSV reader", () => {
         const h = hash();
         const r = parseHardwareHashCsv(Buffer.from(lines("\r\n", `${GWAI},Group Tag`, `SN1,,${h},Café`, `SN2,,${h.replace(/A/g, "C")},Cafe`), "latin1"));
         assert.deepEqual(brief(r), [[2, "Group Tag", "holds bytes that are not valid UTF-8 text: save the file as UTF-8 or UTF-16 (Unicode)"]]);
-        assert.deepEqual(r.rows.map((x) => x.serialNumber), ["SN2"]);
+        assert.deepEqual(
+            r.rows.map((x) => x.serialNumber),
+            ["SN2"],
+        );
     });
 
     describe("formatProblems", () => {
@@ -313,7 +380,9 @@ describe("hardware-hash CSV reader", () => {
             ];
             assert.equal(
                 formatProblems(problems),
-                ["a.csv:1: Group Tag: first on line 1", "a.csv:1: Foo: second on line 1", "a.csv:4: has 2 values", "a.csv:9: Hardware Hash: is empty"].join("\n"),
+                ["a.csv:1: Group Tag: first on line 1", "a.csv:1: Foo: second on line 1", "a.csv:4: has 2 values", "a.csv:9: Hardware Hash: is empty"].join(
+                    "\n",
+                ),
             );
             assert.equal(problems[0].line, 9, "the caller's array is not reordered");
             assert.equal(formatProblems([]), "");
@@ -349,12 +418,18 @@ describe("hardware-hash CSV reader", () => {
             writeFileSync(path, utf16le(lines("\r\n", GWAI, `SN1,,${h}`, `SN1,,${hash()}`, "")));
             const r = readHardwareHashCsv(path);
             assert.deepEqual(r.rows, [{ serialNumber: "SN1", hardwareIdentifier: h, line: 2 }]);
-            assert.deepEqual(r.problems.map((p) => [p.file, p.line]), [[path, 3]]);
+            assert.deepEqual(
+                r.problems.map((p) => [p.file, p.line]),
+                [[path, 3]],
+            );
         });
 
         it("throws, naming the path, when the file cannot be read", () => {
             const path = join(dir, "missing.csv");
-            assert.throws(() => readHardwareHashCsv(path), (e: Error) => e.message.includes(path) && e.message.includes("ENOENT"));
+            assert.throws(
+                () => readHardwareHashCsv(path),
+                (e: Error) => e.message.includes(path) && e.message.includes("ENOENT"),
+            );
         });
     });
 });

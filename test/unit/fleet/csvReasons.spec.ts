@@ -32,11 +32,17 @@ describe("CSV reasons", () => {
 
     it("still reports a valid hash listed twice", () => {
         const { problems } = parseHardwareHashCsv(`${HEADER}A1,,${hash(4)}\nA2,,${hash(4)}\n`);
-        assert.deepStrictEqual(problems.map((p) => [p.line, p.reason]), [[3, "is the same hardware hash as line 2"]]);
+        assert.deepStrictEqual(
+            problems.map((p) => [p.line, p.reason]),
+            [[3, "is the same hardware hash as line 2"]],
+        );
     });
 
     it("an unknown header name with an invisible character shows it", () => {
         const { problems } = parseHardwareHashCsv(`Device Serial Number,Hardware Hash,Gro\u200bup Tag\nA1,${hash(5)},x\n`);
-        assert.ok(problems.some((p) => p.reason.includes("Gro<U+200B>up Tag")), formatProblems(problems));
+        assert.ok(
+            problems.some((p) => p.reason.includes("Gro<U+200B>up Tag")),
+            formatProblems(problems),
+        );
     });
 });

@@ -16,7 +16,10 @@ describe("AutopilotFleet with no devices", () => {
     });
 
     it("refuses a CSV whose every row was bad and skipped", () => {
-        assert.throws(() => new AutopilotFleet("sales", { csv: "Device Serial Number,Hardware Hash\nA1,not-a-hash\n", skipBadRows: true }), /every row was bad and skipped \(1 problem\(s\)\)/);
+        assert.throws(
+            () => new AutopilotFleet("sales", { csv: "Device Serial Number,Hardware Hash\nA1,not-a-hash\n", skipBadRows: true }),
+            /every row was bad and skipped \(1 problem\(s\)\)/,
+        );
     });
 
     it("takes an empty CSV when the program says the fleet may be empty", () => {
@@ -27,7 +30,11 @@ describe("AutopilotFleet with no devices", () => {
     it("asks for the profile of its profile assignment", () => {
         const hash = Buffer.alloc(4000, 1).toString("base64");
         assert.throws(
-            () => new AutopilotFleet("sales", { csv: `Device Serial Number,Hardware Hash\nA1,${hash}\n`, profileAssignment: { target: { kind: "allDevices" } } as never }),
+            () =>
+                new AutopilotFleet("sales", {
+                    csv: `Device Serial Number,Hardware Hash\nA1,${hash}\n`,
+                    profileAssignment: { target: { kind: "allDevices" } } as never,
+                }),
             /profileAssignment\.profileId is required: an assignment belongs to the deployment profile/,
         );
     });

@@ -44,7 +44,9 @@ describe("a large fleet registers in waves", function () {
         assert.ok(firstDevice >= 0 && lastImport >= 0);
         assert.ok(firstDevice < lastImport, `the first device registered at ${firstDevice}, after the last import (${lastImport})`);
         // Imports go out wave by wave: none of a later wave before all of the first.
-        const firstWaveImports = order.filter((n, i) => n.startsWith("f-import-") && i < order.indexOf(`f-import-W${String(REGISTRATION_WAVE_ROWS).padStart(5, "0")}`));
+        const firstWaveImports = order.filter(
+            (n, i) => n.startsWith("f-import-") && i < order.indexOf(`f-import-W${String(REGISTRATION_WAVE_ROWS).padStart(5, "0")}`),
+        );
         assert.equal(firstWaveImports.length, REGISTRATION_WAVE_ROWS);
     });
 

@@ -19,7 +19,10 @@ describe("check: a failure of a secret field names no property", () => {
         assert.ok(checked.failures.some((f) => f.property === "" && /^hardwareIdentifier is not base64/.test(f.reason)));
         assert.ok(checked.failures.some((f) => f.property === "" && /^productKey /.test(f.reason)));
         assert.ok(checked.failures.some((f) => f.property === "serialNumber"));
-        assert.ok(checked.failures.every((f) => !f.reason.includes(bad.slice(0, 40))), "no hash in a reason");
+        assert.ok(
+            checked.failures.every((f) => !f.reason.includes(bad.slice(0, 40))),
+            "no hash in a reason",
+        );
         const assignments = makeHandler(assignmentSpec, noContext);
         const target = await assignments.check({}, { deviceId: "x", target: { kind: "group", groupId: "sales" } });
         assert.ok(target.failures.some((f) => f.property === "target.groupId"));

@@ -29,7 +29,12 @@ describe("read coalescer (collectionReads.ts)", function () {
     this.timeout(60_000);
     let emu: Emulator;
     let graph: GraphClient;
-    const ctx = (settings?: Tuning): LifecycleContext => ({ ...new GraphSession({ graph }).context(), sleep: async () => undefined, limits: DEFAULT_LIMITS, ...(settings ? { settings } : {}) });
+    const ctx = (settings?: Tuning): LifecycleContext => ({
+        ...new GraphSession({ graph }).context(),
+        sleep: async () => undefined,
+        limits: DEFAULT_LIMITS,
+        ...(settings ? { settings } : {}),
+    });
     /** `read` of each id at once, as a refresh sends them; the ids the coalescer left to the GET come back as undefined. */
     const burst = (reads: CollectionReads, spec: ResourceSpec, ids: string[], props: Props = {}, settings?: Tuning) =>
         Promise.all(ids.map((id) => reads.read(ctx(settings), spec, id, props)));
@@ -47,7 +52,10 @@ describe("read coalescer (collectionReads.ts)", function () {
     it("a few reads are left to the per-item GET: no listing", async () => {
         const reads = new CollectionReads(graph, { threshold: 100 });
         const ids = addDevices(emu, 20);
-        assert.deepStrictEqual(await burst(reads, deviceIdentitySpec, ids), ids.map(() => undefined));
+        assert.deepStrictEqual(
+            await burst(reads, deviceIdentitySpec, ids),
+            ids.map(() => undefined),
+        );
         assert.deepStrictEqual(emu.requests, []);
         assert.strictEqual(reads.stats.listings, 0);
     });
@@ -63,13 +71,18 @@ describe("read coalescer (collectionReads.ts)", function () {
         const pages = lists(DEVICES);
         assert.strictEqual(pages.length, Math.ceil(all / 100), "every page once");
         assert.strictEqual(pages[0].query.$top, "100");
-        assert.ok(pages.slice(1).every((p) => p.query.$skiptoken !== undefined), "pages through @odata.nextLink");
+        assert.ok(
+            pages.slice(1).every((p) => p.query.$skiptoken !== undefined),
+            "pages through @odata.nextLink",
+        );
         // One item GET checked that the list carries every property the GET does.
         assert.strictEqual(emu.requests.filter((r) => r.path.startsWith(DEVICES + "/")).length, 1);
         await Promise.all(
             ids.map(async (id, i) => {
                 if (got[i] === undefined) return;
-                const { "@odata.context": _c, ...item } = (await graph.send<Props>({ method: "GET", apiVersion: "beta", path: `/deviceManagement/windowsAutopilotDeviceIdentities/${id}` })).body;
+                const { "@odata.context": _c, ...item } = (
+                    await graph.send<Props>({ method: "GET", apiVersion: "beta", path: `/deviceManagement/windowsAutopilotDeviceIdentities/${id}` })
+                ).body;
                 assert.deepStrictEqual(got[i], item);
             }),
         );
@@ -80,7 +93,12 @@ describe("read coalescer (collectionReads.ts)", function () {
         const reads = new CollectionReads(graph, { threshold: 10 });
         const ids = Array.from({ length: 30 }, (_, i) => {
             const id = randomUUID();
-            emu.tenant.importedIdentities.set(id, { id, serialNumber: `IMP${i}`, hardwareIdentifier: HASH, state: { deviceImportStatus: "complete", deviceRegistrationId: "", deviceErrorCode: 0, deviceErrorName: "" } });
+            emu.tenant.importedIdentities.set(id, {
+                id,
+                serialNumber: `IMP${i}`,
+                hardwareIdentifier: HASH,
+                state: { deviceImportStatus: "complete", deviceRegistrationId: "", deviceErrorCode: 0, deviceErrorName: "" },
+            });
             return id;
         });
         const got = await burst(reads, importedIdentitySpec, ids);
@@ -92,7 +110,10 @@ describe("read coalescer (collectionReads.ts)", function () {
         assert.strictEqual(lists(IMPORTS).length, 1);
         // An identity of an upload is read through the upload's route, never from this listing.
         emu.clearRequests();
-        assert.deepStrictEqual(await burst(reads, importedIdentitySpec, ids, { uploadId: randomUUID() }), ids.map(() => undefined));
+        assert.deepStrictEqual(
+            await burst(reads, importedIdentitySpec, ids, { uploadId: randomUUID() }),
+            ids.map(() => undefined),
+        );
         assert.deepStrictEqual(emu.requests, []);
     });
 
@@ -105,7 +126,10 @@ describe("read coalescer (collectionReads.ts)", function () {
         emu.tenant.devices.get(ids[0])!.groupTag = "Changed";
         emu.tenant.devices.get(ids[19])!.groupTag = "Changed";
         const again = await burst(reads, deviceIdentitySpec, ids);
-        assert.deepStrictEqual([again[0], again[19]].map((g) => (g as Props | undefined)?.groupTag), ["Changed", "Changed"]);
+        assert.deepStrictEqual(
+            [again[0], again[19]].map((g) => (g as Props | undefined)?.groupTag),
+            ["Changed", "Changed"],
+        );
         assert.strictEqual(lists(DEVICES).length, 2);
     });
 
@@ -126,7 +150,12 @@ describe("read coalescer (collectionReads.ts)", function () {
         await new Promise((r) => setTimeout(r, 100));
         const scope = beginStep(ctx(), "write");
         await scope.run(() =>
-            scope.ctx.graph.send({ method: "POST", apiVersion: "beta", path: `/deviceManagement/windowsAutopilotDeviceIdentities/${ids[10]}/updateDeviceProperties`, body: { groupTag: "New" } }),
+            scope.ctx.graph.send({
+                method: "POST",
+                apiVersion: "beta",
+                path: `/deviceManagement/windowsAutopilotDeviceIdentities/${ids[10]}/updateDeviceProperties`,
+                body: { groupTag: "New" },
+            }),
         );
         scope.end();
         const got = await pending;
@@ -142,13 +171,22 @@ describe("read coalescer (collectionReads.ts)", function () {
         const ids = addDevices(emu, 20);
         emu.injectFault({ method: "GET", path: /windowsAutopilotDeviceIdentities$/, status: 500 });
         const got = await burst(reads, deviceIdentitySpec, ids);
-        assert.deepStrictEqual(got, ids.map(() => undefined));
+        assert.deepStrictEqual(
+            got,
+            ids.map(() => undefined),
+        );
         assert.strictEqual(reads.stats.failed, 1);
         emu.clearRequests();
-        assert.deepStrictEqual(await burst(reads, deviceIdentitySpec, ids), ids.map(() => undefined));
+        assert.deepStrictEqual(
+            await burst(reads, deviceIdentitySpec, ids),
+            ids.map(() => undefined),
+        );
         assert.deepStrictEqual(lists(DEVICES), []);
         now += 31_000;
-        assert.ok((await burst(reads, deviceIdentitySpec, ids)).slice(5).every((g) => g !== undefined), "lists again later");
+        assert.ok(
+            (await burst(reads, deviceIdentitySpec, ids)).slice(5).every((g) => g !== undefined),
+            "lists again later",
+        );
     });
 
     it("gives a listing up when the tenant is far larger than the burst (per-item reads cost less)", async () => {
@@ -185,7 +223,10 @@ describe("read coalescer (collectionReads.ts)", function () {
         assert.strictEqual(off.listReads, false);
         const reads = new CollectionReads(graph, { threshold: 2 });
         const ids = addDevices(emu, 10);
-        assert.deepStrictEqual(await burst(reads, deviceIdentitySpec, ids, {}, off), ids.map(() => undefined));
+        assert.deepStrictEqual(
+            await burst(reads, deviceIdentitySpec, ids, {}, off),
+            ids.map(() => undefined),
+        );
         assert.deepStrictEqual(emu.requests, []);
     });
 });

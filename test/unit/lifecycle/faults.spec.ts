@@ -12,7 +12,10 @@ import { sameAssignment, createOrAdoptAssignment } from "../../../provider/resou
 import { adoptableRecord, createOrAdoptImport } from "../../../provider/resources/importedIdentity/adopt";
 
 /** A context on a fake clock: sleep advances it. `send` answers requests. */
-function fakeContext(send: (r: GraphRequest) => Promise<unknown> | unknown, limits: Partial<StepLimits> = {}): LifecycleContext & { slept: number[]; sent: GraphRequest[]; lines: string[] } {
+function fakeContext(
+    send: (r: GraphRequest) => Promise<unknown> | unknown,
+    limits: Partial<StepLimits> = {},
+): LifecycleContext & { slept: number[]; sent: GraphRequest[]; lines: string[] } {
     let now = 1_000_000;
     const slept: number[] = [];
     const sent: GraphRequest[] = [];
@@ -65,7 +68,10 @@ describe("read-back after a write (consistency.ts)", () => {
             }),
             (e: AutopilotError) => {
                 assert.strictEqual(e.code, "AUTOPILOT_NOT_CONSISTENT");
-                assert.match(e.message, /^device X: Graph still showed the old value of groupTag after 5 reads .*\[bound hit: autopilot:consistencyTimeoutSeconds=2,/);
+                assert.match(
+                    e.message,
+                    /^device X: Graph still showed the old value of groupTag after 5 reads .*\[bound hit: autopilot:consistencyTimeoutSeconds=2,/,
+                );
                 assert.deepStrictEqual(e.graph, { id: "X" });
                 return true;
             },
@@ -85,7 +91,9 @@ describe("read-back after a write (consistency.ts)", () => {
 
 describe("step bounds and cancellation (bounds.ts)", () => {
     // One session for the steps, as in the host: its steps follow each cancel signal with one listener.
-    const session = new GraphSession({ graph: { send: async (r: GraphRequest) => ({ status: 200, headers: {}, body: r.signal, attempts: 1 }) } as unknown as GraphClient });
+    const session = new GraphSession({
+        graph: { send: async (r: GraphRequest) => ({ status: 200, headers: {}, body: r.signal, attempts: 1 }) } as unknown as GraphClient,
+    });
     const base = (limits: Partial<StepLimits>, signal?: AbortSignal): LifecycleContext => ({
         ...session.context(),
         sleep: async () => undefined,
@@ -99,7 +107,12 @@ describe("step bounds and cancellation (bounds.ts)", () => {
         try {
             const signal = (await scope.run(() => scope.ctx.graph.send({ method: "GET", apiVersion: "beta", path: "/a" }))).body as AbortSignal;
             assert.ok(signal instanceof AbortSignal && !signal.aborted, "requests carry the step's signal");
-            await assert.rejects(scope.ctx.sleep(5000), (e: StepStoppedError) => e.code === "AUTOPILOT_STEP_TIMEOUT" && /X create stopped after 0.05 s: the whole-step time bound, autopilot:stepTimeoutSeconds=0.05, was reached/.test(e.message));
+            await assert.rejects(
+                scope.ctx.sleep(5000),
+                (e: StepStoppedError) =>
+                    e.code === "AUTOPILOT_STEP_TIMEOUT" &&
+                    /X create stopped after 0.05 s: the whole-step time bound, autopilot:stepTimeoutSeconds=0.05, was reached/.test(e.message),
+            );
             assert.ok(signal.aborted);
             assert.match(explainFailure(new Error("aborted by the caller"), scope), /^X create stopped after 0.05 s.*Last: aborted by the caller$/);
         } finally {
@@ -110,7 +123,11 @@ describe("step bounds and cancellation (bounds.ts)", () => {
     it("the derived bound adds what the step may wait for (e.g. importTimeoutSeconds) and says how to change it", async () => {
         const scope = beginStep(base({ stepTimeoutMs: 20, stepTimeoutConfigured: false }), "Y create", 0.03);
         try {
-            await assert.rejects(scope.ctx.sleep(5000), (e: Error) => /stopped after 0.05 s: the whole-step time bound, the default step bound of 0.05 s \(set autopilot:stepTimeoutSeconds to change it\)/.test(e.message));
+            await assert.rejects(scope.ctx.sleep(5000), (e: Error) =>
+                /stopped after 0.05 s: the whole-step time bound, the default step bound of 0.05 s \(set autopilot:stepTimeoutSeconds to change it\)/.test(
+                    e.message,
+                ),
+            );
         } finally {
             scope.end();
         }
@@ -141,7 +158,10 @@ describe("step bounds and cancellation (bounds.ts)", () => {
             assert.ok(getEventListeners(cancel.signal, "abort").length <= 1);
             cancel.abort(cancelledBy("SIGINT"));
             assert.strictEqual(running.stopped()?.code, "AUTOPILOT_CANCELLED");
-            assert.ok(ended.every((s) => s.stopped() === undefined), "a step that already answered is not stopped");
+            assert.ok(
+                ended.every((s) => s.stopped() === undefined),
+                "a step that already answered is not stopped",
+            );
         } finally {
             running.end();
         }
@@ -156,14 +176,22 @@ describe("step bounds and cancellation (bounds.ts)", () => {
         const exhausted = new GraphError({ code: "GRAPH_RETRIES_EXHAUSTED", method: "GET", route: "/a", attempts: 4, status: 503, cause: timeout });
         const limits = { ...DEFAULT_LIMITS, maxRetries: 3, requestTimeoutSeconds: 2 };
         assert.match(explainFailure(timeout, undefined, limits), /\[bound hit: autopilot:timeoutSeconds=2, the limit for one request\]$/);
-        assert.match(explainFailure(exhausted, undefined, limits), /\[bound hit: autopilot:maxRetries=3, the retries of one request; autopilot:timeoutSeconds=2, the limit for one request\]$/);
+        assert.match(
+            explainFailure(exhausted, undefined, limits),
+            /\[bound hit: autopilot:maxRetries=3, the retries of one request; autopilot:timeoutSeconds=2, the limit for one request\]$/,
+        );
         const plain = new GraphError({ code: "GRAPH_HTTP_ERROR", method: "GET", route: "/a", attempts: 1, status: 403 });
         assert.strictEqual(explainFailure(plain, undefined, limits), plain.message);
     });
 });
 
 describe("adoption rules", () => {
-    const rec = (id: string, status: string, hardwareIdentifier?: string): Props => ({ id, serialNumber: "S1", hardwareIdentifier, state: { deviceImportStatus: status } });
+    const rec = (id: string, status: string, hardwareIdentifier?: string): Props => ({
+        id,
+        serialNumber: "S1",
+        hardwareIdentifier,
+        state: { deviceImportStatus: status },
+    });
 
     it("import records: same capture only (hash when Graph shows one), complete before pending before error", () => {
         const inputs = { serialNumber: "S1", hardwareIdentifier: "AAAA" };
@@ -177,11 +205,28 @@ describe("adoption rules", () => {
     it("assignments: same kind, group (any case), filter (none by default) and source when given", () => {
         const graph = (target: Props, source = "direct"): Props => ({ id: "a", source, target });
         const want = { target: { kind: "group", groupId: "abc" } };
-        assert.ok(sameAssignment(graph({ "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: "ABC", deviceAndAppManagementAssignmentFilterType: "none" }), want));
+        assert.ok(
+            sameAssignment(
+                graph({ "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: "ABC", deviceAndAppManagementAssignmentFilterType: "none" }),
+                want,
+            ),
+        );
         assert.ok(!sameAssignment(graph({ "@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", groupId: "abc" }), want));
         assert.ok(!sameAssignment(graph({ "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: "abd" }), want));
-        assert.ok(!sameAssignment(graph({ "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: "abc", deviceAndAppManagementAssignmentFilterType: "include", deviceAndAppManagementAssignmentFilterId: "f" }), want));
-        assert.ok(!sameAssignment(graph({ "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: "abc" }, "policySets"), { ...want, source: "direct" }));
+        assert.ok(
+            !sameAssignment(
+                graph({
+                    "@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                    groupId: "abc",
+                    deviceAndAppManagementAssignmentFilterType: "include",
+                    deviceAndAppManagementAssignmentFilterId: "f",
+                }),
+                want,
+            ),
+        );
+        assert.ok(
+            !sameAssignment(graph({ "@odata.type": "#microsoft.graph.groupAssignmentTarget", groupId: "abc" }, "policySets"), { ...want, source: "direct" }),
+        );
     });
 });
 
@@ -194,7 +239,10 @@ describe("creates of unknown outcome", () => {
         const made = await createOrAdoptImport(ctx, inputs, async () => ({ id: String(++posted) }));
         assert.deepStrictEqual([made.how, made.graph.id, posted], ["adopted", "r1", 0]);
         // The listing shows a record of the serial: the serial is then looked up on its own, with hashes.
-        assert.deepStrictEqual(ctx.sent.map((r) => r.query), [{ $select: "id,serialNumber", $top: "1000" }, { $filter: "contains(serialNumber,'S1')" }]);
+        assert.deepStrictEqual(
+            ctx.sent.map((r) => r.query),
+            [{ $select: "id,serialNumber", $top: "1000" }, { $filter: "contains(serialNumber,'S1')" }],
+        );
         assert.strictEqual(made.graph.hardwareIdentifier, "AAAA", "the adopted record shows its hash (no write of it follows)");
     });
 
@@ -230,7 +278,10 @@ describe("creates of unknown outcome", () => {
     it("other failures are not looked after: a 400 fails at once", async () => {
         const ctx = fakeContext(() => ({ value: [] }));
         const bad = new GraphError({ code: "GRAPH_HTTP_ERROR", method: "POST", route: "/x", attempts: 1, status: 400 });
-        await assert.rejects(createOrAdoptImport(ctx, inputs, async () => Promise.reject(bad)), (e) => e === bad);
+        await assert.rejects(
+            createOrAdoptImport(ctx, inputs, async () => Promise.reject(bad)),
+            (e) => e === bad,
+        );
         assert.strictEqual(ctx.sent.length, 1, "only the look before the POST");
     });
 
@@ -268,7 +319,12 @@ describe("step bounds from config (bounds.ts stepLimits of the resolved settings
         });
         assert.deepStrictEqual(DEFAULT_LIMITS, limits({}));
         assert.deepStrictEqual(
-            limits({ "autopilot:stepTimeoutSeconds": "900", "autopilot:consistencyTimeoutSeconds": "5", "autopilot:timeoutSeconds": "30", "autopilot:maxRetries": "20" }),
+            limits({
+                "autopilot:stepTimeoutSeconds": "900",
+                "autopilot:consistencyTimeoutSeconds": "5",
+                "autopilot:timeoutSeconds": "30",
+                "autopilot:maxRetries": "20",
+            }),
             { stepTimeoutMs: 900_000, stepTimeoutConfigured: true, consistencyTimeoutMs: 5_000, requestTimeoutSeconds: 30, maxRetries: 20 },
         );
         assert.deepStrictEqual(limits({}, { AUTOPILOT_STEP_TIMEOUT_SECONDS: "120" }).stepTimeoutMs, 120_000);

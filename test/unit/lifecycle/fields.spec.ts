@@ -18,7 +18,26 @@ function byRegex(text: string): number | undefined {
 
 describe("fields: base64 (hardware hashes)", () => {
     it("canonicalBase64Bytes agrees with the regex and Buffer's decode, including padding and bad characters", () => {
-        const cases = ["", "A", "AB", "ABC", "ABCD", "AB==", "ABC=", "A===", "====", "AB=C", "=ABC", "ABCD====", "AB==ABCD", "AB CD", "AB\nCD", "AB-_", "ABCé", "ABC\u0100"];
+        const cases = [
+            "",
+            "A",
+            "AB",
+            "ABC",
+            "ABCD",
+            "AB==",
+            "ABC=",
+            "A===",
+            "====",
+            "AB=C",
+            "=ABC",
+            "ABCD====",
+            "AB==ABCD",
+            "AB CD",
+            "AB\nCD",
+            "AB-_",
+            "ABCé",
+            "ABC\u0100",
+        ];
         for (let n = 1; n <= 40; n++) {
             const bytes = crypto.randomBytes(n);
             const text = bytes.toString("base64");
@@ -64,9 +83,21 @@ describe("fields: stateDigest (the outputs keep a digest of the hardware hash, n
     const digest = `sha256:${crypto.createHash("sha256").update(hash).digest("base64")}`;
 
     it("outputs hold sha256:<base64> of the hash, whether it came from Graph or from the inputs; a digest stays as it is", () => {
-        const fromGraph = toOutputs(spec, "id-1", { id: "id-1", serialNumber: "S1", hardwareIdentifier: hash, state: { deviceImportStatus: "pending" } }, { serialNumber: "S1", hardwareIdentifier: hash }, undefined);
+        const fromGraph = toOutputs(
+            spec,
+            "id-1",
+            { id: "id-1", serialNumber: "S1", hardwareIdentifier: hash, state: { deviceImportStatus: "pending" } },
+            { serialNumber: "S1", hardwareIdentifier: hash },
+            undefined,
+        );
         assert.strictEqual(fromGraph.hardwareIdentifier, digest);
-        const fromInputs = toOutputs(spec, "id-1", { id: "id-1", state: { deviceImportStatus: "pending" } }, { serialNumber: "S1", hardwareIdentifier: hash }, undefined);
+        const fromInputs = toOutputs(
+            spec,
+            "id-1",
+            { id: "id-1", state: { deviceImportStatus: "pending" } },
+            { serialNumber: "S1", hardwareIdentifier: hash },
+            undefined,
+        );
         assert.strictEqual(fromInputs.hardwareIdentifier, digest);
         // A refresh whose read has no hash keeps what the state held.
         const refreshed = toOutputs(spec, "id-1", { id: "id-1", state: { deviceImportStatus: "complete" } }, fromInputs, undefined);
@@ -94,7 +125,13 @@ describe("outputs: the program's input names, so a refresh reports the program's
     const graph = { id: "d1", serialNumber: "S1", groupTag: "Drifted", displayName: "N1", manufacturer: "HP", model: "X" };
 
     it("records the names the program gave and reports just those, with Graph's values", () => {
-        const outs = toOutputs(device, "d1", graph, { deviceId: "d1", groupTag: "Sales" }, inputNames({ deviceId: "d1", groupTag: "Sales", displayName: undefined }));
+        const outs = toOutputs(
+            device,
+            "d1",
+            graph,
+            { deviceId: "d1", groupTag: "Sales" },
+            inputNames({ deviceId: "d1", groupTag: "Sales", displayName: undefined }),
+        );
         assert.deepStrictEqual(outs[INPUT_NAMES], ["deviceId", "groupTag"]);
         assert.deepStrictEqual(readInputs(device, outs), { deviceId: "d1", groupTag: "Drifted" });
     });
@@ -110,7 +147,16 @@ describe("outputs: the program's input names, so a refresh reports the program's
 
 describe("outputs: only fields with a value (the state is rewritten after every step)", () => {
     it("leaves out what Graph holds as null, a secret among them, and keeps everything with a value", () => {
-        const graph = { id: "d1", serialNumber: "S1", groupTag: "Sales", displayName: null, productKey: null, manufacturer: null, model: "X", enrollmentState: "notContacted" };
+        const graph = {
+            id: "d1",
+            serialNumber: "S1",
+            groupTag: "Sales",
+            displayName: null,
+            productKey: null,
+            manufacturer: null,
+            model: "X",
+            enrollmentState: "notContacted",
+        };
         const outs = toOutputs(deviceIdentitySpec, "d1", graph, { deviceId: "d1", groupTag: "Sales" }, ["deviceId", "groupTag"]);
         assert.ok(!Object.values(outs).includes(null), JSON.stringify(outs));
         for (const gone of ["displayName", "productKey", "manufacturer", "userPrincipalName"]) assert.ok(!(gone in outs), gone);

@@ -48,7 +48,12 @@ function context(patched: Props[]): () => LifecycleContext {
     const graph = {
         async send(r: { method: string; body?: Props }) {
             if (r.method === "PATCH") patched.push(r.body ?? {});
-            return { status: 200, headers: {}, body: { id: "t1", serialNumber: "S1", hardwareIdentifier: patched.at(-1)?.hardwareIdentifier ?? hash, label: patched.at(-1)?.label ?? "a" }, attempts: 1 };
+            return {
+                status: 200,
+                headers: {},
+                body: { id: "t1", serialNumber: "S1", hardwareIdentifier: patched.at(-1)?.hardwareIdentifier ?? hash, label: patched.at(-1)?.label ?? "a" },
+                attempts: 1,
+            };
         },
     } as unknown as GraphClient;
     const ctx: LifecycleContext = { ...new GraphSession({ graph }).context(), sleep: async () => undefined, limits: DEFAULT_LIMITS };

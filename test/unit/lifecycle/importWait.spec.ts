@@ -13,7 +13,21 @@ function fakeContext(statuses: string[]) {
         async send(req: { method: string; path: string }) {
             gets.push(`${req.method} ${req.path}`);
             const status = statuses.shift() ?? "pending";
-            return { status: 200, headers: {}, attempts: 1, body: { id: "imp-1", serialNumber: "8CG1", state: { deviceImportStatus: status, deviceRegistrationId: status === "complete" ? "dev-1" : "", deviceErrorCode: status === "error" ? 806 : 0, deviceErrorName: status === "error" ? "ZtdDeviceAlreadyAssigned" : "" } } };
+            return {
+                status: 200,
+                headers: {},
+                attempts: 1,
+                body: {
+                    id: "imp-1",
+                    serialNumber: "8CG1",
+                    state: {
+                        deviceImportStatus: status,
+                        deviceRegistrationId: status === "complete" ? "dev-1" : "",
+                        deviceErrorCode: status === "error" ? 806 : 0,
+                        deviceErrorName: status === "error" ? "ZtdDeviceAlreadyAssigned" : "",
+                    },
+                },
+            };
         },
     } as unknown as GraphClient;
     const ctx = {
@@ -50,7 +64,10 @@ describe("waiting for an import", () => {
 
     it("times out without sleeping past the deadline, and says how to resume", async () => {
         const { ctx, elapsed } = fakeContext([]);
-        await assert.rejects(waitForImport(ctx, "imp-1", pending, { importTimeoutSeconds: 60 }), /still pending after importTimeoutSeconds=60\. The import record imp-1 is in the state: run `pulumi up` again to resume waiting/);
+        await assert.rejects(
+            waitForImport(ctx, "imp-1", pending, { importTimeoutSeconds: 60 }),
+            /still pending after importTimeoutSeconds=60\. The import record imp-1 is in the state: run `pulumi up` again to resume waiting/,
+        );
         assert.ok(elapsed() <= 60000, `slept ${elapsed()} ms`);
     });
 });

@@ -27,7 +27,10 @@ describe("replaceOnChanges: the provider reports the option's changed fields as 
         assert.deepStrictEqual((await handler.diff("id", olds, { ...option, serialNumber: "S1", hardwareIdentifier: hash, groupTag: "B" })).replaces, []);
         assert.deepStrictEqual((await handler.diff("id", olds, { ...option, serialNumber: "S1", hardwareIdentifier: hash, groupTag: "A" })).changes, false);
         assert.deepStrictEqual((await handler.diff("id", olds, { serialNumber: "S2", hardwareIdentifier: hash })).replaces, []);
-        assert.deepStrictEqual((await handler.diff("id", olds, { [REPLACE_ON_CHANGES]: ["*"], serialNumber: "S1", hardwareIdentifier: hash, groupTag: "B" })).replaces, ["groupTag"]);
+        assert.deepStrictEqual(
+            (await handler.diff("id", olds, { [REPLACE_ON_CHANGES]: ["*"], serialNumber: "S1", hardwareIdentifier: hash, groupTag: "B" })).replaces,
+            ["groupTag"],
+        );
     });
 
     it("check keeps the option's paths in the inputs (so diff gets them) and does not count them as an unknown input", async () => {

@@ -52,7 +52,14 @@ describe("__provider: small, by name, the same text per type", () => {
     });
 
     it("refuses a __provider input and a type name that is not a plain identifier", () => {
-        assert.throws(() => new WindowsAutopilotDeviceIdentity("x", { deviceId: "4b77edd2-0549-4e37-960f-5dcd781c6560", __provider: "exports.handler = () => ({})" } as any), /"__provider" and "__replaceOnChanges" are not inputs/);
+        assert.throws(
+            () =>
+                new WindowsAutopilotDeviceIdentity("x", {
+                    deviceId: "4b77edd2-0549-4e37-960f-5dcd781c6560",
+                    __provider: "exports.handler = () => ({})",
+                } as any),
+            /"__provider" and "__replaceOnChanges" are not inputs/,
+        );
         assert.throws(() => providerText('A"); process.exit(1); ("'), /letters and digits/);
     });
 
@@ -61,14 +68,22 @@ describe("__provider: small, by name, the same text per type", () => {
         assert.deepEqual(Object.keys(p), [...PROVIDER_METHODS]);
         assert.equal(provider("WindowsAutopilotDeviceIdentity"), p);
         const checked = (await p.check({}, { displayName: "this name is far too long" })) as { failures: { property: string }[] };
-        assert.ok(checked.failures.some((f) => f.property === "displayName"), JSON.stringify(checked.failures));
+        assert.ok(
+            checked.failures.some((f) => f.property === "displayName"),
+            JSON.stringify(checked.failures),
+        );
         await assert.rejects(provider("NoSuchType").check({}, {}), /no resource type NoSuchType/);
     });
 
     it("dispatches numbered methods (the text earlier states hold) to the type's handler and refuses unknown ones", async () => {
         assert.deepEqual([...PROVIDER_METHODS], ["configure", "check", "diff", "create", "read", "update", "delete"]);
-        const checked = (await dispatch("WindowsAutopilotDeviceIdentity", 1, [{}, { displayName: "this name is far too long" }])) as { failures: { property: string }[] };
-        assert.ok(checked.failures.some((f) => f.property === "displayName"), JSON.stringify(checked.failures));
+        const checked = (await dispatch("WindowsAutopilotDeviceIdentity", 1, [{}, { displayName: "this name is far too long" }])) as {
+            failures: { property: string }[];
+        };
+        assert.ok(
+            checked.failures.some((f) => f.property === "displayName"),
+            JSON.stringify(checked.failures),
+        );
         const diff = (await dispatch("WindowsAutopilotDeviceIdentity", 2, ["id", { groupTag: "A" }, { groupTag: "B" }])) as { changes: boolean };
         assert.equal(diff.changes, true);
         await assert.rejects(dispatch("WindowsAutopilotDeviceIdentity", 9, []), /no provider method 9/);

@@ -22,7 +22,10 @@ async function registered(program: () => void): Promise<Map<string, string[]>> {
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, cb: any) => {
         // Every registered property travels in the request, known or not (unknowns as the sentinel).
-        seen.set(req.getName(), Object.keys(req.getObject().toJavaScript()).filter((k) => k !== "__provider"));
+        seen.set(
+            req.getName(),
+            Object.keys(req.getObject().toJavaScript()).filter((k) => k !== "__provider"),
+        );
         return original(req, cb);
     };
     program();
@@ -40,7 +43,10 @@ describe("outputs option: which properties a resource registers", () => {
     });
 
     it("refuses an output name the object does not have, naming the allowed ones", () => {
-        assert.throws(() => registeredNames(deviceIdentitySpec, {}, ["enrolmentState"]), /outputs names "enrolmentState".*allowed: deviceId, .*enrollmentState/);
+        assert.throws(
+            () => registeredNames(deviceIdentitySpec, {}, ["enrolmentState"]),
+            /outputs names "enrolmentState".*allowed: deviceId, .*enrollmentState/,
+        );
     });
 
     it("exposes listed outputs and throws a clear error for the others", async () => {
@@ -62,7 +68,10 @@ describe("outputs option: which properties a resource registers", () => {
     it("fleet children register only what the fleet reads by default, everything with childOutputs: all", async () => {
         const csv = `Device Serial Number,Windows Product ID,Hardware Hash\nS-1,,${HASH}\n`;
         // The SDK makes an Output property for each registered name (besides urn and id).
-        const outputsOf = (r: object): string[] => Object.keys(r).filter((k) => k !== "urn" && k !== "id" && k !== "__provider" && pulumi.Output.isInstance((r as any)[k])).sort();
+        const outputsOf = (r: object): string[] =>
+            Object.keys(r)
+                .filter((k) => k !== "urn" && k !== "id" && k !== "__provider" && pulumi.Output.isInstance((r as any)[k]))
+                .sort();
         let lean!: AutopilotFleet;
         let full!: AutopilotFleet;
         await registered(() => {
@@ -70,7 +79,14 @@ describe("outputs option: which properties a resource registers", () => {
             full = new AutopilotFleet("g", { csv, defaults: { groupTag: "G" }, childOutputs: "all" });
         });
         // The fleet's imports replace on a new hash or key: the option's paths travel as an input (replaceOnChanges.ts).
-        assert.deepEqual(outputsOf(lean.devices["S-1"].import), ["__replaceOnChanges", "autopilotDeviceId", "hardwareIdentifier", "importStatus", "importedDeviceId", "serialNumber"]);
+        assert.deepEqual(outputsOf(lean.devices["S-1"].import), [
+            "__replaceOnChanges",
+            "autopilotDeviceId",
+            "hardwareIdentifier",
+            "importStatus",
+            "importedDeviceId",
+            "serialNumber",
+        ]);
         assert.deepEqual(outputsOf(lean.devices["S-1"].device), ["deviceId", "groupTag"]);
         assert.ok(outputsOf(full.devices["S-1"].device).includes("enrollmentState"));
         assert.ok(outputsOf(full.devices["S-1"].import).includes("state"));

@@ -71,7 +71,12 @@ describe("settings (provider/settings)", () => {
         });
         assert.strictEqual(auth.cloud, "usgov");
         // Every tuning setting was set above: the table has no row this test forgot.
-        assert.deepStrictEqual(Object.values(TUNING_SETTINGS).map((s) => s.env).filter((v) => !(v in env)), []);
+        assert.deepStrictEqual(
+            Object.values(TUNING_SETTINGS)
+                .map((s) => s.env)
+                .filter((v) => !(v in env)),
+            [],
+        );
     });
 
     it("stack config wins over the environment; an empty value counts as not set", () => {
@@ -97,13 +102,28 @@ describe("settings (provider/settings)", () => {
 
     it("refuses a value that is not allowed, naming the key, its variable and what is allowed", () => {
         const refuses = (values: Record<string, string>, env: NodeJS.ProcessEnv, message: string) =>
-            assert.throws(() => resolveSettings(from(values), env), (e: Error) => (assert.strictEqual(e.message, message), true));
+            assert.throws(
+                () => resolveSettings(from(values), env),
+                (e: Error) => (assert.strictEqual(e.message, message), true),
+            );
         refuses({ "autopilot:maxRetries": "x" }, {}, 'autopilot:maxRetries (or AUTOPILOT_MAX_RETRIES) must be a whole number of at least 0; got "x"');
         refuses({ "autopilot:maxRetries": "-1" }, {}, 'autopilot:maxRetries (or AUTOPILOT_MAX_RETRIES) must be a whole number of at least 0; got "-1"');
-        refuses({}, { AUTOPILOT_TIMEOUT_SECONDS: "1.5" }, 'autopilot:timeoutSeconds (or AUTOPILOT_TIMEOUT_SECONDS) must be a whole number of at least 1; got "1.5"');
-        refuses({ "autopilot:maxConcurrency": "0" }, {}, 'autopilot:maxConcurrency (or AUTOPILOT_MAX_CONCURRENCY) must be a whole number of at least 1; got "0"');
+        refuses(
+            {},
+            { AUTOPILOT_TIMEOUT_SECONDS: "1.5" },
+            'autopilot:timeoutSeconds (or AUTOPILOT_TIMEOUT_SECONDS) must be a whole number of at least 1; got "1.5"',
+        );
+        refuses(
+            { "autopilot:maxConcurrency": "0" },
+            {},
+            'autopilot:maxConcurrency (or AUTOPILOT_MAX_CONCURRENCY) must be a whole number of at least 1; got "0"',
+        );
         refuses({}, { AUTOPILOT_IMPORT_POLL_MS: "0" }, 'autopilot:importPollMs (or AUTOPILOT_IMPORT_POLL_MS) must be a whole number of at least 1; got "0"');
-        refuses({}, { AUTOPILOT_BULK_IMPORT_CHUNK: "lots" }, 'autopilot:bulkImportChunk (or AUTOPILOT_BULK_IMPORT_CHUNK) must be a whole number of at least 1; got "lots"');
+        refuses(
+            {},
+            { AUTOPILOT_BULK_IMPORT_CHUNK: "lots" },
+            'autopilot:bulkImportChunk (or AUTOPILOT_BULK_IMPORT_CHUNK) must be a whole number of at least 1; got "lots"',
+        );
         refuses({ "autopilot:batch": "maybe" }, {}, 'autopilot:batch (or AUTOPILOT_BATCH) must be true or false; got "maybe"');
         refuses({}, { AUTOPILOT_LOG: "verbose" }, 'autopilot:log (or AUTOPILOT_LOG) must be true or false; got "verbose"');
         refuses({}, { AUTOPILOT_HANDLE_SIGNALS: "2" }, 'autopilot:handleSignals (or AUTOPILOT_HANDLE_SIGNALS) must be true or false; got "2"');
@@ -112,10 +132,16 @@ describe("settings (provider/settings)", () => {
 
     it("the table: keys in the autopilot namespace, one variable each, no key or variable twice, a line for the README", () => {
         const rows = Object.values(SETTINGS);
-        assert.ok(rows.every((s) => /^autopilot:[a-z][A-Za-z]+$/.test(s.key) && /^[A-Z][A-Z_]+$/.test(s.env) && s.description.length > 10), "malformed row");
+        assert.ok(
+            rows.every((s) => /^autopilot:[a-z][A-Za-z]+$/.test(s.key) && /^[A-Z][A-Z_]+$/.test(s.env) && s.description.length > 10),
+            "malformed row",
+        );
         assert.strictEqual(new Set(rows.map((s) => s.key)).size, rows.length);
         assert.strictEqual(new Set(rows.map((s) => s.env)).size, rows.length);
-        assert.deepStrictEqual(rows.filter((s) => s.secret).map((s) => s.key), ["autopilot:accessToken", "autopilot:clientSecret", "autopilot:clientCertificatePassword"]);
+        assert.deepStrictEqual(
+            rows.filter((s) => s.secret).map((s) => s.key),
+            ["autopilot:accessToken", "autopilot:clientSecret", "autopilot:clientCertificatePassword"],
+        );
         // A secret is never refused, so no error can repeat it.
         for (const s of rows.filter((r) => r.secret)) assert.doesNotThrow(() => s.parse("not:a/valid value of any kind", s.key));
     });
@@ -144,7 +170,10 @@ describe("settings (provider/settings)", () => {
         this.timeout(60_000); // loading the runtime loads every resource spec and @pulumi/pulumi
         const { sessionFor } = require("../../../provider/runtime");
         const base = { "autopilot:graphEndpoint": "http://127.0.0.1:9", "autopilot:accessToken": "token" };
-        assert.throws(() => sessionFor(from({ ...base, "autopilot:maxConcurrency": "0" })), /^Error: autopilot:maxConcurrency \(or AUTOPILOT_MAX_CONCURRENCY\) must be a whole number of at least 1; got "0"$/);
+        assert.throws(
+            () => sessionFor(from({ ...base, "autopilot:maxConcurrency": "0" })),
+            /^Error: autopilot:maxConcurrency \(or AUTOPILOT_MAX_CONCURRENCY\) must be a whole number of at least 1; got "0"$/,
+        );
         const first = sessionFor(from(base));
         assert.strictEqual(sessionFor(from({ ...base })), first, "the same settings keep the session");
         const unbatched = sessionFor(from({ ...base, "autopilot:batch": "false" }));

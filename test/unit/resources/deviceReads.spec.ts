@@ -23,7 +23,11 @@ function fakeGraph() {
     return { sent, ctx, advance: (ms: number) => (now += ms) };
 }
 
-const completed = (deviceId: string) => ({ id: "rec", serialNumber: `SER-${deviceId}`, state: { deviceImportStatus: "complete", deviceRegistrationId: deviceId } });
+const completed = (deviceId: string) => ({
+    id: "rec",
+    serialNumber: `SER-${deviceId}`,
+    state: { deviceImportStatus: "complete", deviceRegistrationId: deviceId },
+});
 
 describe("one read of a freshly imported device for the import step and the device step", () => {
     it("the device step adopts the device as the import step read it: one GET for both", async () => {

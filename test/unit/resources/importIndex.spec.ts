@@ -72,11 +72,18 @@ function fakeTenant(options: { pageSize?: number; failListings?: number } = {}) 
 const inputs = (serial: string, hash = `HASH-${serial}`): Props => ({ serialNumber: serial, hardwareIdentifier: hash });
 let nextId = 0;
 /** A POST that makes the record in the tenant (`visible`: whether Graph lists it at once). */
-const poster = (t: ReturnType<typeof fakeTenant>, i: Props, visible = true) => async (): Promise<Props> => {
-    const rec = { id: `made-${++nextId}`, serialNumber: i.serialNumber, hardwareIdentifier: i.hardwareIdentifier, state: { deviceImportStatus: "pending" } };
-    if (visible) t.records.push(rec);
-    return rec;
-};
+const poster =
+    (t: ReturnType<typeof fakeTenant>, i: Props, visible = true) =>
+    async (): Promise<Props> => {
+        const rec = {
+            id: `made-${++nextId}`,
+            serialNumber: i.serialNumber,
+            hardwareIdentifier: i.hardwareIdentifier,
+            state: { deviceImportStatus: "pending" },
+        };
+        if (visible) t.records.push(rec);
+        return rec;
+    };
 
 describe("the look before an import's POST, at fleet scale (recordIndex.ts)", () => {
     it("N creates started together: one listing of ids and serials, no per-serial lookup, N POSTs", async () => {
@@ -93,10 +100,14 @@ describe("the look before an import's POST, at fleet scale (recordIndex.ts)", ()
 
     it("pages through @odata.nextLink; a serial shown on a later page is looked up and adopted", async () => {
         const t = fakeTenant({ pageSize: 2 });
-        for (let i = 0; i < 5; i++) t.records.push({ id: `r${i}`, serialNumber: `OLD${i}`, hardwareIdentifier: `HASH-OLD${i}`, state: { deviceImportStatus: "complete" } });
+        for (let i = 0; i < 5; i++)
+            t.records.push({ id: `r${i}`, serialNumber: `OLD${i}`, hardwareIdentifier: `HASH-OLD${i}`, state: { deviceImportStatus: "complete" } });
         const all = [...Array.from({ length: 6 }, (_, i) => inputs(`NEW${i}`)), inputs("old4", "HASH-OLD4")];
         const made = await Promise.all(all.map((i) => createOrAdoptImport(t.ctx(), i, poster(t, i))));
-        assert.deepEqual(made.map((m) => m.how), [...Array(6).fill("posted"), "adopted"]);
+        assert.deepEqual(
+            made.map((m) => m.how),
+            [...Array(6).fill("posted"), "adopted"],
+        );
         assert.equal(made[6].graph.id, "r4");
         assert.equal(t.sent.filter((r) => r.absoluteUrl).length, 2, "three pages");
         assert.equal(t.lookups(), 1, "only the serial the listing showed");
@@ -189,7 +200,10 @@ describe("the look before an import's POST, at fleet scale (recordIndex.ts)", ()
         const t = fakeTenant();
         const i = inputs("GONE1");
         const first = await createOrAdoptImport(t.ctx({ consistencyTimeoutMs: 2000 }), i, poster(t, i));
-        t.records.splice(t.records.findIndex((r) => r.id === first.graph.id), 1); // removed in the portal
+        t.records.splice(
+            t.records.findIndex((r) => r.id === first.graph.id),
+            1,
+        ); // removed in the portal
         t.advance(5000);
         const again = await createOrAdoptImport(t.ctx({ consistencyTimeoutMs: 2000 }), { ...i }, poster(t, i));
         assert.equal(again.how, "posted");
@@ -206,14 +220,20 @@ describe("the look before an import's POST, at fleet scale (recordIndex.ts)", ()
             throw new GraphError({ code: "GRAPH_AMBIGUOUS_WRITE", method: "POST", route: "/x", attempts: 1, ambiguous: true, networkCode: "ECONNRESET" });
         });
         assert.deepEqual([made.how, made.graph.id, tries], ["adopted after an ambiguous POST", "landed", 1]);
-        assert.deepEqual(t.sent.map((r) => (r.query?.$filter ? "lookup" : "listing")), ["listing", "lookup"]);
+        assert.deepEqual(
+            t.sent.map((r) => (r.query?.$filter ? "lookup" : "listing")),
+            ["listing", "lookup"],
+        );
     });
 
     it("a listing that fails fails no create: each looks its serial up on its own", async () => {
         const t = fakeTenant({ failListings: 1 });
         const all = [inputs("F1"), inputs("F2")];
         const made = await Promise.all(all.map((i) => createOrAdoptImport(t.ctx(), i, poster(t, i))));
-        assert.deepEqual(made.map((m) => m.how), ["posted", "posted"]);
+        assert.deepEqual(
+            made.map((m) => m.how),
+            ["posted", "posted"],
+        );
         assert.equal(t.lookups(), 2);
         assert.equal(t.session.recordIndex({ path: COLLECTION, route: "" }).counters.failed, 1);
     });

@@ -19,19 +19,32 @@ describe("waiting for many imports (importPoller.ts)", function () {
     let emu: Emulator;
     let graph: GraphClient;
     let session: GraphSession;
-    const ctx = (settings?: Tuning): LifecycleContext => ({ ...session.context(), sleep: async () => undefined, now: () => Date.now(), limits: DEFAULT_LIMITS, ...(settings ? { settings } : {}) });
+    const ctx = (settings?: Tuning): LifecycleContext => ({
+        ...session.context(),
+        sleep: async () => undefined,
+        now: () => Date.now(),
+        limits: DEFAULT_LIMITS,
+        ...(settings ? { settings } : {}),
+    });
 
     /** N pending records, as a bulk import leaves them; returns each as the POST answered it. */
     function pending(n: number, prefix: string): Props[] {
         return Array.from({ length: n }, (_, i) => {
             const id = randomUUID();
-            const rec = { id, serialNumber: `${prefix}${String(i).padStart(4, "0")}`, hardwareIdentifier: HASH, groupTag: "", state: { deviceImportStatus: "pending", deviceRegistrationId: "", deviceErrorCode: 0, deviceErrorName: "" } };
+            const rec = {
+                id,
+                serialNumber: `${prefix}${String(i).padStart(4, "0")}`,
+                hardwareIdentifier: HASH,
+                groupTag: "",
+                state: { deviceImportStatus: "pending", deviceRegistrationId: "", deviceErrorCode: 0, deviceErrorName: "" },
+            };
             emu.tenant.importedIdentities.set(id, structuredClone(rec));
             emu.tenant.pendingImports.set(id, 0);
             return rec;
         });
     }
-    const wait = (recs: Props[], settings?: Tuning) => Promise.all(recs.map((r) => waitForImport(ctx(settings), String(r.id), r, { serialNumber: r.serialNumber, hardwareIdentifier: HASH })));
+    const wait = (recs: Props[], settings?: Tuning) =>
+        Promise.all(recs.map((r) => waitForImport(ctx(settings), String(r.id), r, { serialNumber: r.serialNumber, hardwareIdentifier: HASH })));
 
     beforeEach(async () => {
         // Each record shows pending to 2 answers (an item GET or a listing), then completes.
@@ -62,7 +75,10 @@ describe("waiting for many imports (importPoller.ts)", function () {
         await wait(pending(5, "FEW"));
         assert.strictEqual(emu.requests.filter((r) => r.method === "GET" && r.path === IMPORTS).length, 0);
         emu.clearRequests();
-        await wait(pending(30, "OFF"), resolveTuning(() => undefined, { AUTOPILOT_LIST_READS: "0" }));
+        await wait(
+            pending(30, "OFF"),
+            resolveTuning(() => undefined, { AUTOPILOT_LIST_READS: "0" }),
+        );
         assert.strictEqual(emu.requests.filter((r) => r.method === "GET" && r.path === IMPORTS).length, 0);
         assert.ok(emu.requests.filter((r) => r.method === "GET" && r.path.startsWith(`${IMPORTS}/`)).length >= 30);
     });

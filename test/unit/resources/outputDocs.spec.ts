@@ -23,7 +23,14 @@ function classOutputs(classNames: string[]): Record<string, Record<string, Outpu
         const file = path.join(dir, "probe.ts");
         const provider = path.relative(dir, path.join(REPO_ROOT, "provider")).split(path.sep).join("/");
         fs.writeFileSync(file, `import * as api from "${provider}";\n` + classNames.map((n) => `export declare const ${n}: api.${n};\n`).join(""));
-        const program = ts.createProgram([file], { strict: true, esModuleInterop: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, types: ["node"] });
+        const program = ts.createProgram([file], {
+            strict: true,
+            esModuleInterop: true,
+            skipLibCheck: true,
+            target: ts.ScriptTarget.ES2022,
+            module: ts.ModuleKind.CommonJS,
+            types: ["node"],
+        });
         const checker = program.getTypeChecker();
         const source = program.getSourceFile(file)!;
         const out: Record<string, Record<string, OutputInfo>> = {};
@@ -71,7 +78,11 @@ describe("resource classes: outputs as a program sees them", function () {
             for (const field of Object.keys(specs[name].fields)) {
                 const info = outputs[name][field];
                 assert.ok(info.doc.trim().length > 10, `${name}.${field} has no TSDoc`);
-                assert.match(info.declaredIn, /^provider\/resources\/[A-Za-z]+\/spec\.ts$/, `${name}.${field}'s TSDoc comes from ${info.declaredIn}, not a spec`);
+                assert.match(
+                    info.declaredIn,
+                    /^provider\/resources\/[A-Za-z]+\/spec\.ts$/,
+                    `${name}.${field}'s TSDoc comes from ${info.declaredIn}, not a spec`,
+                );
             }
         }
     });
@@ -94,10 +105,18 @@ describe("resource classes: outputs as a program sees them", function () {
         const patched = Object.keys(device.fields).filter((f) => routeOf(device.fields[f], { deviceId: "x" }) === "patch");
         assert.ok(patched.length >= 10, patched.join(", "));
         for (const field of patched) {
-            assert.match(outputs.WindowsAutopilotDeviceIdentity[field].doc, /live service refuses PATCH on device identities \(400 "No method match route template"\)/, field);
+            assert.match(
+                outputs.WindowsAutopilotDeviceIdentity[field].doc,
+                /live service refuses PATCH on device identities \(400 "No method match route template"\)/,
+                field,
+            );
         }
         for (const field of ["groupTag", "displayName", "userPrincipalName", "addressableUserName"]) {
-            assert.doesNotMatch(outputs.WindowsAutopilotDeviceIdentity[field].doc, /refuses/, `${field} goes through updateDeviceProperties, which the live service takes`);
+            assert.doesNotMatch(
+                outputs.WindowsAutopilotDeviceIdentity[field].doc,
+                /refuses/,
+                `${field} goes through updateDeviceProperties, which the live service takes`,
+            );
         }
     });
 
@@ -125,7 +144,15 @@ getAutopilotDevicesOutput({ serialNumber: 5 });
 void [id, tag, tagOrNone, found, all];
 `,
             );
-            const program = ts.createProgram([file], { noEmit: true, strict: true, esModuleInterop: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, types: ["node"] });
+            const program = ts.createProgram([file], {
+                noEmit: true,
+                strict: true,
+                esModuleInterop: true,
+                skipLibCheck: true,
+                target: ts.ScriptTarget.ES2022,
+                module: ts.ModuleKind.CommonJS,
+                types: ["node"],
+            });
             const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
             assert.deepStrictEqual(problems, []);
         } finally {

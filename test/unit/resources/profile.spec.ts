@@ -11,7 +11,8 @@ import { REPO_ROOT, workFolder } from "../../pulumi/cli";
 
 describe("WindowsAutopilotDeploymentProfile spec", () => {
     it("takes device name templates Intune takes and says why it refuses the others", () => {
-        for (const ok of ["SALES-%RAND:4%", "PC-%SERIAL%", "KIOSK01", "A%RAND:14%", "%SERIAL%"]) assert.strictEqual(deviceNameTemplateProblem(ok), undefined, ok);
+        for (const ok of ["SALES-%RAND:4%", "PC-%SERIAL%", "KIOSK01", "A%RAND:14%", "%SERIAL%"])
+            assert.strictEqual(deviceNameTemplateProblem(ok), undefined, ok);
         const cases: Array<[string, RegExp]> = [
             ["CONTOSO-%RAND:10%", /expands to at least 18 characters; a device name is at most 15/],
             ["PC %SERIAL%", /holds " ": a device name has letters A-Z, digits and hyphens only/],
@@ -30,7 +31,12 @@ describe("WindowsAutopilotDeploymentProfile spec", () => {
             language: "de-DE",
             hardwareHashExtractionEnabled: null,
             extractHardwareHash: true,
-            outOfBoxExperienceSettings: { "@odata.type": "microsoft.graph.outOfBoxExperienceSettings", hideEULA: true, deviceUsageType: "shared", userType: null },
+            outOfBoxExperienceSettings: {
+                "@odata.type": "microsoft.graph.outOfBoxExperienceSettings",
+                hideEULA: true,
+                deviceUsageType: "shared",
+                userType: null,
+            },
         };
         const read = (name: keyof typeof profileFields) => graphValue(name, profileFields[name], legacy);
         assert.strictEqual(read("locale"), "de-DE");
@@ -72,10 +78,27 @@ p.language;
 void [good, badJoin, badFlag, badOutput, id, flag, strictFlag];
 `,
             );
-            execFileSync(process.execPath, [path.join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--esModuleInterop", "--skipLibCheck", "--target", "es2022", "--module", "commonjs", "--types", "node", file], {
-                cwd: REPO_ROOT,
-                stdio: "pipe",
-            });
+            execFileSync(
+                process.execPath,
+                [
+                    path.join(REPO_ROOT, "node_modules/typescript/bin/tsc"),
+                    "--noEmit",
+                    "--strict",
+                    "--esModuleInterop",
+                    "--skipLibCheck",
+                    "--target",
+                    "es2022",
+                    "--module",
+                    "commonjs",
+                    "--types",
+                    "node",
+                    file,
+                ],
+                {
+                    cwd: REPO_ROOT,
+                    stdio: "pipe",
+                },
+            );
         } catch (e) {
             assert.fail(String((e as { stdout?: Buffer }).stdout ?? e));
         } finally {
