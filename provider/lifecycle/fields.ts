@@ -46,7 +46,8 @@ export interface FieldSpec {
      * The outputs (and so the state) keep a digest of the value, `sha256:<base64>`, not the value:
      * for a large secret the program holds anyway (the hardware hash, about 4 KB), whose copy in
      * the outputs only made the state and every message between engine, host and program bigger.
-     * Diff compares digests; an output that still holds the value compares as before.
+     * Diff compares digests; an output that holds the value itself (a state written by an older
+     * version) is digested before it is compared.
      */
     stateDigest?: boolean;
     /** Value a `setting` takes when the program does not give one. */

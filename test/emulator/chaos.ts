@@ -1,6 +1,6 @@
 /**
  * Fault modes shaped like Graph's own failures, configurable per run and per route (DESIGN §5).
- * Sources: ../shared/graph/graph-error-samples.json and ../shared/graph/devproxy/.
+ * Sources: documented Graph error answers and Dev Proxy's Graph failure presets.
  *
  * - `random`: a failure rate over 429/500/502/503/504/507, statuses by method as Dev Proxy's
  *   GraphRandomErrorPlugin draws them (GET and PATCH never 507), Graph's error body and headers;

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { GraphClient, GraphError, parseGraphErrorBody, redactSecrets } from "../../../provider/graph";
 import { countingTokenSource, graphError, recordingDelay, rejectionOf, startServer, type ScriptedServer } from "./helpers";
 
-// Bodies copied from shared/graph/graph-error-samples.json (documented Graph answers).
+// Bodies of documented Graph answers (error samples from Microsoft's Graph documentation).
 const SAMPLES: Record<string, { body: unknown }> = {
     "throttled-429": {
         body: {
