@@ -36,10 +36,10 @@ export const PROVIDER_METHODS = ["configure", "check", "diff", "create", "read",
  * its name): `configure` takes the host's config, every other method goes to the lifecycle
  * handler of the type.
  */
-export async function dispatch(typeName: string, method: number | string, args: any[]): Promise<unknown> {
+export async function dispatch(typeName: string, method: number | string, args: unknown[]): Promise<unknown> {
     const name = typeof method === "number" ? PROVIDER_METHODS[method] : method;
     if (name === "configure") {
-        configure(args[0].config);
+        configure((args[0] as { config: { get(key: string): string | undefined } }).config);
         return;
     }
     const h = handler(typeName) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
@@ -56,7 +56,7 @@ export async function dispatch(typeName: string, method: number | string, args: 
 export function provider(typeName: string): ProviderObject {
     return host.providerObject(
         typeName,
-        () => Object.fromEntries(PROVIDER_METHODS.map((m) => [m, (...args: any[]) => dispatch(typeName, m, args)])) as ProviderObject,
+        () => Object.fromEntries(PROVIDER_METHODS.map((m) => [m, (...args: unknown[]) => dispatch(typeName, m, args)])) as ProviderObject,
     );
 }
 

@@ -8,7 +8,7 @@
  */
 import { authFingerprint, createTokenSource, describeAuth } from "./auth";
 import { GraphClient, realDelay } from "./graph";
-import { cancelledBy, DEFAULT_LIMITS, StepLimits, stepLimits, StepTracker } from "./lifecycle/bounds";
+import { cancelledBy, StepLimits, stepLimits, StepTracker } from "./lifecycle/bounds";
 import { CollectionReads } from "./lifecycle/collectionReads";
 import { makeHandler, type ResourceHandler } from "./lifecycle/handler";
 import type { LifecycleContext } from "./lifecycle/spec";
@@ -123,7 +123,7 @@ export class GraphSession {
 }
 
 /** What Pulumi's dynamic-provider host calls on a provider object. */
-export type ProviderObject = Record<"configure" | "check" | "diff" | "create" | "read" | "update" | "delete", (...args: any[]) => Promise<unknown>>;
+export type ProviderObject = Record<"configure" | "check" | "diff" | "create" | "read" | "update" | "delete", (...args: unknown[]) => Promise<unknown>>;
 
 /** True when this process is Pulumi's dynamic-provider host (not a program using the lookups). */
 function inProviderHost(): boolean {

@@ -17,6 +17,7 @@ export async function fetchGitHubIdToken(requestUrl: string, requestToken: strin
     let text: string;
     try {
         // Required here, not at the top: most runs never ask GitHub for a token (see graph/client.ts).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use on purpose
         const { request } = require("undici") as typeof Undici;
         const res = await request(url, {
             method: "GET",
@@ -33,7 +34,9 @@ export async function fetchGitHubIdToken(requestUrl: string, requestToken: strin
         text = await res.body.text();
     } catch (err) {
         const code = (err as { code?: unknown }).code;
-        throw new Error(`GitHub Actions' ID-token endpoint (${url.origin}) could not be reached: ${typeof code === "string" ? code : (err as Error).message}`);
+        throw new Error(`GitHub Actions' ID-token endpoint (${url.origin}) could not be reached: ${typeof code === "string" ? code : (err as Error).message}`, {
+            cause: err,
+        });
     }
     let value: unknown;
     try {

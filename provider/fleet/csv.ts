@@ -70,7 +70,7 @@ export function readHardwareHashCsv(path: string, options: CsvOptions = {}): Par
         bytes = readFileSync(path);
     } catch (err) {
         // Node's message names the path and the cause (e.g. "ENOENT: no such file or directory").
-        throw new Error(`cannot read the hardware-hash CSV: ${(err as Error).message}`);
+        throw new Error(`cannot read the hardware-hash CSV: ${(err as Error).message}`, { cause: err });
     }
     return parseHardwareHashCsv(bytes, { ...options, file: options.file ?? path });
 }

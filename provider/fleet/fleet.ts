@@ -184,7 +184,7 @@ export class AutopilotFleet extends pulumi.ComponentResource {
             throw new FleetCsvError(parsed.problems, this);
         }
         if (parsed.problems.length > 0) {
-            pulumi.log.warn(`AutopilotFleet ${name}: skipping ${parsed.problems.length} bad row(s):\n${formatProblems(parsed.problems)}`, this);
+            void pulumi.log.warn(`AutopilotFleet ${name}: skipping ${parsed.problems.length} bad row(s):\n${formatProblems(parsed.problems)}`, this);
         }
         const naming = args.naming ?? defaultNaming;
         const parent = { parent: this };

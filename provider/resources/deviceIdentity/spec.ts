@@ -11,7 +11,7 @@ const ITEM_ROUTE = `${COLLECTION}/{id}`;
 const PERMISSION = "DeviceManagementServiceConfig.ReadWrite.All";
 const updateDeviceProperties = { action: "updateDeviceProperties" } as const;
 
-const patchField = <const K extends FieldKind, const E extends Partial<FieldSpec> = {}>(kind: K, extra?: E) => ({
+const patchField = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(kind: K, extra?: E) => ({
     kind,
     write: "patch" as const,
     ...(extra as E),

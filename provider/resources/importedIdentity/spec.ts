@@ -22,7 +22,7 @@ export const HARDWARE_HASH_BYTES = { min: 256, max: 32768 };
 const uploadAware = (name: string) => (inputs: Props) =>
     inputs.uploadId !== undefined && UPLOAD_EXTRA_FIELDS.includes(name) ? { patch: "uploadDeviceIdentities" } : ("patch" as const);
 
-const field = <const K extends FieldKind, const E extends Partial<FieldSpec> = {}>(name: string, kind: K, extra?: E) => ({
+const field = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(name: string, kind: K, extra?: E) => ({
     kind,
     write: uploadAware(name),
     ...(extra as E),

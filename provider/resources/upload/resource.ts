@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ImportedWindowsAutopilotDeviceIdentity } from "../importedIdentity/resource";
 import { AutopilotResource, AutopilotResourceOptions } from "../../lifecycle/resource";
 import type { OutputsOf } from "../../lifecycle/define";
 import { uploadFields, uploadSpec } from "./spec";

@@ -1,7 +1,6 @@
 import { readToAdopt } from "../../lifecycle/adopt";
 import type { FieldSpec } from "../../lifecycle/fields";
 import type { ResourceSpec } from "../../lifecycle/spec";
-import type { Props } from "../../lifecycle/values";
 import { UPLOADS, uploadsAbsent } from "./uploadsAbsent";
 
 const ITEM_ROUTE = `${UPLOADS}/{id}`;
