@@ -65,16 +65,6 @@ interface Waiting {
 export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
     const now = options.now ?? Date.now;
 
-    const versionPrefix = (request: PipelineRequest): { version: string; relativeUrl: string } | undefined => {
-        if (request.method !== "GET" || request.body !== undefined || request.url.origin !== options.graphOrigin) return undefined;
-        const path = request.url.pathname;
-        const base = options.basePath;
-        if (!path.startsWith(base + "/")) return undefined;
-        const m = /^\/(beta|v1\.0)(\/.*)$/.exec(path.slice(base.length));
-        if (!m || /\/\$batch$/i.test(m[2])) return undefined;
-        return { version: m[1], relativeUrl: m[2] + request.url.search };
-    };
-
     const batches = new Combiner<Waiting, PipelineResponse>({
         windowMs: Math.max(0, options.windowMs ?? DEFAULT_BATCH_WINDOW_MS),
         maxWaitMs: options.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS,
@@ -89,82 +79,106 @@ export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
     async function sendBatch(version: string, items: Waiting[]): Promise<PipelineResponse[]> {
         for (const w of items) w.request.attempts++;
         options.onBatch?.(items.length);
-        const envelope = envelopeFor(version, items);
+        const envelope = envelopeFor(options, version, items);
         const sentAtMs = now();
         const response = await items[0].next(envelope);
         // The envelope was refused or failed: each item has that outcome.
         if (response.status !== 200) return items.map(() => response);
-        let answers: Map<string, PipelineResponse>;
-        try {
-            answers = splitBatchAnswer(response);
-        } catch (cause) {
-            throw new GraphError({
-                code: "GRAPH_INVALID_RESPONSE",
-                method: "POST",
-                route: envelope.route,
-                attempts: envelope.attempts,
-                requestId: response.headers["request-id"],
-                clientRequestId: envelope.headers["client-request-id"],
-                detail: "answered 200 to a $batch with a body that is not a batch answer",
-                cause,
-            });
-        }
+        const answers = batchAnswers(envelope, response);
         // Throttled items wait as long as the longest wait of the batch, then come back together.
         const nowMs = now();
-        let longestMs: number | undefined;
-        let throttled = 0;
-        for (const answer of answers.values()) {
-            if (!isThrottlingResponse(answer, nowMs)) continue;
-            throttled++;
-            const ms = parseRetryAfterMs(answer.headers, nowMs);
-            if (ms !== undefined) longestMs = Math.max(longestMs ?? 0, ms);
-        }
+        const { throttled, longestMs } = throttling(answers, nowMs);
         // When the envelope really left (after waiting for its turn), if the limiter knows it.
         if (throttled > 0) options.onItemsThrottled?.(throttled, longestMs, envelope.sentAtMs ?? sentAtMs);
-        return items.map((_w, i) => {
-            const answer = answers.get(String(i + 1));
-            if (!answer) return syntheticAnswer(503, "ServiceUnavailable", `the $batch answer had no item ${i + 1}`, response.headers["request-id"]);
-            if (longestMs !== undefined && isThrottlingResponse(answer, nowMs)) {
-                return { ...answer, headers: { ...withoutRetryHeaders(answer.headers), "retry-after": (longestMs / 1000).toFixed(3) } };
-            }
-            return answer;
-        });
+        return items.map((_w, i) => itemAnswer(answers, String(i + 1), response, longestMs, nowMs));
     }
 
     return {
         name: "batchPolicy",
         sendRequest(request, next) {
-            const target = versionPrefix(request);
+            const target = batchTarget(options, request);
             if (!target || request.signal?.aborted) return next(request);
             return batches.add({ request, relativeUrl: target.relativeUrl, next }, target.version, request.signal);
         },
     };
+}
 
-    function envelopeFor(version: string, items: Waiting[]): PipelineRequest {
-        const body = JSON.stringify({
-            requests: items.map((w, i) => ({
-                id: String(i + 1),
-                method: "GET",
-                url: w.relativeUrl,
-                headers: { "client-request-id": w.request.headers["client-request-id"] ?? randomUUID() },
-            })),
-        });
-        return {
+/** The version and the URL in a batch of a GET of Graph without a body; none for any other request. */
+function batchTarget({ graphOrigin, basePath }: BatchPolicyOptions, request: PipelineRequest): { version: string; relativeUrl: string } | undefined {
+    if (request.method !== "GET" || request.body !== undefined || request.url.origin !== graphOrigin) return undefined;
+    const path = request.url.pathname;
+    if (!path.startsWith(basePath + "/")) return undefined;
+    const m = /^\/(beta|v1\.0)(\/.*)$/.exec(path.slice(basePath.length));
+    if (!m || /\/\$batch$/i.test(m[2])) return undefined;
+    return { version: m[1], relativeUrl: m[2] + request.url.search };
+}
+
+/** The `POST /$batch` that carries `items`, with ids "1", "2", ... in their order. */
+function envelopeFor({ graphOrigin, basePath }: BatchPolicyOptions, version: string, items: Waiting[]): PipelineRequest {
+    const body = JSON.stringify({
+        requests: items.map((w, i) => ({
+            id: String(i + 1),
+            method: "GET",
+            url: w.relativeUrl,
+            headers: { "client-request-id": w.request.headers["client-request-id"] ?? randomUUID() },
+        })),
+    });
+    return {
+        method: "POST",
+        url: new URL(`${graphOrigin}${basePath}/${version}/$batch`),
+        route: "POST /$batch",
+        headers: { accept: "application/json", "content-type": "application/json", "client-request-id": randomUUID() },
+        body,
+        // A batch of GETs may go again.
+        idempotent: true,
+        timeoutMs: Math.max(...items.map((w) => w.request.timeoutMs)),
+        graphPath: "/$batch",
+        redact: [],
+        attempts: 0,
+        // Graph counts every item against its budgets.
+        weight: items.length,
+    };
+}
+
+/** The items of the envelope's 200 answer by id; a GraphError if it is not a batch answer. */
+function batchAnswers(envelope: PipelineRequest, response: PipelineResponse): Map<string, PipelineResponse> {
+    try {
+        return splitBatchAnswer(response);
+    } catch (cause) {
+        throw new GraphError({
+            code: "GRAPH_INVALID_RESPONSE",
             method: "POST",
-            url: new URL(`${options.graphOrigin}${options.basePath}/${version}/$batch`),
-            route: "POST /$batch",
-            headers: { accept: "application/json", "content-type": "application/json", "client-request-id": randomUUID() },
-            body,
-            // A batch of GETs may go again.
-            idempotent: true,
-            timeoutMs: Math.max(...items.map((w) => w.request.timeoutMs)),
-            graphPath: "/$batch",
-            redact: [],
-            attempts: 0,
-            // Graph counts every item against its budgets.
-            weight: items.length,
-        };
+            route: envelope.route,
+            attempts: envelope.attempts,
+            requestId: response.headers["request-id"],
+            clientRequestId: envelope.headers["client-request-id"],
+            detail: "answered 200 to a $batch with a body that is not a batch answer",
+            cause,
+        });
     }
+}
+
+/** How many of the answers are throttled (429, or 503 with a wait), and the longest wait they were told. */
+function throttling(answers: Map<string, PipelineResponse>, nowMs: number): { throttled: number; longestMs?: number } {
+    let longestMs: number | undefined;
+    let throttled = 0;
+    for (const answer of answers.values()) {
+        if (!isThrottlingResponse(answer, nowMs)) continue;
+        throttled++;
+        const ms = parseRetryAfterMs(answer.headers, nowMs);
+        if (ms !== undefined) longestMs = Math.max(longestMs ?? 0, ms);
+    }
+    return { throttled, longestMs };
+}
+
+/** The answer to item `id`: a 503 if the envelope's answer lacks it, the batch's longest wait if throttled. */
+function itemAnswer(answers: Map<string, PipelineResponse>, id: string, envelopeAnswer: PipelineResponse, longestMs: number | undefined, nowMs: number) {
+    const answer = answers.get(id);
+    if (!answer) return syntheticAnswer(503, "ServiceUnavailable", `the $batch answer had no item ${id}`, envelopeAnswer.headers["request-id"]);
+    if (longestMs !== undefined && isThrottlingResponse(answer, nowMs)) {
+        return { ...answer, headers: { ...withoutRetryHeaders(answer.headers), "retry-after": (longestMs / 1000).toFixed(3) } };
+    }
+    return answer;
 }
 
 function withoutRetryHeaders(headers: Record<string, string>): Record<string, string> {

@@ -12,7 +12,7 @@ import { requestIdPolicy } from "./requestIdPolicy";
 import { exponentialRetryStrategy, retryPolicy, throttlingRetryStrategy } from "./retry";
 import { Semaphore } from "./semaphore";
 import { createUndiciTransport } from "./transport";
-import type { GraphClientOptions, GraphClientStats, GraphRequest, GraphResponse } from "./types";
+import type { Clock, GraphClientOptions, GraphClientStats, GraphRequest, GraphResponse } from "./types";
 
 /**
  * Sends requests to Microsoft Graph: JSON in and out, a `client-request-id` on each, the
@@ -38,87 +38,28 @@ export class GraphClient {
         const base = parseBaseUrl(options.baseUrl);
         this.origin = base.origin;
         this.basePath = base.path;
-        const maxConcurrency = positiveInteger("maxConcurrency", options.maxConcurrency ?? DEFAULT_TUNING.maxConcurrency);
-        const maxRetries = options.maxRetries ?? DEFAULT_TUNING.maxRetries;
-        if (!Number.isInteger(maxRetries) || maxRetries < 0) {
-            throw new RangeError(`GraphClient: maxRetries must be an integer >= 0, got ${maxRetries}`);
-        }
-        const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TUNING.timeoutSeconds;
-        if (!(timeoutSeconds > 0) || !Number.isFinite(timeoutSeconds)) {
-            throw new RangeError(`GraphClient: timeoutSeconds must be a positive number, got ${timeoutSeconds}`);
-        }
-        this.timeoutMs = Math.ceil(timeoutSeconds * 1000);
+        const settings = checkedSettings(options);
+        this.timeoutMs = settings.timeoutMs;
+        let dispatcher = options.dispatcher;
+        if (!dispatcher) dispatcher = this.ownedAgent = ownConnectionPool(settings.maxConcurrency);
+        if (options.adaptive) this.limiter = new AdaptiveLimiter({ max: settings.maxConcurrency, clock: settings.clock, delay: settings.delay });
+        this.pipeline = this.makePipeline(options, settings, dispatcher);
+    }
 
-        let dispatcher: Dispatcher;
-        if (options.dispatcher) {
-            dispatcher = options.dispatcher;
-        } else {
-            // One Agent keeps one keep-alive pool per origin and reuses its sockets. Its idle
-            // timeout stays at undici's short default (4 s, or the server's Keep-Alive hint):
-            // a socket the server closed first turns a POST into an ambiguous write.
-            // undici (about 110 modules) loads with the first client that needs a pool, not with the
-            // package: a no-change plan only checks and diffs and never makes a client.
-            const undici = require("undici") as typeof import("undici");
-            this.ownedAgent = new undici.Agent({ connections: maxConcurrency });
-            dispatcher = this.ownedAgent;
-        }
-
-        const logger = options.logger;
-        const retry = options.retry ?? {};
-        const clock = options.clock ?? { now: () => Date.now() };
-        const delay = options.delay ?? realDelay;
-        if (options.adaptive) {
-            this.limiter = new AdaptiveLimiter({ max: maxConcurrency, clock, delay });
-        }
-        const limiter = this.limiter;
-        const batching: PipelinePolicy[] = [];
-        if (options.batch) {
-            const batch = typeof options.batch === "object" ? options.batch : {};
-            batching.push(
-                batchPolicy({
-                    graphOrigin: this.origin,
-                    basePath: this.basePath,
-                    windowMs: batch.windowMs,
-                    maxItems: batch.maxItems,
-                    now: () => clock.now(),
-                    // While every connection permit is taken, GETs keep gathering into fuller batches.
-                    capacity: () => (limiter ? limiter.limit : maxConcurrency),
-                    onBatch: (items) => {
-                        this.counters.batches++;
-                        this.counters.batchedRequests += items;
-                    },
-                    onItemsThrottled: (_count, longestMs, sentAtMs) => limiter?.throttled("all", longestMs, sentAtMs),
-                }),
-            );
-        }
-        this.pipeline = composePipeline(
+    /** The policies of the class comment, outermost first, around undici. */
+    private makePipeline(options: GraphClientOptions, settings: Settings, dispatcher: Dispatcher): SendRequest {
+        return composePipeline(
             [
                 requestIdPolicy(),
-                retryPolicy({
-                    maxRetries,
-                    strategies: [
-                        throttlingRetryStrategy({ minDelayMs: retry.minDelayMs }),
-                        exponentialRetryStrategy({
-                            baseDelayMs: retry.baseDelayMs,
-                            maxDelayMs: retry.maxDelayMs,
-                            minDelayMs: retry.minDelayMs,
-                            random: options.random,
-                        }),
-                    ],
-                    delay,
-                    clock,
-                    logger,
-                    onRetry: () => this.counters.retries++,
-                    onThrottled: () => this.counters.throttled++,
-                }),
-                ...batching,
+                this.makeRetryPolicy(options, settings),
+                ...(options.batch ? [this.makeBatchPolicy(options, settings)] : []),
                 bearerTokenPolicy({
                     tokenSource: options.tokenSource,
                     graphOrigin: this.origin,
-                    logger,
+                    logger: options.logger,
                     onResend: () => this.counters.retries++,
                 }),
-                limiter ? adaptiveConcurrencyPolicy(limiter, clock) : concurrencyPolicy(new Semaphore(maxConcurrency)),
+                this.limiter ? adaptiveConcurrencyPolicy(this.limiter, settings.clock) : concurrencyPolicy(new Semaphore(settings.maxConcurrency)),
             ],
             createUndiciTransport({
                 dispatcher,
@@ -128,6 +69,46 @@ export class GraphClient {
                 },
             }),
         );
+    }
+
+    /** Throttled requests wait as Graph says; other transient failures back off exponentially. */
+    private makeRetryPolicy(options: GraphClientOptions, { maxRetries, clock, delay }: Settings): PipelinePolicy {
+        const retry = options.retry ?? {};
+        return retryPolicy({
+            maxRetries,
+            strategies: [
+                throttlingRetryStrategy({ minDelayMs: retry.minDelayMs }),
+                exponentialRetryStrategy({
+                    baseDelayMs: retry.baseDelayMs,
+                    maxDelayMs: retry.maxDelayMs,
+                    minDelayMs: retry.minDelayMs,
+                    random: options.random,
+                }),
+            ],
+            delay,
+            clock,
+            logger: options.logger,
+            onRetry: () => this.counters.retries++,
+            onThrottled: () => this.counters.throttled++,
+        });
+    }
+
+    private makeBatchPolicy(options: GraphClientOptions, { maxConcurrency, clock }: Settings): PipelinePolicy {
+        const batch = typeof options.batch === "object" ? options.batch : {};
+        return batchPolicy({
+            graphOrigin: this.origin,
+            basePath: this.basePath,
+            windowMs: batch.windowMs,
+            maxItems: batch.maxItems,
+            now: () => clock.now(),
+            // While every connection permit is taken, GETs keep gathering into fuller batches.
+            capacity: () => (this.limiter ? this.limiter.limit : maxConcurrency),
+            onBatch: (items) => {
+                this.counters.batches++;
+                this.counters.batchedRequests += items;
+            },
+            onItemsThrottled: (_count, longestMs, sentAtMs) => this.limiter?.throttled("all", longestMs, sentAtMs),
+        });
     }
 
     /**
@@ -253,6 +234,34 @@ export class GraphClient {
             attempts: 0,
         };
     }
+}
+
+type Settings = ReturnType<typeof checkedSettings>;
+
+/** The limits and the time of `options`, checked, with their defaults. */
+function checkedSettings(options: GraphClientOptions) {
+    const maxConcurrency = positiveInteger("maxConcurrency", options.maxConcurrency ?? DEFAULT_TUNING.maxConcurrency);
+    const maxRetries = options.maxRetries ?? DEFAULT_TUNING.maxRetries;
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+        throw new RangeError(`GraphClient: maxRetries must be an integer >= 0, got ${maxRetries}`);
+    }
+    const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TUNING.timeoutSeconds;
+    if (!(timeoutSeconds > 0) || !Number.isFinite(timeoutSeconds)) {
+        throw new RangeError(`GraphClient: timeoutSeconds must be a positive number, got ${timeoutSeconds}`);
+    }
+    const clock: Clock = options.clock ?? { now: () => Date.now() };
+    return { maxConcurrency, maxRetries, timeoutMs: Math.ceil(timeoutSeconds * 1000), clock, delay: options.delay ?? realDelay };
+}
+
+function ownConnectionPool(connections: number): Agent {
+    // One Agent keeps one keep-alive pool per origin and reuses its sockets. Its idle timeout stays
+    // at undici's short default (4 s, or the server's Keep-Alive hint): a socket the server closed
+    // first turns a POST into an ambiguous write.
+    // undici (about 110 modules) loads with the first client that needs a pool, not with the
+    // package: a no-change plan only checks and diffs and never makes a client.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const undici = require("undici") as typeof import("undici");
+    return new undici.Agent({ connections });
 }
 
 function parseBaseUrl(baseUrl: string): { origin: string; path: string } {
