@@ -40,16 +40,10 @@ export interface CredentialChoice {
  */
 export function chooseCredential(cfg: AuthConfig, options: CredentialOptions = {}): CredentialChoice {
     const basis = basisOf(cfg, options);
-    switch (cfg.credential) {
-        case "clientSecret":
-            return clientSecretChoice(basis);
-        case "clientCertificate":
-            return clientCertificateChoice(basis);
-        case "oidc":
-            return oidcChoice(basis, cfg.oidc!);
-        default:
-            return defaultChoice(basis);
-    }
+    if (cfg.credential === "clientSecret") return clientSecretChoice(basis);
+    if (cfg.credential === "clientCertificate") return clientCertificateChoice(basis);
+    if (cfg.credential === "oidc") return oidcChoice(basis, cfg.oidc!);
+    return defaultChoice(basis);
 }
 
 /** What every credential of one config shares: the options they all get, how they name tenant and client, the secrets. */
