@@ -78,16 +78,37 @@ const CREDENTIAL_KEYS: ReadonlyArray<[Exclude<CredentialKind, "default">, Key]> 
  * contain secret values.
  */
 export function resolveAuthConfig(get: ConfigGetter, env: NodeJS.ProcessEnv = process.env): AuthConfig {
-    const fromConfig = (which: Key): string | undefined => configText(SIGN_IN_SETTINGS[which], get);
-    const fromEnv = (which: Key): string | undefined => envText(SIGN_IN_SETTINGS[which], env);
-    const read = <K extends Key>(which: K) =>
-        settingValue(SIGN_IN_SETTINGS[which] as Setting<unknown>, get, env) as ReturnType<(typeof SIGN_IN_SETTINGS)[K]["parse"]>;
-    const label = (which: Key): string => settingLabel(SIGN_IN_SETTINGS[which]);
+    const settings = settingReader(get, env);
+    const config = resolveEndpointsAndApp(settings);
+    const chosen = chooseCredentialKey(settings);
+    if (!chosen) return config;
+    const [kind, key] = chosen;
+    config.credential = kind;
+    config.credentialSource = settings.fromConfig(key) !== undefined ? "stack config" : "environment";
+    if (kind !== "accessToken") requireTenantAndClient(config, key, settings.label);
+    readCredentialSettings(config, kind, settings);
+    return config;
+}
 
+/** Reads a sign-in setting's text from stack config or from the environment, its value (config wins), its label. */
+function settingReader(get: ConfigGetter, env: NodeJS.ProcessEnv) {
+    return {
+        env,
+        fromConfig: (which: Key): string | undefined => configText(SIGN_IN_SETTINGS[which], get),
+        fromEnv: (which: Key): string | undefined => envText(SIGN_IN_SETTINGS[which], env),
+        read: <K extends Key>(which: K) =>
+            settingValue(SIGN_IN_SETTINGS[which] as Setting<unknown>, get, env) as ReturnType<(typeof SIGN_IN_SETTINGS)[K]["parse"]>,
+        label: (which: Key): string => settingLabel(SIGN_IN_SETTINGS[which]),
+    };
+}
+
+type SettingReader = ReturnType<typeof settingReader>;
+
+/** Where requests go (the cloud's hosts unless set) and the app registration; the credential still "default". */
+function resolveEndpointsAndApp({ read }: SettingReader): AuthConfig {
     const cloud = CLOUDS[read("cloud")];
     const graphBaseUrl = read("graphEndpoint") ?? cloud.graphBaseUrl;
     const authorityHost = read("authorityHost") ?? cloud.authorityHost;
-
     const config: AuthConfig = {
         cloud: cloud.name,
         graphBaseUrl,
@@ -100,28 +121,33 @@ export function resolveAuthConfig(get: ConfigGetter, env: NodeJS.ProcessEnv = pr
     if (tenantId !== undefined) config.tenantId = tenantId;
     const clientId = read("clientId");
     if (clientId !== undefined) config.clientId = clientId;
+    return config;
+}
 
-    // The credential: stack config first, then the environment (see the doc comment).
+/** The credential key that chooses the credential: stack config first, then the environment (see {@link resolveAuthConfig}). */
+function chooseCredentialKey({ fromConfig, fromEnv, label }: SettingReader): (typeof CREDENTIAL_KEYS)[number] | undefined {
     const isOn = (which: Key, value: string | undefined): boolean =>
         which === "useOidc" ? value !== undefined && parseFlag(value, label(which)) : value !== undefined;
-    const chosen =
+    return (
         CREDENTIAL_KEYS.find(([, key]) => isOn(key, fromConfig(key))) ??
-        CREDENTIAL_KEYS.find(([, key]) => fromConfig(key) === undefined && isOn(key, fromEnv(key)));
-    if (!chosen) return config;
-    const [kind, key] = chosen;
-    config.credential = kind;
-    config.credentialSource = fromConfig(key) !== undefined ? "stack config" : "environment";
+        CREDENTIAL_KEYS.find(([, key]) => fromConfig(key) === undefined && isOn(key, fromEnv(key)))
+    );
+}
 
-    if (kind === "accessToken") {
-        config.accessToken = read("accessToken");
-        return config;
-    }
+/** Every credential but a given token signs in as the app registration: its error names the key as it was set. */
+function requireTenantAndClient(config: AuthConfig, key: Key, label: (which: Key) => string): void {
     const missing = (["tenantId", "clientId"] as const).filter((k) => config[k] === undefined);
     if (missing.length > 0) {
         const what = config.credentialSource === "stack config" ? SIGN_IN_SETTINGS[key].key : SIGN_IN_SETTINGS[key].env;
         throw new Error(`${what} is set, so ${missing.map(label).join(" and ")} must be set too (the app registration's tenant and application (client) id)`);
     }
-    if (kind === "clientSecret") {
+}
+
+/** The chosen credential's own settings, into the config. */
+function readCredentialSettings(config: AuthConfig, kind: Exclude<CredentialKind, "default">, { read, label, env }: SettingReader): void {
+    if (kind === "accessToken") {
+        config.accessToken = read("accessToken");
+    } else if (kind === "clientSecret") {
         config.clientSecret = read("clientSecret");
     } else if (kind === "clientCertificate") {
         config.clientCertificatePath = read("clientCertificatePath");
@@ -131,7 +157,6 @@ export function resolveAuthConfig(get: ConfigGetter, env: NodeJS.ProcessEnv = pr
     } else {
         config.oidc = resolveOidcSource(read, label, env);
     }
-    return config;
 }
 
 /**

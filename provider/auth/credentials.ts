@@ -1,5 +1,5 @@
 import type { TokenCredential, TokenCredentialOptions } from "@azure/identity";
-import type { AuthConfig } from "./config";
+import type { AuthConfig, OidcSource } from "./config";
 import { fetchGitHubIdToken } from "./githubOidc";
 
 /**
@@ -7,6 +7,7 @@ import { fetchGitHubIdToken } from "./githubOidc";
  * credential is made, not with the package: a no-change plan only checks and diffs, sends no
  * request and needs no token, so the provider host never loads it then.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous load on first use, which import() is not
 const identity = (): typeof import("@azure/identity") => require("@azure/identity");
 
 /** Options every credential gets; `httpClient` lets tests watch the credential's requests. */
@@ -38,6 +39,15 @@ export interface CredentialChoice {
  * Not for `accessToken`: a given token needs no credential.
  */
 export function chooseCredential(cfg: AuthConfig, options: CredentialOptions = {}): CredentialChoice {
+    const basis = basisOf(cfg, options);
+    if (cfg.credential === "clientSecret") return clientSecretChoice(basis);
+    if (cfg.credential === "clientCertificate") return clientCertificateChoice(basis);
+    if (cfg.credential === "oidc") return oidcChoice(basis, cfg.oidc!);
+    return defaultChoice(basis);
+}
+
+/** What every credential of one config shares: the options they all get, how they name tenant and client, the secrets. */
+function basisOf(cfg: AuthConfig, options: CredentialOptions) {
     const common = {
         authorityHost: cfg.authorityHost,
         ...(cfg.customAuthority ? { disableInstanceDiscovery: true } : {}),
@@ -45,85 +55,83 @@ export function chooseCredential(cfg: AuthConfig, options: CredentialOptions = {
     };
     const where = `tenant ${cfg.tenantId}, client ${cfg.clientId}`;
     const secrets = [cfg.clientSecret, cfg.accessToken, cfg.clientCertificatePassword].filter((s): s is string => !!s);
-    const tenantId = cfg.tenantId ?? "";
-    const clientId = cfg.clientId ?? "";
+    return { cfg, common, where, secrets, tenantId: cfg.tenantId ?? "", clientId: cfg.clientId ?? "" };
+}
 
-    switch (cfg.credential) {
-        case "clientSecret": {
-            const secret = cfg.clientSecret ?? "";
+type Basis = ReturnType<typeof basisOf>;
+
+function clientSecretChoice({ cfg, common, where, secrets, tenantId, clientId }: Basis): CredentialChoice {
+    const secret = cfg.clientSecret ?? "";
+    return {
+        name: "ClientSecretCredential",
+        description: `ClientSecretCredential (${where})`,
+        secrets,
+        make: () => new (identity().ClientSecretCredential)(tenantId, clientId, secret, common),
+    };
+}
+
+function clientCertificateChoice({ cfg, common, where, secrets, tenantId, clientId }: Basis): CredentialChoice {
+    const pem = {
+        certificatePath: cfg.clientCertificatePath ?? "",
+        ...(cfg.clientCertificatePassword ? { certificatePassword: cfg.clientCertificatePassword } : {}),
+    };
+    return {
+        name: "ClientCertificateCredential",
+        description: `ClientCertificateCredential (${where}, certificate ${cfg.clientCertificatePath})`,
+        secrets,
+        make: () =>
+            new (identity().ClientCertificateCredential)(tenantId, clientId, pem, {
+                ...common,
+                ...(cfg.sendCertificateChain ? { sendCertificateChain: true } : {}),
+            }),
+    };
+}
+
+/** A token file, GitHub Actions' ID token or Azure Pipelines: each source has its own credential. */
+function oidcChoice({ common, where, secrets, tenantId, clientId }: Basis, oidc: OidcSource): CredentialChoice {
+    switch (oidc.kind) {
+        case "tokenFile":
             return {
-                name: "ClientSecretCredential",
-                description: `ClientSecretCredential (${where})`,
+                name: "WorkloadIdentityCredential",
+                description: `WorkloadIdentityCredential (${where}, federated token file ${oidc.path})`,
                 secrets,
-                make: () => new (identity().ClientSecretCredential)(tenantId, clientId, secret, common),
+                make: () => new (identity().WorkloadIdentityCredential)({ ...common, tenantId, clientId, tokenFilePath: oidc.path }),
             };
-        }
-        case "clientCertificate": {
-            const pem = {
-                certificatePath: cfg.clientCertificatePath ?? "",
-                ...(cfg.clientCertificatePassword ? { certificatePassword: cfg.clientCertificatePassword } : {}),
-            };
+        case "githubActions": {
+            const { requestUrl, requestToken, audience } = oidc;
             return {
-                name: "ClientCertificateCredential",
-                description: `ClientCertificateCredential (${where}, certificate ${cfg.clientCertificatePath})`,
-                secrets,
+                name: "ClientAssertionCredential",
+                description: `ClientAssertionCredential (${where}, GitHub Actions ID token for ${audience})`,
+                secrets: [...secrets, requestToken],
                 make: () =>
-                    new (identity().ClientCertificateCredential)(tenantId, clientId, pem, {
-                        ...common,
-                        ...(cfg.sendCertificateChain ? { sendCertificateChain: true } : {}),
-                    }),
+                    new (identity().ClientAssertionCredential)(tenantId, clientId, () => fetchGitHubIdToken(requestUrl, requestToken, audience), common),
             };
         }
-        case "oidc": {
-            const oidc = cfg.oidc!;
-            switch (oidc.kind) {
-                case "tokenFile":
-                    return {
-                        name: "WorkloadIdentityCredential",
-                        description: `WorkloadIdentityCredential (${where}, federated token file ${oidc.path})`,
-                        secrets,
-                        make: () => new (identity().WorkloadIdentityCredential)({ ...common, tenantId, clientId, tokenFilePath: oidc.path }),
-                    };
-                case "githubActions": {
-                    const { requestUrl, requestToken, audience } = oidc;
-                    return {
-                        name: "ClientAssertionCredential",
-                        description: `ClientAssertionCredential (${where}, GitHub Actions ID token for ${audience})`,
-                        secrets: [...secrets, requestToken],
-                        make: () =>
-                            new (identity().ClientAssertionCredential)(
-                                tenantId,
-                                clientId,
-                                () => fetchGitHubIdToken(requestUrl, requestToken, audience),
-                                common,
-                            ),
-                    };
-                }
-                case "azurePipelines": {
-                    const { serviceConnectionId, systemAccessToken } = oidc;
-                    return {
-                        name: "AzurePipelinesCredential",
-                        description: `AzurePipelinesCredential (${where}, service connection ${serviceConnectionId})`,
-                        secrets: [...secrets, systemAccessToken],
-                        make: () => new (identity().AzurePipelinesCredential)(tenantId, clientId, serviceConnectionId, systemAccessToken, common),
-                    };
-                }
-            }
-            throw new Error("unreachable");
-        }
-        default: {
-            const ids = [cfg.tenantId && `tenant ${cfg.tenantId}`, cfg.clientId && `client ${cfg.clientId}`].filter(Boolean).join(", ");
+        case "azurePipelines": {
+            const { serviceConnectionId, systemAccessToken } = oidc;
             return {
-                name: "DefaultAzureCredential",
-                description: `DefaultAzureCredential${ids ? ` (${ids})` : ""}`,
-                secrets,
-                make: () =>
-                    new (identity().DefaultAzureCredential)({
-                        ...common,
-                        ...(cfg.tenantId ? { tenantId: cfg.tenantId } : {}),
-                        ...(cfg.clientId ? { managedIdentityClientId: cfg.clientId, workloadIdentityClientId: cfg.clientId } : {}),
-                    }),
+                name: "AzurePipelinesCredential",
+                description: `AzurePipelinesCredential (${where}, service connection ${serviceConnectionId})`,
+                secrets: [...secrets, systemAccessToken],
+                make: () => new (identity().AzurePipelinesCredential)(tenantId, clientId, serviceConnectionId, systemAccessToken, common),
             };
         }
     }
+    throw new Error("unreachable");
+}
+
+/** DefaultAzureCredential, told the tenant and client when the config names them. */
+function defaultChoice({ cfg, common, secrets }: Basis): CredentialChoice {
+    const ids = [cfg.tenantId && `tenant ${cfg.tenantId}`, cfg.clientId && `client ${cfg.clientId}`].filter(Boolean).join(", ");
+    return {
+        name: "DefaultAzureCredential",
+        description: `DefaultAzureCredential${ids ? ` (${ids})` : ""}`,
+        secrets,
+        make: () =>
+            new (identity().DefaultAzureCredential)({
+                ...common,
+                ...(cfg.tenantId ? { tenantId: cfg.tenantId } : {}),
+                ...(cfg.clientId ? { managedIdentityClientId: cfg.clientId, workloadIdentityClientId: cfg.clientId } : {}),
+            }),
+    };
 }
