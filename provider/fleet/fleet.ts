@@ -4,7 +4,7 @@ import { brandClass, type BrandCheck } from "../errors/branded";
 import { AssignmentTarget, WindowsAutopilotDeploymentProfileAssignment } from "../resources/assignment/spec";
 import { WindowsAutopilotDeviceIdentity } from "../resources/deviceIdentity/resource";
 import { ImportedWindowsAutopilotDeviceIdentity } from "../resources/importedIdentity/resource";
-import { CsvProblem, formatProblems, HardwareHashRow, ParseResult, parseHardwareHashCsv, readHardwareHashCsv } from "./csv";
+import { CsvProblem, formatProblems, HardwareHashRow, parseHardwareHashCsv, readHardwareHashCsv } from "./csv";
 import { defaultNaming, expandNameTemplate, FleetNaming, serialKey } from "./naming";
 
 /** What a device gets when neither its row nor an override says otherwise. */
@@ -173,9 +173,70 @@ export class AutopilotFleet extends pulumi.ComponentResource {
 
     constructor(name: string, args: AutopilotFleetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("autopilot:index:AutopilotFleet", name, {}, opts);
-        const parsed = readFleetCsv(name, args, this);
-        const planned = checkedPlan(name, args, parsed);
-        declareDevices(this, name, args, planned, parsed.rows);
+        if ((args.csvFile === undefined) === (args.csv === undefined)) {
+            throw new Error(`AutopilotFleet ${name}: give exactly one of csvFile (a path) or csv (the text)`);
+        }
+        const parsed =
+            args.csvFile !== undefined
+                ? readHardwareHashCsv(args.csvFile, { file: displayPath(args.csvFile) })
+                : parseHardwareHashCsv(args.csv!, { file: "csv" });
+        if (parsed.problems.length > 0 && !args.skipBadRows) {
+            throw new FleetCsvError(parsed.problems, this);
+        }
+        if (parsed.problems.length > 0) {
+            void pulumi.log.warn(`AutopilotFleet ${name}: skipping ${parsed.problems.length} bad row(s):\n${formatProblems(parsed.problems)}`, this);
+        }
+        const naming = args.naming ?? defaultNaming;
+        const parent = { parent: this };
+        if (args.childOutputs !== undefined && args.childOutputs !== "fleet" && args.childOutputs !== "all") {
+            throw new Error(`AutopilotFleet ${name}: childOutputs must be "fleet" or "all", got ${JSON.stringify(args.childOutputs)}`);
+        }
+        const all = args.childOutputs === "all";
+        const planned = planFleetDevices(parsed.rows, args);
+        if (planned.length === 0 && args.allowEmpty !== true) {
+            const why =
+                parsed.problems.length > 0 ? `every row was bad and skipped (${parsed.problems.length} problem(s))` : "the CSV has a header and no device rows";
+            throw new Error(
+                `AutopilotFleet ${name}: no devices: ${why}. An empty fleet would remove every device it manages on the next pulumi up ` +
+                    `(deregister them, with deleteBehavior "deregister"). Fix the CSV, or set allowEmpty: true to empty the fleet on purpose.`,
+            );
+        }
+        if (args.profileAssignment && args.profileAssignment.profileId === undefined) {
+            throw new Error(
+                `AutopilotFleet ${name}: profileAssignment.profileId is required: an assignment belongs to the deployment profile (one for the fleet, not one per device); ` +
+                    `give the profile's id (a WindowsAutopilotDeploymentProfile's profileId) and the group its devices are in.`,
+            );
+        }
+        const rowsByLine = new Map(parsed.rows.map((r) => [r.line, r]));
+        const waves = new RegistrationWaves();
+        for (const [index, row] of planned.entries()) {
+            const csvRow = rowsByLine.get(row.line)!;
+            const key = serialKey(row.serialNumber);
+            // The SDK waits for every input before it registers: a gated serial holds the row's import back.
+            const gate = waves.gateOf(index);
+            const imported = new ImportedWindowsAutopilotDeviceIdentity(
+                naming(name, "import", key),
+                {
+                    serialNumber: gate ? gate.then(() => row.serialNumber) : row.serialNumber,
+                    hardwareIdentifier: csvRow.hardwareIdentifier,
+                    productKey: csvRow.productKey,
+                    importTimeoutSeconds: args.importTimeoutSeconds,
+                    removeRecordWhenComplete: args.importRecord === "remove" ? true : undefined,
+                },
+                // A new hash for the same serial is a new capture: re-import rather than PATCH.
+                { ...parent, replaceOnChanges: ["hardwareIdentifier", "productKey"], outputs: all ? "all" : ["autopilotDeviceId", "importStatus"] },
+            );
+            const device = new WindowsAutopilotDeviceIdentity(
+                naming(name, "device", key),
+                {
+                    deviceId: imported.autopilotDeviceId.apply((id) => id ?? ""),
+                    ...row.settings,
+                    deleteBehavior: args.deleteBehavior,
+                },
+                { ...parent, outputs: all ? "all" : [] },
+            );
+            this.devices[key] = { import: imported, device };
+        }
         if (args.profileAssignment) {
             // One assignment for the fleet: it belongs to the profile. A state written when the fleet
             // declared one per device upgrades without losing it: this one adopts it (same target)
@@ -183,102 +244,20 @@ export class AutopilotFleet extends pulumi.ComponentResource {
             this.profileAssignment = new WindowsAutopilotDeploymentProfileAssignment(
                 `${name}-profile-assignment`,
                 { ...args.profileAssignment },
-                { parent: this, outputs: args.childOutputs === "all" ? "all" : [] },
+                { ...parent, outputs: all ? "all" : [] },
             );
         }
-        const { deviceIds, importCounts, skippedRows } = fleetOutputs(this.devices, parsed.problems);
+        const entries = Object.entries(this.devices);
+        const deviceIds = pulumi
+            .all(entries.map(([serial, e]) => pulumi.all([serial, e.device.deviceId])))
+            .apply((pairs) => Object.fromEntries(pairs) as Record<string, string>);
+        const importCounts = pulumi.all(entries.map(([, e]) => e.import.importStatus)).apply((statuses) => {
+            const counts: Record<string, number> = {};
+            for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
+            return counts;
+        });
+        const skippedRows = pulumi.output(parsed.problems.map((p) => formatProblems([p])));
         Object.assign(this, { deviceIds, importCounts, skippedRows });
         this.registerOutputs({ deviceIds, importCounts, skippedRows });
     }
-}
-
-/** The fleet's CSV, from `csvFile` or `csv`: its problems fail the fleet, or with skipBadRows are a warning. */
-function readFleetCsv(name: string, args: AutopilotFleetArgs, fleet: AutopilotFleet): ParseResult {
-    if ((args.csvFile === undefined) === (args.csv === undefined)) {
-        throw new Error(`AutopilotFleet ${name}: give exactly one of csvFile (a path) or csv (the text)`);
-    }
-    const parsed =
-        args.csvFile !== undefined ? readHardwareHashCsv(args.csvFile, { file: displayPath(args.csvFile) }) : parseHardwareHashCsv(args.csv!, { file: "csv" });
-    if (parsed.problems.length > 0 && !args.skipBadRows) {
-        throw new FleetCsvError(parsed.problems, fleet);
-    }
-    if (parsed.problems.length > 0) {
-        void pulumi.log.warn(`AutopilotFleet ${name}: skipping ${parsed.problems.length} bad row(s):\n${formatProblems(parsed.problems)}`, fleet);
-    }
-    return parsed;
-}
-
-/** The devices the fleet declares, once the arguments are checked: childOutputs, an empty fleet, the profile assignment, in that order. */
-function checkedPlan(name: string, args: AutopilotFleetArgs, parsed: ParseResult): FleetDevice[] {
-    if (args.childOutputs !== undefined && args.childOutputs !== "fleet" && args.childOutputs !== "all") {
-        throw new Error(`AutopilotFleet ${name}: childOutputs must be "fleet" or "all", got ${JSON.stringify(args.childOutputs)}`);
-    }
-    const planned = planFleetDevices(parsed.rows, args);
-    if (planned.length === 0 && args.allowEmpty !== true) {
-        const why =
-            parsed.problems.length > 0 ? `every row was bad and skipped (${parsed.problems.length} problem(s))` : "the CSV has a header and no device rows";
-        throw new Error(
-            `AutopilotFleet ${name}: no devices: ${why}. An empty fleet would remove every device it manages on the next pulumi up ` +
-                `(deregister them, with deleteBehavior "deregister"). Fix the CSV, or set allowEmpty: true to empty the fleet on purpose.`,
-        );
-    }
-    if (args.profileAssignment && args.profileAssignment.profileId === undefined) {
-        throw new Error(
-            `AutopilotFleet ${name}: profileAssignment.profileId is required: an assignment belongs to the deployment profile (one for the fleet, not one per device); ` +
-                `give the profile's id (a WindowsAutopilotDeploymentProfile's profileId) and the group its devices are in.`,
-        );
-    }
-    return planned;
-}
-
-/** Per planned device, its import and, chained on the import's `autopilotDeviceId`, its device identity; rows register in waves. */
-function declareDevices(fleet: AutopilotFleet, name: string, args: AutopilotFleetArgs, planned: FleetDevice[], rows: HardwareHashRow[]): void {
-    const naming = args.naming ?? defaultNaming;
-    const parent = { parent: fleet };
-    const all = args.childOutputs === "all";
-    const rowsByLine = new Map(rows.map((r) => [r.line, r]));
-    const waves = new RegistrationWaves();
-    for (const [index, row] of planned.entries()) {
-        const csvRow = rowsByLine.get(row.line)!;
-        const key = serialKey(row.serialNumber);
-        // The SDK waits for every input before it registers: a gated serial holds the row's import back.
-        const gate = waves.gateOf(index);
-        const imported = new ImportedWindowsAutopilotDeviceIdentity(
-            naming(name, "import", key),
-            {
-                serialNumber: gate ? gate.then(() => row.serialNumber) : row.serialNumber,
-                hardwareIdentifier: csvRow.hardwareIdentifier,
-                productKey: csvRow.productKey,
-                importTimeoutSeconds: args.importTimeoutSeconds,
-                removeRecordWhenComplete: args.importRecord === "remove" ? true : undefined,
-            },
-            // A new hash for the same serial is a new capture: re-import rather than PATCH.
-            { ...parent, replaceOnChanges: ["hardwareIdentifier", "productKey"], outputs: all ? "all" : ["autopilotDeviceId", "importStatus"] },
-        );
-        const device = new WindowsAutopilotDeviceIdentity(
-            naming(name, "device", key),
-            {
-                deviceId: imported.autopilotDeviceId.apply((id) => id ?? ""),
-                ...row.settings,
-                deleteBehavior: args.deleteBehavior,
-            },
-            { ...parent, outputs: all ? "all" : [] },
-        );
-        fleet.devices[key] = { import: imported, device };
-    }
-}
-
-/** The fleet's outputs: each device's id by serial, the number of devices per import status, the skipped rows. */
-function fleetOutputs(devices: AutopilotFleet["devices"], problems: CsvProblem[]) {
-    const entries = Object.entries(devices);
-    const deviceIds = pulumi
-        .all(entries.map(([serial, e]) => pulumi.all([serial, e.device.deviceId])))
-        .apply((pairs) => Object.fromEntries(pairs) as Record<string, string>);
-    const importCounts = pulumi.all(entries.map(([, e]) => e.import.importStatus)).apply((statuses) => {
-        const counts: Record<string, number> = {};
-        for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
-        return counts;
-    });
-    const skippedRows = pulumi.output(problems.map((p) => formatProblems([p])));
-    return { deviceIds, importCounts, skippedRows };
 }
