@@ -8,6 +8,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigMap, EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { PulumiSandbox, REPO_ROOT, workFolder } from "./cli";
 
@@ -226,21 +227,32 @@ export class TestStack {
         private readonly sandbox: PulumiSandbox,
         private readonly env: Record<string, string>,
         private readonly inPlace: boolean,
+        /** For an inline program: the names of this package's resources its last run declared. */
+        private readonly declared?: { names: string[] },
     ) {}
 
     /** An inline program; its provider host runs in a folder under the repository (so it resolves pulumi-autopilot). */
     static async inline(opts: InlineStackOptions): Promise<TestStack> {
         const workDir = workFolder(opts.project);
         const env = opts.sandbox.env(opts.env);
+        const declared = { names: [] as string[] };
         const ws = await LocalWorkspace.create({
             workDir,
             pulumiCommand: await command(opts.sandbox),
             envVars: env,
-            program: async () => (await opts.program()) as Record<string, unknown> | void,
+            program: async () => {
+                // What the program declares, to tell a run whose registrations were lost (see run).
+                declared.names = [];
+                pulumi.runtime.registerStackTransformation((a) => {
+                    if (a.type.includes(DYNAMIC)) declared.names.push(a.name);
+                    return undefined;
+                });
+                return (await opts.program()) as Record<string, unknown> | void;
+            },
             projectSettings: { name: opts.project, runtime: "nodejs" },
         });
         const stack = await Stack.createOrSelect(opts.stackName ?? "test", ws);
-        const created = new TestStack(stack, opts.project, workDir, opts.sandbox, env, false);
+        const created = new TestStack(stack, opts.project, workDir, opts.sandbox, env, false, declared);
         await created.setConfig(opts.config ?? {}, opts.secretConfig ?? {});
         return created;
     }
@@ -328,12 +340,20 @@ export class TestStack {
             first.failure !== undefined && first.result.steps.length === 0 && /14 UNAVAILABLE: No connection established/.test(first.message);
         const lostEvents = first.failure === undefined && kind === "preview" && !first.sawSummary;
         const programLost = first.failure === undefined && kind !== "other" && !first.sawStack;
-        if (transportFailure || lostEvents || programLost) {
+        // The inline program's language server swallows a gRPC error of the program's registrations
+        // (automation/server.js: `if (!isGrpcError(e)) throw e`): the run succeeds, and the engine,
+        // which never saw a declared resource, plans to delete it. A declared resource without a step
+        // is such a loss.
+        const seen = new Set(first.result.steps.filter((s) => s.op !== "delete" && s.op !== "drop").map((s) => s.name));
+        const unseen = first.failure === undefined && kind !== "other" && this.declared ? this.declared.names.filter((n) => !seen.has(n)) : [];
+        if (transportFailure || lostEvents || programLost || unseen.length > 0) {
             const why = transportFailure
                 ? first.message.split("\n")[0]
                 : lostEvents
                   ? "preview gave no engine summary"
-                  : `${kind} succeeded without a step of the program's stack`;
+                  : programLost
+                    ? `${kind} succeeded without a step of the program's stack`
+                    : `${kind} succeeded without a step of declared resource(s) ${unseen.join(", ")}`;
             process.stderr.write(`[test stack ${this.stack.name}] ${why}: running it again once\n`);
             return this.settle(await this.runOnce(opts, command));
         }
