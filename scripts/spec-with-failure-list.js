@@ -1,12 +1,15 @@
 "use strict";
-// Mocha's spec reporter, and the failed tests' titles and first lines of their errors written to
-// the file that TEST_FAILURES_FILE names. The test matrix prints those lists again after its last
+// Mocha's spec reporter, and the failed and the retried tests' titles and first lines of their
+// errors written to the file that TEST_FAILURES_FILE names (a retried test is also said at once: a
+// retry must stay visible, it is not a pass). A test runs once more after a failure (.mocharc.json
+// retries: 1) because the Automation API's inline-program transport loses a run now and then on a
+// loaded machine (test/pulumi/stack.ts says which ways it re-runs a command itself). The test matrix prints those lists again after its last
 // row: a CI log shows only its tail, and the rows run for twenty minutes each, so the failures of
 // an early row would otherwise scroll out of sight.
 const fs = require("fs");
 const Mocha = require("mocha");
 
-const { EVENT_TEST_FAIL, EVENT_RUN_END } = Mocha.Runner.constants;
+const { EVENT_TEST_FAIL, EVENT_TEST_RETRY, EVENT_RUN_END } = Mocha.Runner.constants;
 const MAX_MESSAGE_CHARS = 400;
 
 class SpecWithFailureList extends Mocha.reporters.Spec {
@@ -15,16 +18,21 @@ class SpecWithFailureList extends Mocha.reporters.Spec {
         const file = process.env.TEST_FAILURES_FILE;
         if (!file) return;
         const failures = [];
-        runner.on(EVENT_TEST_FAIL, (test, err) => {
-            const message = String((err && err.message) || err)
+        const entry = (kind, test, err) => ({
+            kind,
+            title: test.fullTitle(),
+            file: test.file ? require("path").relative(process.cwd(), test.file) : undefined,
+            message: String((err && err.message) || err)
                 .split("\n")
                 .slice(0, 4)
-                .join(" | ");
-            failures.push({
-                title: test.fullTitle(),
-                file: test.file ? require("path").relative(process.cwd(), test.file) : undefined,
-                message: message.slice(0, MAX_MESSAGE_CHARS),
-            });
+                .join(" | ")
+                .slice(0, MAX_MESSAGE_CHARS),
+        });
+        runner.on(EVENT_TEST_FAIL, (test, err) => failures.push(entry("failed", test, err)));
+        runner.on(EVENT_TEST_RETRY, (test, err) => {
+            const retried = entry("retried", test, err);
+            failures.push(retried);
+            process.stdout.write(`    (failed once, running it again: ${retried.title}: ${retried.message})\n`);
         });
         runner.once(EVENT_RUN_END, () => fs.writeFileSync(file, JSON.stringify(failures, null, 1)));
     }

@@ -200,7 +200,7 @@ function main() {
     }
     for (const r of results) {
         say(`${r.key} (${ROWS[r.key].name}): ${r.status === 0 ? "passed" : "FAILED"}, ${(r.seconds / 60).toFixed(1)} min`);
-        for (const f of r.failures) say(`  failed: ${f.title}${f.file ? ` (${f.file})` : ""}\n      ${f.message}`);
+        for (const f of r.failures) say(`  ${f.kind}: ${f.title}${f.file ? ` (${f.file})` : ""}\n      ${f.message}`);
     }
     return results.every((r) => r.status === 0) ? 0 : 1;
 }
