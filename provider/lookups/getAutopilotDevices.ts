@@ -72,14 +72,7 @@ export async function getAutopilotDevices(
 }
 
 /** What {@link getAutopilotDevicesOutput} looks for: {@link GetAutopilotDevicesArgs}, each criterion an Input. */
-export interface GetAutopilotDevicesOutputArgs {
-    /** Exact serial number (case-insensitive). */
-    serialNumber?: pulumi.Input<string>;
-    /** Serials starting with this (case-insensitive). */
-    serialNumberPrefix?: pulumi.Input<string>;
-    /** Exact group tag (case-insensitive, as Autopilot compares them). */
-    groupTag?: pulumi.Input<string>;
-}
+export type GetAutopilotDevicesOutputArgs = { [K in keyof GetAutopilotDevicesArgs]: pulumi.Input<NonNullable<GetAutopilotDevicesArgs[K]>> };
 
 /**
  * Options of {@link getAutopilotDevicesOutput}: Pulumi's invoke options, of which `dependsOn`
