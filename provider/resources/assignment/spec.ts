@@ -42,9 +42,10 @@ function collection(props: Props): { path: string; route: string } {
     };
 }
 
-const item = (id: string, props: Props) => {
+/** The assignment's path, and the route template `method` goes to. */
+const item = (method: string, id: string, props: Props) => {
     const c = collection(props);
-    return { path: `${c.path}/${encodeURIComponent(id)}`, route: `${c.route}/{assignmentId}` };
+    return { path: `${c.path}/${encodeURIComponent(id)}`, route: `${method} ${c.route}/{assignmentId}` };
 };
 
 /** Fields of WindowsAutopilotDeploymentProfileAssignment, and (TSDoc) what each is. */
@@ -157,15 +158,9 @@ export const assignmentSpec = {
     fields: assignmentFields,
     permission: "DeviceManagementServiceConfig.ReadWrite.All",
 
-    item: (id, props) => {
-        const i = item(id, props);
-        return { path: i.path, route: `GET ${i.route}` };
-    },
+    item: (id, props) => item("GET", id, props),
 
-    patchTarget: (id, props) => {
-        const i = item(id, props);
-        return { method: "PATCH", path: i.path, route: `PATCH ${i.route}`, bodyExtras: { "@odata.type": ODATA_TYPE } };
-    },
+    patchTarget: (id, props) => ({ method: "PATCH", ...item("PATCH", id, props), bodyExtras: { "@odata.type": ODATA_TYPE } }),
 
     validate(inputs) {
         const failures: CheckFailure[] = [];
@@ -190,11 +185,9 @@ export const assignmentSpec = {
         const learned = profile ? { profileId } : undefined;
         if (inputs.assignmentId !== undefined) {
             const id = String(inputs.assignmentId);
-            const i = item(id, inputs);
             const graph = await readToAdopt(ctx, id, {
                 apiVersion: "beta",
-                path: i.path,
-                route: `GET ${i.route}`,
+                ...item("GET", id, inputs),
                 input: "assignmentId",
                 what: `assignment on ${throughDevice ? `the deployment profile of device ${inputs.deviceId}` : `deployment profile ${profileId}`}`,
                 code: "AUTOPILOT_ASSIGNMENT_NOT_FOUND",
@@ -236,9 +229,8 @@ export const assignmentSpec = {
             );
             return;
         }
-        const i = item(id, props);
         try {
-            await ctx.graph.send({ method: "DELETE", apiVersion: "beta", path: i.path, route: `DELETE ${i.route}` });
+            await ctx.graph.send({ method: "DELETE", apiVersion: "beta", ...item("DELETE", id, props) });
         } catch (e) {
             if (GraphError.isGraphError(e) && e.status === 404) return;
             throw e;
