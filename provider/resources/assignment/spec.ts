@@ -194,14 +194,9 @@ export const assignmentSpec = {
             });
             return { id, graph, written: [], learned };
         }
-        const body: Props = { "@odata.type": ODATA_TYPE, target: targetToGraph(inputs.target) };
-        const written = ["target"];
-        for (const name of ["source", "sourceId"]) {
-            if (inputs[name] !== undefined) {
-                body[name] = inputs[name];
-                written.push(name);
-            }
-        }
+        const sourceFields = ["source", "sourceId"].filter((name) => inputs[name] !== undefined);
+        const body: Props = { "@odata.type": ODATA_TYPE, target: targetToGraph(inputs.target), ...Object.fromEntries(sourceFields.map((n) => [n, inputs[n]])) };
+        const written = ["target", ...sourceFields];
         const c = collection(inputs);
         const post = async (): Promise<Props> =>
             (await ctx.graph.send<Props>({ method: "POST", apiVersion: "beta", path: c.path, route: `POST ${c.route}`, body })).body;
