@@ -186,19 +186,14 @@ export function deviceNameTemplateProblem(template: string): string | undefined 
     const bad = /[^A-Za-z0-9-]/.exec(literal);
     if (bad) return `holds ${JSON.stringify(bad[0])}: a device name has letters A-Z, digits and hyphens only`;
     let length = literal.length;
-    let macros = 0;
-    for (const m of template.matchAll(MACRO)) {
-        macros++;
-        if (m[1] === undefined) {
-            length += 1;
-            continue;
-        }
-        const digits = Number(m[1]);
-        if (digits < 1) return `${m[0]} adds no digits: give n of at least 1`;
-        length += digits;
+    const macros = [...template.matchAll(MACRO)];
+    for (const m of macros) {
+        const adds = m[1] === undefined ? 1 : Number(m[1]);
+        if (adds < 1) return `${m[0]} adds no digits: give n of at least 1`;
+        length += adds;
     }
     if (length > MAX_NAME) return `expands to at least ${length} characters; a device name is at most ${MAX_NAME}`;
-    if (macros === 0 && /^\d+$/.test(literal)) return "is digits only; a device name needs a letter or a hyphen";
+    if (macros.length === 0 && /^\d+$/.test(literal)) return "is digits only; a device name needs a letter or a hyphen";
     if (template === "") return "is empty";
     return undefined;
 }
