@@ -328,15 +328,11 @@ export const profileSpec = {
             checkJoinType(inputs, graph);
             return { id: String(graph.id), graph, written: [] };
         }
+        const written = (Object.entries(profileFields) as Array<[string, FieldSpec]>)
+            .filter(([name, field]) => (field.write === "patch" || name === "displayName") && inputs[name] !== undefined)
+            .map(([name]) => name);
         const body: Props = { "@odata.type": PROFILE_TYPES[inputs.joinType as keyof typeof PROFILE_TYPES] };
-        const written: string[] = [];
-        for (const [name, field] of Object.entries(profileFields) as Array<[string, FieldSpec]>) {
-            if (field.write === "patch" || name === "displayName") {
-                if (inputs[name] === undefined) continue;
-                body[name] = inputs[name];
-                written.push(name);
-            }
-        }
+        for (const name of written) body[name] = inputs[name];
         const started = new Date(ctx.now() - 60_000).toISOString();
         try {
             const res = await ctx.graph.send<Props>({ method: "POST", apiVersion: "beta", path: COLLECTION, route: `POST ${COLLECTION}`, body });
