@@ -314,8 +314,7 @@ export const profileSpec = {
             const id = String(inputs.profileId);
             const graph = await readToAdopt(ctx, id, {
                 apiVersion: "beta",
-                path: item(id).path,
-                route: `GET ${ITEM_ROUTE}`,
+                ...item(id),
                 input: "profileId",
                 what: "deployment profile",
                 code: "AUTOPILOT_PROFILE_NOT_FOUND",
