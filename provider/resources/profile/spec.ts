@@ -54,13 +54,12 @@ function readOobe(graph: Props): unknown {
     const current = plain(graph.outOfBoxExperienceSetting);
     if (current) return current;
     const twin = plain(graph.outOfBoxExperienceSettings);
-    return twin
-        ? Object.fromEntries(
-              Object.entries(twin)
-                  .filter(([k]) => k in OOBE_FROM_TWIN)
-                  .map(([k, v]) => [OOBE_FROM_TWIN[k], v]),
-          )
-        : undefined;
+    if (!twin) return undefined;
+    return Object.fromEntries(
+        Object.entries(twin)
+            .filter(([k]) => k in OOBE_FROM_TWIN)
+            .map(([k, v]) => [OOBE_FROM_TWIN[k], v]),
+    );
 }
 
 const patch = <const K extends FieldKind>(kind: K, extra: Partial<FieldSpec> = {}) => ({ ...extra, kind, write: "patch" as const });
