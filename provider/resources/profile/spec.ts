@@ -353,10 +353,7 @@ export const profileSpec = {
             await ctx.graph.send({ method: "DELETE", apiVersion: "beta", path: item(id).path, route: `DELETE ${ITEM_ROUTE}` });
         } catch (e) {
             if (GraphError.isGraphError(e) && e.status === 404) return;
-            if (GraphError.isGraphError(e) && e.status === 400) {
-                const reason = await inUseReason(ctx, id, e);
-                if (reason) throw reason;
-            }
+            if (GraphError.isGraphError(e) && e.status === 400) throw (await inUseReason(ctx, id, e)) ?? e;
             throw e;
         }
     },
