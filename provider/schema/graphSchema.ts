@@ -4,13 +4,8 @@ import * as path from "path";
 /** An API version segment of Microsoft Graph. */
 export type ApiVersion = "beta" | "v1.0";
 
-interface SchemaEnumMember {
-    name: string;
-    value?: number;
-}
-
 interface SchemaVersionTables {
-    enums: Record<string, SchemaEnumMember[]>;
+    enums: Record<string, Array<{ name: string; value?: number }>>;
     entities: Record<string, { properties: Record<string, { type: string; nullable?: boolean }> }>;
     complexTypes: Record<string, { baseType?: string; properties: Record<string, { type: string }> }>;
     actions: Record<string, { params?: string[] | Record<string, string> }>;
@@ -30,9 +25,7 @@ function findSchemaFile(): string {
     let dir = __dirname;
     for (let i = 0; i < 6; i++) {
         const candidate = path.join(dir, "schema", "autopilot-schema.json");
-        if (fs.existsSync(candidate) && fs.existsSync(path.join(dir, "package.json"))) {
-            return candidate;
-        }
+        if (fs.existsSync(candidate) && fs.existsSync(path.join(dir, "package.json"))) return candidate;
         dir = path.dirname(dir);
     }
     throw new Error("pulumi-autopilot: schema/autopilot-schema.json not found beside the package");
@@ -40,26 +33,19 @@ function findSchemaFile(): string {
 
 /** Graph's tables, read once per process. */
 export function graphSchema(): GraphSchema {
-    if (!cached) {
-        cached = JSON.parse(fs.readFileSync(findSchemaFile(), "utf8")) as GraphSchema;
-    }
-    return cached;
+    return (cached ??= JSON.parse(fs.readFileSync(findSchemaFile(), "utf8")) as GraphSchema);
 }
 
 /** The member names of a Graph enum, as Graph spells them on the wire. */
 export function enumValues(api: ApiVersion, enumName: string): string[] {
     const members = graphSchema()[api].enums[enumName];
-    if (!members) {
-        throw new Error(`pulumi-autopilot: enum ${enumName} is not in Graph's ${api} tables`);
-    }
+    if (!members) throw new Error(`pulumi-autopilot: enum ${enumName} is not in Graph's ${api} tables`);
     return members.map((m) => m.name);
 }
 
 /** The parameter names of a Graph action, as the schema lists them for an API version. */
 export function actionParams(api: ApiVersion, action: string): string[] {
     const params = graphSchema()[api].actions[action]?.params;
-    if (!params) {
-        return [];
-    }
+    if (!params) return [];
     return Array.isArray(params) ? params : Object.keys(params);
 }
