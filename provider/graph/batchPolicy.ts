@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Combiner, realTimers } from "./combiner";
 import { GraphError } from "./errors";
-import { abortedError } from "./httpError";
+import { abortedError, requestFields } from "./httpError";
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from "./pipeline";
 import { isThrottlingResponse, parseRetryAfterMs } from "./retryAfter";
 
@@ -147,11 +147,8 @@ function batchAnswers(envelope: PipelineRequest, response: PipelineResponse): Ma
     } catch (cause) {
         throw new GraphError({
             code: "GRAPH_INVALID_RESPONSE",
-            method: "POST",
-            route: envelope.route,
-            attempts: envelope.attempts,
+            ...requestFields(envelope),
             requestId: response.headers["request-id"],
-            clientRequestId: envelope.headers["client-request-id"],
             detail: "answered 200 to a $batch with a body that is not a batch answer",
             cause,
         });

@@ -6,7 +6,7 @@ import { bearerTokenPolicy } from "./bearerTokenPolicy";
 import { concurrencyPolicy } from "./concurrencyPolicy";
 import { realDelay } from "./delay";
 import { GraphError } from "./errors";
-import { graphErrorFromResponse } from "./httpError";
+import { graphErrorFromResponse, requestFields } from "./httpError";
 import { composePipeline, type PipelinePolicy, type PipelineRequest, type SendRequest } from "./pipeline";
 import { requestIdPolicy } from "./requestIdPolicy";
 import { exponentialRetryStrategy, retryPolicy, throttlingRetryStrategy } from "./retry";
@@ -141,11 +141,8 @@ export class GraphClient {
                 } catch (err) {
                     throw new GraphError({
                         code: "GRAPH_INVALID_RESPONSE",
-                        method: pipelineRequest.method,
-                        route: pipelineRequest.route,
-                        attempts: pipelineRequest.attempts,
+                        ...requestFields(pipelineRequest),
                         requestId: response.headers["request-id"],
-                        clientRequestId: pipelineRequest.headers["client-request-id"],
                         detail: `answered ${response.status} with a body that is not valid JSON`,
                         cause: err,
                     });

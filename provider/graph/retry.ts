@@ -1,5 +1,5 @@
 import { GraphError } from "./errors";
-import { abortedError, graphErrorFromResponse } from "./httpError";
+import { abortedError, graphErrorFromResponse, requestFields } from "./httpError";
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "./pipeline";
 import { isThrottlingResponse, parseRetryAfterMs } from "./retryAfter";
 import type { Clock, Delay } from "./types";
@@ -204,9 +204,7 @@ function finalError(state: RetryState, code: "GRAPH_AMBIGUOUS_WRITE" | "GRAPH_RE
     const last = error as GraphError;
     return new GraphError({
         code,
-        method: request.method,
-        route: request.route,
-        attempts: request.attempts,
+        ...requestFields(request),
         clientRequestId: last.clientRequestId,
         networkCode: last.networkCode,
         detail: last.detail,
