@@ -73,18 +73,9 @@ export class GraphClient {
 
     /** Throttled requests wait as Graph says; other transient failures back off exponentially. */
     private makeRetryPolicy(options: GraphClientOptions, { maxRetries, clock, delay }: Settings): PipelinePolicy {
-        const retry = options.retry ?? {};
         return retryPolicy({
             maxRetries,
-            strategies: [
-                throttlingRetryStrategy({ minDelayMs: retry.minDelayMs }),
-                exponentialRetryStrategy({
-                    baseDelayMs: retry.baseDelayMs,
-                    maxDelayMs: retry.maxDelayMs,
-                    minDelayMs: retry.minDelayMs,
-                    random: options.random,
-                }),
-            ],
+            strategies: [throttlingRetryStrategy(options.retry), exponentialRetryStrategy({ ...options.retry, random: options.random })],
             delay,
             clock,
             logger: options.logger,

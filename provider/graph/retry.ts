@@ -2,7 +2,7 @@ import { GraphError } from "./errors";
 import { abortedError, graphErrorFromResponse, requestFields } from "./httpError";
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "./pipeline";
 import { isThrottlingResponse, parseRetryAfterMs } from "./retryAfter";
-import type { Clock, Delay } from "./types";
+import type { Clock, Delay, RetryOptions } from "./types";
 
 /** What a strategy sees after a failed attempt: an answer or an error, never both. */
 export interface RetryState {
@@ -84,10 +84,7 @@ export function throttlingRetryStrategy(options: { minDelayMs?: number } = {}): 
     };
 }
 
-export interface ExponentialRetryOptions {
-    baseDelayMs?: number;
-    maxDelayMs?: number;
-    minDelayMs?: number;
+export interface ExponentialRetryOptions extends RetryOptions {
     /** Uniform in [0, 1). */
     random?: () => number;
 }
