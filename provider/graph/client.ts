@@ -156,12 +156,8 @@ export class GraphClient {
     /** Counters since construction. */
     stats(): GraphClientStats {
         return {
-            requests: this.counters.requests,
+            ...this.counters,
             byRoute: Object.fromEntries(this.counters.byRoute),
-            retries: this.counters.retries,
-            throttled: this.counters.throttled,
-            batches: this.counters.batches,
-            batchedRequests: this.counters.batchedRequests,
             ...(this.limiter ? { concurrency: { limit: this.limiter.limit, writeLimit: this.limiter.writeLimit, ...this.limiter.counters } } : {}),
         };
     }
@@ -228,7 +224,10 @@ type Settings = ReturnType<typeof checkedSettings>;
 
 /** The limits and the time of `options`, checked, with their defaults. */
 function checkedSettings(options: GraphClientOptions) {
-    const maxConcurrency = positiveInteger("maxConcurrency", options.maxConcurrency ?? DEFAULT_TUNING.maxConcurrency);
+    const maxConcurrency = options.maxConcurrency ?? DEFAULT_TUNING.maxConcurrency;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
+        throw new RangeError(`GraphClient: maxConcurrency must be a positive integer, got ${maxConcurrency}`);
+    }
     const maxRetries = options.maxRetries ?? DEFAULT_TUNING.maxRetries;
     if (!Number.isInteger(maxRetries) || maxRetries < 0) {
         throw new RangeError(`GraphClient: maxRetries must be an integer >= 0, got ${maxRetries}`);
@@ -285,11 +284,4 @@ function encodeQuery(query: Record<string, string> | undefined): string {
         ([k, v]) => `${encodeURIComponent(k).replace(/%24/g, "$")}=${encodeURIComponent(v)}`,
     );
     return parts.length > 0 ? `?${parts.join("&")}` : "";
-}
-
-function positiveInteger(name: string, value: number): number {
-    if (!Number.isInteger(value) || value < 1) {
-        throw new RangeError(`GraphClient: ${name} must be a positive integer, got ${value}`);
-    }
-    return value;
 }
