@@ -7,21 +7,15 @@ import { isThrottlingResponse, parseRetryAfterMs } from "./retryAfter";
 
 /** Graph's limit on requests per JSON batch. */
 export const MAX_BATCH_ITEMS = 20;
-/** How long a batch waits for one more GET, by default (each arrival extends it, up to the max). */
-export const DEFAULT_BATCH_WINDOW_MS = 20;
-/** The longest the first GET of a batch waits for company, by default. */
-export const DEFAULT_BATCH_MAX_WAIT_MS = 200;
+/** How long a batch waits for one more GET (each arrival extends it, up to the max). */
+const BATCH_WINDOW_MS = 20;
+/** The longest the first GET of a batch waits for company. */
+const BATCH_MAX_WAIT_MS = 200;
 
 export interface BatchPolicyOptions {
     /** The configured Graph origin and base path (a proxy may serve Graph under a prefix). */
     graphOrigin: string;
     basePath: string;
-    /** Items per batch, 2..20; default 20. */
-    maxItems?: number;
-    /** How long a batch waits for one more GET (each arrival extends it); default 20 ms. */
-    windowMs?: number;
-    /** The longest the first GET of a batch waits for company; default 200 ms. */
-    maxWaitMs?: number;
     /** Wall clock (for HTTP-date Retry-After values). */
     now?: () => number;
     /**
@@ -66,9 +60,9 @@ export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
     const now = options.now ?? Date.now;
 
     const batches = new Combiner<Waiting, PipelineResponse>({
-        windowMs: Math.max(0, options.windowMs ?? DEFAULT_BATCH_WINDOW_MS),
-        maxWaitMs: options.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS,
-        maxItems: Math.min(MAX_BATCH_ITEMS, Math.max(2, Math.floor(options.maxItems ?? MAX_BATCH_ITEMS))),
+        windowMs: BATCH_WINDOW_MS,
+        maxWaitMs: BATCH_MAX_WAIT_MS,
+        maxItems: MAX_BATCH_ITEMS,
         capacity: options.capacity,
         timers: { ...realTimers, now },
         aborted: (w, reason) => abortedError(w.request, reason),

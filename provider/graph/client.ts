@@ -52,7 +52,7 @@ export class GraphClient {
             [
                 requestIdPolicy(),
                 this.makeRetryPolicy(options, settings),
-                ...(options.batch ? [this.makeBatchPolicy(options, settings)] : []),
+                ...(options.batch ? [this.makeBatchPolicy(settings)] : []),
                 bearerTokenPolicy({
                     tokenSource: options.tokenSource,
                     graphOrigin: this.origin,
@@ -84,13 +84,10 @@ export class GraphClient {
         });
     }
 
-    private makeBatchPolicy(options: GraphClientOptions, { maxConcurrency, clock }: Settings): PipelinePolicy {
-        const batch = typeof options.batch === "object" ? options.batch : {};
+    private makeBatchPolicy({ maxConcurrency, clock }: Settings): PipelinePolicy {
         return batchPolicy({
             graphOrigin: this.origin,
             basePath: this.basePath,
-            windowMs: batch.windowMs,
-            maxItems: batch.maxItems,
             now: () => clock.now(),
             // While every connection permit is taken, GETs keep gathering into fuller batches.
             capacity: () => (this.limiter ? this.limiter.limit : maxConcurrency),
