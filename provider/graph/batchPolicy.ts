@@ -166,18 +166,9 @@ function throttling(answers: Map<string, PipelineResponse>, nowMs: number): { th
 function itemAnswer(answers: Map<string, PipelineResponse>, id: string, envelopeAnswer: PipelineResponse, longestMs: number | undefined, nowMs: number) {
     const answer = answers.get(id);
     if (!answer) return syntheticAnswer(503, "ServiceUnavailable", `the $batch answer had no item ${id}`, envelopeAnswer.headers["request-id"]);
-    if (longestMs !== undefined && isThrottlingResponse(answer, nowMs)) {
-        return { ...answer, headers: { ...withoutRetryHeaders(answer.headers), "retry-after": (longestMs / 1000).toFixed(3) } };
-    }
-    return answer;
-}
-
-function withoutRetryHeaders(headers: Record<string, string>): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(headers)) {
-        if (k !== "retry-after" && k !== "retry-after-ms" && k !== "x-ms-retry-after-ms") out[k] = v;
-    }
-    return out;
+    if (longestMs === undefined || !isThrottlingResponse(answer, nowMs)) return answer;
+    const { "retry-after": _s, "retry-after-ms": _ms, "x-ms-retry-after-ms": _xms, ...headers } = answer.headers;
+    return { ...answer, headers: { ...headers, "retry-after": (longestMs / 1000).toFixed(3) } };
 }
 
 function syntheticAnswer(status: number, code: string, message: string, requestId?: string): PipelineResponse {
