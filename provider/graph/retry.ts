@@ -211,17 +211,14 @@ function finalError(state: RetryState, code: "GRAPH_AMBIGUOUS_WRITE" | "GRAPH_RE
 }
 
 async function waitOrAbort(delay: Delay, ms: number, request: PipelineRequest): Promise<void> {
-    const aborted = (cause: unknown): GraphError => abortedError(request, cause);
     const { signal } = request;
-    if (signal?.aborted) throw aborted(signal.reason);
     try {
-        await delay(ms, signal);
+        if (!signal?.aborted) await delay(ms, signal);
     } catch (err) {
-        if (signal?.aborted) throw aborted(signal.reason);
-        throw err;
+        if (!signal?.aborted) throw err;
     }
     // An injected delay may ignore the signal; do not send after an abort anyway.
-    if (signal?.aborted) throw aborted(signal.reason);
+    if (signal?.aborted) throw abortedError(request, signal.reason);
 }
 
 function outcome(state: RetryState): string {
