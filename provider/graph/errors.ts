@@ -24,25 +24,11 @@ export type GraphErrorCode =
     | "GRAPH_ABORTED"
     | "GRAPH_INVALID_RESPONSE";
 
-/** What a {@link GraphError} is made of. */
-export interface GraphErrorInit {
-    code: GraphErrorCode;
-    method: HttpMethod;
+/** What a {@link GraphError} is made of: its own fields, and how to write its message. */
+export interface GraphErrorInit extends Omit<GraphError, keyof Error | "ambiguous"> {
     /** Route template; the method is put in front if missing. */
     route: string;
-    /** HTTP requests sent for the logical request. */
-    attempts: number;
-    status?: number;
-    graphCode?: string;
-    graphMessage?: string;
-    requestId?: string;
-    clientRequestId?: string;
-    retryAfterMs?: number;
     ambiguous?: boolean;
-    /** `ECONNRESET`, `UND_ERR_SOCKET`, ... for network failures. */
-    networkCode?: string;
-    /** Words for a failure without an HTTP answer, e.g. "no answer within 100 s". */
-    detail?: string;
     /** A sentence telling the user what to do (e.g. the permission a 403 needs). */
     hint?: string;
     /** Strings to replace by `***` in `graphMessage` and `detail`. */
@@ -73,6 +59,7 @@ export class GraphError extends Error {
     readonly attempts: number;
     /** True when Graph may have applied a write that failed: look before writing again. */
     readonly ambiguous: boolean;
+    /** `ECONNRESET`, `UND_ERR_SOCKET`, ... for network failures. */
     readonly networkCode?: string;
     /** Words for a failure without an HTTP answer, e.g. "no answer within 100 s (timeout)". */
     readonly detail?: string;
@@ -188,9 +175,7 @@ function formatMessage(i: FormatInput): string {
         default:
             what = describeAnswer(i);
     }
-    const ids = [i.requestId ? `request-id ${i.requestId}` : undefined, i.clientRequestId ? `client-request-id ${i.clientRequestId}` : undefined].filter(
-        (s): s is string => s !== undefined,
-    );
+    const ids = [i.requestId && `request-id ${i.requestId}`, i.clientRequestId && `client-request-id ${i.clientRequestId}`].filter(Boolean);
     let message = `Graph ${i.route} failed: ${what}`;
     if (ids.length > 0) message += ` (${ids.join(", ")})`;
     if (i.hint) message += /[.!?]$/.test(message) ? ` ${i.hint}` : `. ${i.hint}`;

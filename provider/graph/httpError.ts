@@ -1,4 +1,4 @@
-import { GraphError, parseGraphErrorBody, type GraphErrorCode } from "./errors";
+import { GraphError, parseGraphErrorBody, type GraphErrorCode, type GraphErrorInit } from "./errors";
 import { permissionHint, permissionsForPath } from "./permissions";
 import type { PipelineRequest, PipelineResponse } from "./pipeline";
 
@@ -12,9 +12,7 @@ export function graphErrorFromResponse(
     const body = parseGraphErrorBody(response.bodyText);
     return new GraphError({
         code,
-        method: request.method,
-        route: request.route,
-        attempts: request.attempts,
+        ...requestFields(request),
         status: response.status,
         graphCode: body.code,
         graphMessage: body.message,
@@ -40,12 +38,15 @@ function hintFor(request: PipelineRequest, status: number): string | undefined {
 
 /** GRAPH_ABORTED for a request whose caller gave up (its signal aborted) while it waited. */
 export function abortedError(request: PipelineRequest, cause: unknown): GraphError {
-    return new GraphError({
-        code: "GRAPH_ABORTED",
+    return new GraphError({ code: "GRAPH_ABORTED", ...requestFields(request), cause });
+}
+
+/** The fields of a {@link GraphError} that name the request it is about. */
+export function requestFields(request: PipelineRequest): Pick<GraphErrorInit, "method" | "route" | "attempts" | "clientRequestId"> {
+    return {
         method: request.method,
         route: request.route,
         attempts: request.attempts,
         clientRequestId: request.headers["client-request-id"],
-        cause,
-    });
+    };
 }

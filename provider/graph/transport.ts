@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
 import { GraphError } from "./errors";
+import { requestFields } from "./httpError";
 import type { PipelineRequest, PipelineResponse, SendRequest } from "./pipeline";
 
 export interface TransportOptions {
@@ -61,13 +62,7 @@ export function createUndiciTransport(options: TransportOptions): SendRequest {
 const UNDICI_TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
 function toGraphError(err: unknown, request: PipelineRequest, how: { timedOut: boolean; aborted: boolean }): GraphError {
-    const base = {
-        method: request.method,
-        route: request.route,
-        attempts: request.attempts,
-        clientRequestId: request.headers["client-request-id"],
-        cause: err,
-    };
+    const base = { ...requestFields(request), cause: err };
     const networkCode = errorCode(err);
     if (how.aborted) {
         // The request may already be on the wire; for a write that is the ambiguous case.
