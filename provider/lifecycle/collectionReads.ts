@@ -194,36 +194,26 @@ export class CollectionReads {
         const snap: Snapshot = { waiting: [], settled: false, done: Promise.resolve(undefined) };
         this.snapshots.keep(key, snap, this.now(), false);
         this.stats.listings++;
-        snap.done = this.list(state, collection, spec, props, snap).then(
-            (listed) => {
-                snap.settled = true;
-                snap.waiting = [];
-                if (listed) this.snapshots.ready(key, snap);
-                else this.snapshots.drop(key, snap);
-                return listed;
-            },
-            (e: unknown) => {
-                snap.settled = true;
-                snap.waiting = [];
-                this.stats.failed++;
-                this.snapshots.drop(key, snap);
-                // Reads go one by one for a while; a later burst lists again.
-                state.retryAt = this.now() + 30000;
-                this.log(`listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`);
-                return undefined;
-            },
-        );
+        const settle = (listed: Map<string, Props> | undefined) => {
+            snap.settled = true;
+            snap.waiting = [];
+            if (listed) this.snapshots.ready(key, snap);
+            else this.snapshots.drop(key, snap);
+            return listed;
+        };
+        snap.done = this.list(state, collection, spec, props, snap).then(settle, (e: unknown) => {
+            this.stats.failed++;
+            settle(undefined);
+            // Reads go one by one for a while; a later burst lists again.
+            state.retryAt = this.now() + 30000;
+            this.log(`listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`);
+            return undefined;
+        });
         return snap;
     }
 
     /** All pages of the collection by id; undefined when given up or not shaped as the item GET. */
-    private async list(
-        state: CollectionState,
-        collection: ListedCollection,
-        spec: ResourceSpec,
-        props: Props,
-        snap: Snapshot,
-    ): Promise<Map<string, Props> | undefined> {
+    private async list(state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props, snap: Snapshot) {
         const route = `GET ${collection.path}`;
         const byId = new Map<string, Props>();
         let n = 0;
