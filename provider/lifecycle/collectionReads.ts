@@ -10,7 +10,7 @@
  * Writes are seen through the process client's `onWrite` from the first read on (from any
  * module). A listing holds the objects until read, each as the outputs will keep it (an import
  * record's hardware hash, KBs, as its digest: see {@link keptForState}): each answer lets its
- * object go, and an idle listing is dropped after `idleMs` (graph/combiner.ts `Kept`).
+ * object go, and an idle listing is dropped after 5 s (graph/combiner.ts `Kept`).
  * `autopilot:listReads` false switches it off.
  */
 import { GraphClient, GraphError, untilAborted } from "../graph";
@@ -49,10 +49,6 @@ export interface CollectionReadOptions {
     threshold?: number;
     /** Default 2000 ms. */
     windowMs?: number;
-    /** A listing is dropped this long after the last read it answered. Default 5000 ms. */
-    idleMs?: number;
-    /** ... and this long after it started, whatever. Default 60000 ms. */
-    maxAgeMs?: number;
     /** `$top` of each page (Graph's most for these collections). Default 1000. */
     pageSize?: number;
     /** Pages any listing may take. Default 10. */
@@ -124,7 +120,8 @@ export class CollectionReads {
         this.readsPerPage = options.readsPerPage ?? 20;
         this.now = options.now ?? Date.now;
         this.log = options.log ?? (() => undefined);
-        this.snapshots = new Kept({ maxAgeMs: options.maxAgeMs ?? 60000, idleMs: options.idleMs ?? 5000, timers: { ...realTimers, now: this.now } });
+        // A listing is dropped 5 s after the last read it answered, and 60 s after it started, whatever.
+        this.snapshots = new Kept({ maxAgeMs: 60000, idleMs: 5000, timers: { ...realTimers, now: this.now } });
     }
 
     /**
