@@ -8,7 +8,7 @@
  */
 import { authFingerprint, createTokenSource, describeAuth } from "./auth";
 import { GraphClient, realDelay } from "./graph";
-import { cancelledBy, StepLimits, stepLimits, StepTracker } from "./lifecycle/bounds";
+import { cancelledBy, stepLimits, StepTracker } from "./lifecycle/bounds";
 import { CollectionReads } from "./lifecycle/collectionReads";
 import { makeHandler, type ResourceHandler } from "./lifecycle/handler";
 import type { LifecycleContext } from "./lifecycle/spec";
@@ -35,7 +35,6 @@ function writeLog(line: string): void {
 /** `graph`: the process's client (the session closes it); `signal`: the process's cancel signal. */
 export interface SessionOptions {
     graph: GraphClient;
-    limits?: StepLimits;
     log?: (line: string) => void;
     signal?: AbortSignal;
     /** The tuning the session's mechanisms and steps follow; default {@link DEFAULT_TUNING}. */
@@ -75,7 +74,7 @@ export class GraphSession {
             sleep: (ms) => realDelay(ms, signal),
             now: () => Date.now(),
             signal,
-            limits: options.limits ?? stepLimits(settings),
+            limits: stepLimits(settings),
             settings,
         };
     }
