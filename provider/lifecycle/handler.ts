@@ -178,11 +178,11 @@ function createResolved(lc: Lifecycle, inputs: Props, rawInputs: Props): Promise
     const { spec } = lc;
     const names = inputNames(inputs);
     return runStep(lc, "create", undefined, spec.settleSeconds?.(inputs) ?? 0, async (ctx, scope) => {
-        const made = await spec.create(ctx, inputs);
+        const created = await spec.create(ctx, inputs);
         // What the create learned beyond Graph's object (the profile a device's assignment
         // belongs to) is kept in the outputs like an input.
-        const created = { ...made, known: { ...inputs, ...(made.learned ?? {}) } };
-        const outputs = (graph: Props): Props => toOutputs(spec, created.id, graph, created.known, names);
+        const known = { ...inputs, ...(created.learned ?? {}) };
+        const outputs = (graph: Props): Props => toOutputs(spec, created.id, graph, known, names);
         let graph = created.graph;
         try {
             if (created.fresh) {
