@@ -10,7 +10,7 @@
  * Writes are seen through the process client's `onWrite` from the first read on (from any
  * module). A listing holds the objects until read, each as the outputs will keep it (an import
  * record's hardware hash, KBs, as its digest: see {@link keptForState}): each answer lets its
- * object go, and an idle listing is dropped after `idleMs` (graph/combiner.ts `Kept`).
+ * object go, and an idle listing is dropped after 5 s (graph/combiner.ts `Kept`).
  * `autopilot:listReads` false switches it off.
  */
 import { GraphClient, GraphError, untilAborted } from "../graph";
@@ -49,10 +49,6 @@ export interface CollectionReadOptions {
     threshold?: number;
     /** Default 2000 ms. */
     windowMs?: number;
-    /** A listing is dropped this long after the last read it answered. Default 5000 ms. */
-    idleMs?: number;
-    /** ... and this long after it started, whatever. Default 60000 ms. */
-    maxAgeMs?: number;
     /** `$top` of each page (Graph's most for these collections). Default 1000. */
     pageSize?: number;
     /** Pages any listing may take. Default 10. */
@@ -124,7 +120,8 @@ export class CollectionReads {
         this.readsPerPage = options.readsPerPage ?? 20;
         this.now = options.now ?? Date.now;
         this.log = options.log ?? (() => undefined);
-        this.snapshots = new Kept({ maxAgeMs: options.maxAgeMs ?? 60000, idleMs: options.idleMs ?? 5000, timers: { ...realTimers, now: this.now } });
+        // A listing is dropped 5 s after the last read it answered, and 60 s after it started, whatever.
+        this.snapshots = new Kept({ maxAgeMs: 60000, idleMs: 5000, timers: { ...realTimers, now: this.now } });
     }
 
     /**
@@ -194,36 +191,26 @@ export class CollectionReads {
         const snap: Snapshot = { waiting: [], settled: false, done: Promise.resolve(undefined) };
         this.snapshots.keep(key, snap, this.now(), false);
         this.stats.listings++;
-        snap.done = this.list(state, collection, spec, props, snap).then(
-            (listed) => {
-                snap.settled = true;
-                snap.waiting = [];
-                if (listed) this.snapshots.ready(key, snap);
-                else this.snapshots.drop(key, snap);
-                return listed;
-            },
-            (e: unknown) => {
-                snap.settled = true;
-                snap.waiting = [];
-                this.stats.failed++;
-                this.snapshots.drop(key, snap);
-                // Reads go one by one for a while; a later burst lists again.
-                state.retryAt = this.now() + 30000;
-                this.log(`listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`);
-                return undefined;
-            },
-        );
+        const settle = (listed: Map<string, Props> | undefined) => {
+            snap.settled = true;
+            snap.waiting = [];
+            if (listed) this.snapshots.ready(key, snap);
+            else this.snapshots.drop(key, snap);
+            return listed;
+        };
+        snap.done = this.list(state, collection, spec, props, snap).then(settle, (e: unknown) => {
+            this.stats.failed++;
+            settle(undefined);
+            // Reads go one by one for a while; a later burst lists again.
+            state.retryAt = this.now() + 30000;
+            this.log(`listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`);
+            return undefined;
+        });
         return snap;
     }
 
     /** All pages of the collection by id; undefined when given up or not shaped as the item GET. */
-    private async list(
-        state: CollectionState,
-        collection: ListedCollection,
-        spec: ResourceSpec,
-        props: Props,
-        snap: Snapshot,
-    ): Promise<Map<string, Props> | undefined> {
+    private async list(state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props, snap: Snapshot) {
         const route = `GET ${collection.path}`;
         const byId = new Map<string, Props>();
         let n = 0;

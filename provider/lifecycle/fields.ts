@@ -112,13 +112,7 @@ export function routeOf(field: FieldSpec, inputs: Props): WriteRoute {
 
 /** The allowed values of an enum-like field. */
 export function allowedValues(kind: FieldKind): readonly string[] | undefined {
-    if (kind.type === "enum") {
-        return enumValues(kind.api, kind.name);
-    }
-    if (kind.type === "choice") {
-        return kind.values;
-    }
-    return undefined;
+    return kind.type === "enum" ? enumValues(kind.api, kind.name) : kind.type === "choice" ? kind.values : undefined;
 }
 
 function describeType(value: unknown): string {
@@ -130,9 +124,7 @@ function describeType(value: unknown): string {
  * Never echoes a secret value: reasons describe the problem, not the content.
  */
 export function validateValue(kind: FieldKind, value: unknown, secret = false): string | undefined {
-    if (value === null) {
-        return undefined; // null clears a nullable Graph field
-    }
+    if (value === null) return undefined; // null clears a nullable Graph field
     const shown = (v: unknown) => (secret ? "the value" : typeof v === "string" ? `"${visible(v)}"` : JSON.stringify(v));
     switch (kind.type) {
         case "string":
@@ -200,9 +192,7 @@ export function validateValue(kind: FieldKind, value: unknown, secret = false): 
 
 /** True when Graph holding `actual` already satisfies the desired value. */
 export function sameValue(kind: FieldKind, desired: unknown, actual: unknown): boolean {
-    if (isEmpty(desired) || isEmpty(actual)) {
-        return isEmpty(desired) && isEmpty(actual);
-    }
+    if (isEmpty(desired) || isEmpty(actual)) return isEmpty(desired) && isEmpty(actual);
     switch (kind.type) {
         case "datetime":
             return Date.parse(String(desired)) === Date.parse(String(actual));
