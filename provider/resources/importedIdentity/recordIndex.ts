@@ -133,11 +133,6 @@ export class ImportRecordIndex {
         return [...byId.values()].filter((r) => !this.deleted.has(String(r.record.id)));
     }
 
-    /** A record this process made (Graph's answer) at `now`. */
-    remember(record: Props, now: number): void {
-        this.keep(indexed(record), now);
-    }
-
     /** A record this process made or adopted at `now`, as indexed. */
     keep(entry: IndexedRecord, now: number): void {
         const { id, serialNumber } = entry.record;

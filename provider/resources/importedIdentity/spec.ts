@@ -5,13 +5,12 @@ import type { FieldKind, FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isEmpty, Props } from "../../lifecycle/values";
 import { readBack } from "../../lifecycle/consistency";
-import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, waitUntilDeviceReadable } from "./adopt";
+import { UPLOADS } from "../upload/uploadsAbsent";
+import { adoptRegisteredDevice, COLLECTION, createOrAdoptImport, forgetImportRecord, importStatus, recordsOf, waitUntilDeviceReadable } from "./adopt";
 import { postImport } from "./bulkImport";
 import { describeImportError } from "./importErrors";
 import { DEFAULT_TUNING } from "../../settings/table";
 
-const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
-const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
 const ODATA_TYPE = "#microsoft.graph.importedWindowsAutopilotDeviceIdentity";
 // Fields the beta upload page adds to identities inside an upload: they take its own route.
 const UPLOAD_EXTRA_FIELDS = ["groupTag", "importId", "assignedUserPrincipalName"];
@@ -85,19 +84,8 @@ export const importedIdentityFields = {
 } as const satisfies Record<string, FieldSpec>;
 
 function itemOf(id: string, props: Props): { path: string; route: string } {
-    if (props.uploadId !== undefined && props.uploadId !== null) {
-        return {
-            path: `${UPLOADS}/${encodeURIComponent(String(props.uploadId))}/deviceIdentities/${encodeURIComponent(id)}`,
-            route: `${UPLOADS}/{uploadId}/deviceIdentities/{id}`,
-        };
-    }
-    return { path: `${COLLECTION}/${encodeURIComponent(id)}`, route: `${COLLECTION}/{id}` };
-}
-
-/** The import's status as Graph reports it ("unknown" until Graph says). */
-export function importStatus(graph: Props): string {
-    const state = graph.state as Props | null | undefined;
-    return typeof state?.deviceImportStatus === "string" ? state.deviceImportStatus : "unknown";
+    const records = recordsOf(props);
+    return { path: `${records.path}/${encodeURIComponent(id)}`, route: `${records.route}/{id}` };
 }
 
 /** Poll intervals: `autopilot:importPollMs` first (2 s), growing by half each time, at most 30 s. */
