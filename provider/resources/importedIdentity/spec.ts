@@ -113,9 +113,7 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
     const item = itemOf(id, inputs);
     for (;;) {
         const status = importStatus(current);
-        if (status === "complete") {
-            return current;
-        }
+        if (status === "complete") return current;
         if (status === "error" || status === "partial") {
             const state = current.state as Props;
             throw new AutopilotError(
@@ -136,12 +134,9 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
         await ctx.sleep(delay);
         // Polls due together share a listing of states (importPoller.ts); else one GET.
         const shared = statesListable(ctx, inputs) ? await ctx.session.importPolls.state(id) : undefined;
-        if (shared) {
-            current = { ...current, state: shared };
-        } else {
-            const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
-            current = res.body;
-        }
+        current = shared
+            ? { ...current, state: shared }
+            : (await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` })).body;
     }
 }
 
@@ -154,11 +149,9 @@ async function deleteRecord(ctx: LifecycleContext, id: string, props: Props): Pr
     try {
         await ctx.graph.send({ method: "DELETE", apiVersion: "v1.0", path: item.path, route: `DELETE ${item.route}` });
     } catch (e) {
-        if (GraphError.isGraphError(e) && e.status === 404) {
-            forgetImportRecord(ctx, props, id);
-            return;
-        }
-        throw e;
+        if (!GraphError.isGraphError(e) || e.status !== 404) throw e;
+        forgetImportRecord(ctx, props, id);
+        return;
     }
     // Gone for this process's later creates at once, however long Graph still lists it.
     forgetImportRecord(ctx, props, id);
@@ -205,18 +198,16 @@ export const importedIdentitySpec: ResourceSpec = {
     },
 
     validate(inputs) {
-        if (inputs.importedDeviceId === undefined) {
-            const failures = [];
-            if (inputs.serialNumber === undefined)
-                failures.push({
-                    property: "serialNumber",
-                    reason: "serialNumber is required to import a device (or give importedDeviceId to adopt an import record)",
-                });
-            if (inputs.hardwareIdentifier === undefined)
-                failures.push({ property: "hardwareIdentifier", reason: "hardwareIdentifier (the base64 hardware hash) is required to import a device" });
-            return failures;
-        }
-        return [];
+        if (inputs.importedDeviceId !== undefined) return [];
+        const failures = [];
+        if (inputs.serialNumber === undefined)
+            failures.push({
+                property: "serialNumber",
+                reason: "serialNumber is required to import a device (or give importedDeviceId to adopt an import record)",
+            });
+        if (inputs.hardwareIdentifier === undefined)
+            failures.push({ property: "hardwareIdentifier", reason: "hardwareIdentifier (the base64 hardware hash) is required to import a device" });
+        return failures;
     },
 
     async create(ctx, inputs) {
@@ -261,9 +252,7 @@ export const importedIdentitySpec: ResourceSpec = {
     },
 
     async settle(ctx, id, graph, inputs) {
-        if (inputs.waitForImport === false) {
-            return graph;
-        }
+        if (inputs.waitForImport === false) return graph;
         let done: Props;
         try {
             done = await waitForImport(ctx, id, graph, inputs);
@@ -279,9 +268,8 @@ export const importedIdentitySpec: ResourceSpec = {
         await waitUntilDeviceReadable(ctx, done);
         if (inputs.removeRecordWhenComplete === true) {
             await deleteRecord(ctx, id, inputs);
-            ctx.log(
-                `import ${id}: complete; record removed (removeRecordWhenComplete), device ${importStatus(done) === "complete" ? (done.state as Props).deviceRegistrationId : "?"} stays`,
-            );
+            // waitForImport returns only a complete import.
+            ctx.log(`import ${id}: complete; record removed (removeRecordWhenComplete), device ${(done.state as Props).deviceRegistrationId} stays`);
             return { ...done, recordRemoved: true };
         }
         return done;
@@ -302,8 +290,7 @@ export const importedIdentitySpec: ResourceSpec = {
     delete: deleteRecord,
 
     extraOutputs(graph) {
-        const state = graph.state as Props | null | undefined;
-        const registration = state?.deviceRegistrationId;
+        const registration = (graph.state as Props | null | undefined)?.deviceRegistrationId;
         return {
             recordRemoved: graph.recordRemoved === true,
             importStatus: importStatus(graph),
