@@ -135,7 +135,7 @@ async function getDevice(ctx: LifecycleContext, id: string): Promise<Props> {
 }
 
 /** WindowsAutopilotDeviceIdentity: adopts an existing Autopilot device and manages its properties. */
-export const deviceIdentitySpec: ResourceSpec = {
+export const deviceIdentitySpec = {
     typeName: "WindowsAutopilotDeviceIdentity",
     graphType: "microsoft.graph.windowsAutopilotDeviceIdentity",
     apiVersion: "beta",
@@ -209,4 +209,4 @@ export const deviceIdentitySpec: ResourceSpec = {
             throw e;
         }
     },
-};
+} as const satisfies ResourceSpec;
