@@ -24,6 +24,7 @@ import { AutopilotError } from "../../lifecycle/errors";
 import type { CreationOutcome, LifecycleContext } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
 import { findBySerial, findDevicesBySerial } from "../deviceIdentity/lookup";
+import { deviceIdentitySpec } from "../deviceIdentity/spec";
 import { UPLOADS } from "../upload/uploadsAbsent";
 import { hashDigest, ImportRecordIndex, indexed, type Collection, type IndexedRecord } from "./recordIndex";
 
@@ -165,15 +166,9 @@ export async function waitUntilDeviceReadable(ctx: LifecycleContext, done: Props
     const state = done.state as Props | null | undefined;
     const deviceId = state?.deviceImportStatus === "complete" ? state.deviceRegistrationId : undefined;
     if (typeof deviceId !== "string" || deviceId === "") return;
-    const path = `/deviceManagement/windowsAutopilotDeviceIdentities/${encodeURIComponent(deviceId)}`;
     await readBack(ctx, `Autopilot device ${deviceId} (registered by the import of serial ${String(done.serialNumber ?? "")})`, async () => {
         try {
-            const res = await ctx.graph.send<Props>({
-                method: "GET",
-                apiVersion: "beta",
-                path,
-                route: "GET /deviceManagement/windowsAutopilotDeviceIdentities/{id}",
-            });
+            const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "beta", ...deviceIdentitySpec.item(deviceId) });
             // The device step that adopts it next takes this read instead of its own GET (recentReads.ts).
             if (res.body && typeof res.body === "object") ctx.session.deviceReads.keep(deviceId, res.body, ctx.now());
             return { done: true, value: undefined };
