@@ -12,18 +12,16 @@ import { describeImportError } from "./importErrors";
 import { DEFAULT_TUNING } from "../../settings/table";
 
 const ODATA_TYPE = "#microsoft.graph.importedWindowsAutopilotDeviceIdentity";
-// Fields the beta upload page adds to identities inside an upload: they take its own route.
-const UPLOAD_EXTRA_FIELDS = ["groupTag", "importId", "assignedUserPrincipalName"];
 
 /** Bounds of a real hardware hash (the 4K hash Get-WindowsAutopilotInfo captures is 3-4 KB). */
 export const HARDWARE_HASH_BYTES = { min: 256, max: 32768 };
 
-const uploadAware = (name: string) => (inputs: Props) =>
-    inputs.uploadId !== undefined && UPLOAD_EXTRA_FIELDS.includes(name) ? { patch: "uploadDeviceIdentities" } : ("patch" as const);
+// Fields the beta upload page adds to identities inside an upload take its own route there.
+const uploadRoute = (inputs: Props) => (inputs.uploadId !== undefined ? { patch: "uploadDeviceIdentities" } : ("patch" as const));
 
-const field = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(name: string, kind: K, extra?: E) => ({
+const field = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(kind: K, extra?: E) => ({
     kind,
-    write: uploadAware(name),
+    write: "patch" as const,
     ...(extra as E),
 });
 
@@ -34,29 +32,25 @@ export const importedIdentityFields = {
     /** The upload (importedWindowsAutopilotDeviceIdentityUpload) the identity belongs to: its routes are then the upload-scoped ones. */
     uploadId: { kind: { type: "guid" }, write: "key" },
     /** Serial number of the device (required to import). */
-    serialNumber: field("serialNumber", { type: "serial" }),
+    serialNumber: field({ type: "serial" }),
     /**
      * Hardware hash, base64 (required to import; secret). The output is its SHA-256 digest
      * (`sha256:<base64>`, secret), not the hash: the state keeps the hash once, in the inputs
      * (encrypted), and not again in every output.
      */
-    hardwareIdentifier: field(
-        "hardwareIdentifier",
-        { type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max },
-        { secret: true, stateDigest: true },
-    ),
+    hardwareIdentifier: field({ type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max }, { secret: true, stateDigest: true }),
     /** Windows product key (secret). */
-    productKey: field("productKey", { type: "string", maxLength: 64 }, { secret: true }),
+    productKey: field({ type: "string", maxLength: 64 }, { secret: true }),
     /** Order identifier (on the documented PATCH page; not in Graph's current metadata). */
-    orderIdentifier: field("orderIdentifier", { type: "string" }),
+    orderIdentifier: field({ type: "string" }),
     /** Group tag the device gets when the import completes. */
-    groupTag: field("groupTag", { type: "string" }),
+    groupTag: { kind: { type: "string" }, write: uploadRoute },
     /** UPN of the user the device will be assigned to. */
-    assignedUserPrincipalName: field("assignedUserPrincipalName", { type: "upn" }),
+    assignedUserPrincipalName: { kind: { type: "upn" }, write: uploadRoute },
     /** Import id (a batch label). */
-    importId: field("importId", { type: "string" }),
+    importId: { kind: { type: "string" }, write: uploadRoute },
     /** The import's state as Graph reports it (writable per the documented PATCH page). */
-    state: field("state", {
+    state: field({
         type: "object",
         fields: {
             /** unknown, pending, partial, complete or error. */
