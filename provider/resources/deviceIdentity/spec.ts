@@ -124,8 +124,7 @@ async function getDevice(ctx: LifecycleContext, id: string): Promise<Props> {
     }
     return readToAdopt(ctx, id, {
         apiVersion: "beta",
-        path: `${COLLECTION}/${encodeURIComponent(id)}`,
-        route: `GET ${ITEM_ROUTE}`,
+        ...deviceIdentitySpec.item(id),
         input: "deviceId",
         what: "Autopilot device",
         code: "AUTOPILOT_DEVICE_NOT_FOUND",

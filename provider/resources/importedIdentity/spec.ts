@@ -207,11 +207,9 @@ export const importedIdentitySpec: ResourceSpec = {
     async create(ctx, inputs) {
         if (inputs.importedDeviceId !== undefined) {
             const id = String(inputs.importedDeviceId);
-            const item = itemOf(id, inputs);
             const graph = await readToAdopt(ctx, id, {
                 apiVersion: "v1.0",
-                path: item.path,
-                route: `GET ${item.route}`,
+                ...importedIdentitySpec.item(id, inputs),
                 input: "importedDeviceId",
                 what: "import record",
                 code: "AUTOPILOT_IMPORT_NOT_FOUND",
