@@ -5,26 +5,23 @@ import type { FieldKind, FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isEmpty, Props } from "../../lifecycle/values";
 import { readBack } from "../../lifecycle/consistency";
-import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, waitUntilDeviceReadable } from "./adopt";
+import { UPLOADS } from "../upload/uploadsAbsent";
+import { adoptRegisteredDevice, COLLECTION, createOrAdoptImport, forgetImportRecord, importStatus, recordsOf, waitUntilDeviceReadable } from "./adopt";
 import { postImport } from "./bulkImport";
 import { describeImportError } from "./importErrors";
 import { DEFAULT_TUNING } from "../../settings/table";
 
-const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
-const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
 const ODATA_TYPE = "#microsoft.graph.importedWindowsAutopilotDeviceIdentity";
-// Fields the beta upload page adds to identities inside an upload: they take its own route.
-const UPLOAD_EXTRA_FIELDS = ["groupTag", "importId", "assignedUserPrincipalName"];
 
 /** Bounds of a real hardware hash (the 4K hash Get-WindowsAutopilotInfo captures is 3-4 KB). */
 export const HARDWARE_HASH_BYTES = { min: 256, max: 32768 };
 
-const uploadAware = (name: string) => (inputs: Props) =>
-    inputs.uploadId !== undefined && UPLOAD_EXTRA_FIELDS.includes(name) ? { patch: "uploadDeviceIdentities" } : ("patch" as const);
+// Fields the beta upload page adds to identities inside an upload take its own route there.
+const uploadRoute = (inputs: Props) => (inputs.uploadId !== undefined ? { patch: "uploadDeviceIdentities" } : ("patch" as const));
 
-const field = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(name: string, kind: K, extra?: E) => ({
+const field = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(kind: K, extra?: E) => ({
     kind,
-    write: uploadAware(name),
+    write: "patch" as const,
     ...(extra as E),
 });
 
@@ -35,29 +32,25 @@ export const importedIdentityFields = {
     /** The upload (importedWindowsAutopilotDeviceIdentityUpload) the identity belongs to: its routes are then the upload-scoped ones. */
     uploadId: { kind: { type: "guid" }, write: "key" },
     /** Serial number of the device (required to import). */
-    serialNumber: field("serialNumber", { type: "serial" }),
+    serialNumber: field({ type: "serial" }),
     /**
      * Hardware hash, base64 (required to import; secret). The output is its SHA-256 digest
      * (`sha256:<base64>`, secret), not the hash: the state keeps the hash once, in the inputs
      * (encrypted), and not again in every output.
      */
-    hardwareIdentifier: field(
-        "hardwareIdentifier",
-        { type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max },
-        { secret: true, stateDigest: true },
-    ),
+    hardwareIdentifier: field({ type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max }, { secret: true, stateDigest: true }),
     /** Windows product key (secret). */
-    productKey: field("productKey", { type: "string", maxLength: 64 }, { secret: true }),
+    productKey: field({ type: "string", maxLength: 64 }, { secret: true }),
     /** Order identifier (on the documented PATCH page; not in Graph's current metadata). */
-    orderIdentifier: field("orderIdentifier", { type: "string" }),
+    orderIdentifier: field({ type: "string" }),
     /** Group tag the device gets when the import completes. */
-    groupTag: field("groupTag", { type: "string" }),
+    groupTag: { kind: { type: "string" }, write: uploadRoute },
     /** UPN of the user the device will be assigned to. */
-    assignedUserPrincipalName: field("assignedUserPrincipalName", { type: "upn" }),
+    assignedUserPrincipalName: { kind: { type: "upn" }, write: uploadRoute },
     /** Import id (a batch label). */
-    importId: field("importId", { type: "string" }),
+    importId: { kind: { type: "string" }, write: uploadRoute },
     /** The import's state as Graph reports it (writable per the documented PATCH page). */
-    state: field("state", {
+    state: field({
         type: "object",
         fields: {
             /** unknown, pending, partial, complete or error. */
@@ -85,19 +78,8 @@ export const importedIdentityFields = {
 } as const satisfies Record<string, FieldSpec>;
 
 function itemOf(id: string, props: Props): { path: string; route: string } {
-    if (props.uploadId !== undefined && props.uploadId !== null) {
-        return {
-            path: `${UPLOADS}/${encodeURIComponent(String(props.uploadId))}/deviceIdentities/${encodeURIComponent(id)}`,
-            route: `${UPLOADS}/{uploadId}/deviceIdentities/{id}`,
-        };
-    }
-    return { path: `${COLLECTION}/${encodeURIComponent(id)}`, route: `${COLLECTION}/{id}` };
-}
-
-/** The import's status as Graph reports it ("unknown" until Graph says). */
-export function importStatus(graph: Props): string {
-    const state = graph.state as Props | null | undefined;
-    return typeof state?.deviceImportStatus === "string" ? state.deviceImportStatus : "unknown";
+    const records = recordsOf(props);
+    return { path: `${records.path}/${encodeURIComponent(id)}`, route: `${records.route}/{id}` };
 }
 
 /** Poll intervals: `autopilot:importPollMs` first (2 s), growing by half each time, at most 30 s. */
@@ -125,9 +107,7 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
     const item = itemOf(id, inputs);
     for (;;) {
         const status = importStatus(current);
-        if (status === "complete") {
-            return current;
-        }
+        if (status === "complete") return current;
         if (status === "error" || status === "partial") {
             const state = current.state as Props;
             throw new AutopilotError(
@@ -148,12 +128,9 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
         await ctx.sleep(delay);
         // Polls due together share a listing of states (importPoller.ts); else one GET.
         const shared = statesListable(ctx, inputs) ? await ctx.session.importPolls.state(id) : undefined;
-        if (shared) {
-            current = { ...current, state: shared };
-        } else {
-            const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
-            current = res.body;
-        }
+        current = shared
+            ? { ...current, state: shared }
+            : (await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` })).body;
     }
 }
 
@@ -166,11 +143,9 @@ async function deleteRecord(ctx: LifecycleContext, id: string, props: Props): Pr
     try {
         await ctx.graph.send({ method: "DELETE", apiVersion: "v1.0", path: item.path, route: `DELETE ${item.route}` });
     } catch (e) {
-        if (GraphError.isGraphError(e) && e.status === 404) {
-            forgetImportRecord(ctx, props, id);
-            return;
-        }
-        throw e;
+        if (!GraphError.isGraphError(e) || e.status !== 404) throw e;
+        forgetImportRecord(ctx, props, id);
+        return;
     }
     // Gone for this process's later creates at once, however long Graph still lists it.
     forgetImportRecord(ctx, props, id);
@@ -217,28 +192,24 @@ export const importedIdentitySpec: ResourceSpec = {
     },
 
     validate(inputs) {
-        if (inputs.importedDeviceId === undefined) {
-            const failures = [];
-            if (inputs.serialNumber === undefined)
-                failures.push({
-                    property: "serialNumber",
-                    reason: "serialNumber is required to import a device (or give importedDeviceId to adopt an import record)",
-                });
-            if (inputs.hardwareIdentifier === undefined)
-                failures.push({ property: "hardwareIdentifier", reason: "hardwareIdentifier (the base64 hardware hash) is required to import a device" });
-            return failures;
-        }
-        return [];
+        if (inputs.importedDeviceId !== undefined) return [];
+        const failures = [];
+        if (inputs.serialNumber === undefined)
+            failures.push({
+                property: "serialNumber",
+                reason: "serialNumber is required to import a device (or give importedDeviceId to adopt an import record)",
+            });
+        if (inputs.hardwareIdentifier === undefined)
+            failures.push({ property: "hardwareIdentifier", reason: "hardwareIdentifier (the base64 hardware hash) is required to import a device" });
+        return failures;
     },
 
     async create(ctx, inputs) {
         if (inputs.importedDeviceId !== undefined) {
             const id = String(inputs.importedDeviceId);
-            const item = itemOf(id, inputs);
             const graph = await readToAdopt(ctx, id, {
                 apiVersion: "v1.0",
-                path: item.path,
-                route: `GET ${item.route}`,
+                ...importedIdentitySpec.item(id, inputs),
                 input: "importedDeviceId",
                 what: "import record",
                 code: "AUTOPILOT_IMPORT_NOT_FOUND",
@@ -273,9 +244,7 @@ export const importedIdentitySpec: ResourceSpec = {
     },
 
     async settle(ctx, id, graph, inputs) {
-        if (inputs.waitForImport === false) {
-            return graph;
-        }
+        if (inputs.waitForImport === false) return graph;
         let done: Props;
         try {
             done = await waitForImport(ctx, id, graph, inputs);
@@ -291,9 +260,8 @@ export const importedIdentitySpec: ResourceSpec = {
         await waitUntilDeviceReadable(ctx, done);
         if (inputs.removeRecordWhenComplete === true) {
             await deleteRecord(ctx, id, inputs);
-            ctx.log(
-                `import ${id}: complete; record removed (removeRecordWhenComplete), device ${importStatus(done) === "complete" ? (done.state as Props).deviceRegistrationId : "?"} stays`,
-            );
+            // waitForImport returns only a complete import.
+            ctx.log(`import ${id}: complete; record removed (removeRecordWhenComplete), device ${(done.state as Props).deviceRegistrationId} stays`);
             return { ...done, recordRemoved: true };
         }
         return done;
@@ -314,8 +282,7 @@ export const importedIdentitySpec: ResourceSpec = {
     delete: deleteRecord,
 
     extraOutputs(graph) {
-        const state = graph.state as Props | null | undefined;
-        const registration = state?.deviceRegistrationId;
+        const registration = (graph.state as Props | null | undefined)?.deviceRegistrationId;
         return {
             recordRemoved: graph.recordRemoved === true,
             importStatus: importStatus(graph),

@@ -52,8 +52,7 @@ export const uploadSpec: ResourceSpec = {
         const id = String(inputs.uploadId);
         const graph = await readToAdopt(ctx, id, {
             apiVersion: "v1.0",
-            path: `${UPLOADS}/${encodeURIComponent(id)}`,
-            route: `GET ${ITEM_ROUTE}`,
+            ...uploadSpec.item(id, inputs),
             input: "uploadId",
             what: "upload",
             code: "AUTOPILOT_UPLOAD_NOT_FOUND",
