@@ -5,7 +5,7 @@ import { untilAborted } from "../graph/delay";
 import { redactSecrets } from "../graph/errors";
 import type { Clock, TokenSource } from "../graph/types";
 import type { AuthConfig } from "./config";
-import { chooseCredential, type CredentialOptions } from "./credentials";
+import { chooseCredential, type CredentialChoice, type CredentialOptions } from "./credentials";
 
 /** Refresh a token when less than this is left (or half its lifetime, if that is shorter). */
 export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -54,8 +54,13 @@ export function createCredential(cfg: AuthConfig, options: CredentialOptions = {
         throw new TokenAcquisitionError("accessToken", scope, "autopilot:accessToken is a token, not a credential");
     }
     const choice = chooseCredential(cfg, options);
+    return { credential: makeCredential(choice, scope), name: choice.name };
+}
+
+/** A new credential of the choice; a failure is a {@link TokenAcquisitionError} without the choice's secrets. */
+function makeCredential(choice: CredentialChoice, scope: string): TokenCredential {
     try {
-        return { credential: choice.make(), name: choice.name };
+        return choice.make();
     } catch (err) {
         throw new TokenAcquisitionError(choice.name, scope, `Could not set up ${choice.description}: ${redactMessage(err, choice.secrets)}`);
     }
@@ -78,13 +83,7 @@ export function createTokenSource(cfg: AuthConfig, opts: TokenSourceOptions = {}
         return new CachingTokenSource(opts.credential, scope, { clock, secrets, where, logger: opts.logger });
     }
     const choice = chooseCredential(cfg, opts);
-    const make = (): TokenCredential => {
-        try {
-            return choice.make();
-        } catch (err) {
-            throw new TokenAcquisitionError(choice.name, scope, `Could not set up ${choice.description}: ${redactMessage(err, choice.secrets)}`);
-        }
-    };
+    const make = (): TokenCredential => makeCredential(choice, scope);
     return new CachingTokenSource(make, scope, { clock, credentialName: choice.name, secrets: choice.secrets, where, logger: opts.logger });
 }
 
