@@ -152,8 +152,6 @@ export class CachingTokenSource implements TokenSource {
     private inflight?: Promise<CachedToken>;
     /** The last token Graph refused: a fetch that returns it again asks a fresh credential. */
     private rejected?: string;
-    /** Tokens fetched from the credential so far (for logs and tests). */
-    fetches = 0;
 
     /** `credential`: one credential, or a factory making a fresh one (with an empty cache) after a 401. */
     constructor(
@@ -235,7 +233,6 @@ export class CachingTokenSource implements TokenSource {
             throw this.failure(err);
         }
         if (!access?.token) throw this.failure(new Error("the credential returned no token"));
-        this.fetches++;
         const expiresAtMs = access.expiresOnTimestamp;
         const lifetime = Math.max(0, expiresAtMs - startedAt);
         let refreshAtMs = expiresAtMs - Math.min(REFRESH_MARGIN_MS, lifetime / 2);
