@@ -25,7 +25,7 @@ export function parseHardwareHashCsv(input: string | Buffer, options: CsvOptions
     const file = options.file ?? DEFAULT_FILE;
     const decoded = decodeCsvInput(input);
     const { records, errors } = readRecords(decoded.text);
-    const problems: CsvProblem[] = errors.map((e) => ({ file, line: e.line, reason: e.reason }));
+    const problems: CsvProblem[] = errors.map((e) => ({ file, ...e }));
 
     // Excel leaves lines of bare commas under the data: a record without any value is a blank line.
     const filled = records.filter((r) => r.fields.some((f) => f !== ""));
