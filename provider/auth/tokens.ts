@@ -44,9 +44,8 @@ export function graphScope(graphBaseUrl: string): string {
 }
 
 /**
- * The credential the config asks for (see {@link chooseCredential}), made once. Throws a
- * {@link TokenAcquisitionError} when the credential cannot be built (for `accessToken`, which
- * needs none, too).
+ * The credential the config asks for (see {@link chooseCredential}), made once. Throws a {@link TokenAcquisitionError} when the credential cannot be built (for
+ * `accessToken`, which needs none, too).
  */
 export function createCredential(cfg: AuthConfig, options: CredentialOptions = {}): { credential: TokenCredential; name: string } {
     const scope = graphScope(cfg.graphBaseUrl);
@@ -66,11 +65,7 @@ function makeCredential(choice: CredentialChoice, scope: string): TokenCredentia
     }
 }
 
-/**
- * The token source for the config: a static one for `accessToken`, else a cache in front of
- * the selected credential (or `opts.credential`). After a 401 the cache makes a new credential,
- * so the next token really is a new one (a credential's own cache would hand back the old).
- */
+/** The token source for the config: a static one for `accessToken`, else a {@link CachingTokenSource} of the chosen credential (or `opts.credential`). */
 export function createTokenSource(cfg: AuthConfig, opts: TokenSourceOptions = {}): TokenSource {
     const scope = graphScope(cfg.graphBaseUrl);
     const clock = opts.clock ?? { now: () => Date.now() };
@@ -224,8 +219,7 @@ export class CachingTokenSource implements TokenSource {
         try {
             access = await this.credential!.getToken(this.scope);
             if (this.factory && access?.token !== undefined && access.token === this.rejected) {
-                // A refresh that was under way when Graph refused the token got it from the old
-                // credential's cache: ask a new credential.
+                // A refresh that was under way when Graph refused the token got it from the old credential's cache: ask a new credential.
                 this.credential = this.factory();
                 access = await this.credential.getToken(this.scope);
             }
