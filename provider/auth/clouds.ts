@@ -44,11 +44,6 @@ export function findCloud(name: string): Cloud | undefined {
 
 /** True for the authority host of one of the clouds above (MSAL knows their metadata). */
 export function isKnownAuthorityHost(authorityHost: string): boolean {
-    let origin: string;
-    try {
-        origin = new URL(authorityHost).origin;
-    } catch {
-        return false;
-    }
+    const origin = URL.parse(authorityHost)?.origin;
     return Object.values(CLOUDS).some((c) => c.authorityHost === origin);
 }

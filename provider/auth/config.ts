@@ -170,12 +170,8 @@ function resolveOidcSource({ read, label, env }: Pick<SettingReader, "read" | "l
     const ghUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL?.trim();
     const ghToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN?.trim();
     if (ghUrl && ghToken) {
-        let url: URL;
-        try {
-            url = new URL(ghUrl);
-        } catch {
-            throw new Error("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL");
-        }
+        const url = URL.parse(ghUrl);
+        if (!url) throw new Error("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL");
         if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
             throw new Error("ACTIONS_ID_TOKEN_REQUEST_URL must be an https URL: it is sent the workflow's request token");
         }
