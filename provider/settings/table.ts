@@ -233,10 +233,8 @@ export const TUNING_SETTINGS = keyed({
 /** The table: every setting, sign-in first. */
 export const SETTINGS: Readonly<Record<string, Setting<unknown>>> = { ...SIGN_IN_SETTINGS, ...TUNING_SETTINGS };
 
-type ValueOf<S> = S extends Setting<infer T> ? T : never;
-
 /** Every setting but sign-in, resolved: what the Graph client and the lifecycle read. */
-export type Tuning = { readonly [K in keyof typeof TUNING_SETTINGS]: ValueOf<(typeof TUNING_SETTINGS)[K]> };
+export type Tuning = { readonly [K in keyof typeof TUNING_SETTINGS]: ReturnType<(typeof TUNING_SETTINGS)[K]["parse"]> };
 
 /** Reads one stack config value by its namespaced key (`autopilot:tenantId`). */
 export type ConfigGetter = (key: string) => string | undefined;
