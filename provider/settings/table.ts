@@ -36,9 +36,11 @@ function invalid(label: string, allowed: string, text: string): Error {
 /** A row of the table: a setting without its key, which {@link keyed} derives from the row's name. */
 type Row<T> = Omit<Setting<T>, "key">;
 
+type Keyed<R> = { [K in keyof R & string]: R[K] & { key: `autopilot:${K}` } };
+
 /** The rows with their keys: `autopilot:<name>`. */
-function keyed<R extends Record<string, Row<unknown>>>(rows: R): { [K in keyof R & string]: R[K] & { key: `autopilot:${K}` } } {
-    return Object.fromEntries(Object.entries(rows).map(([name, row]) => [name, { key: `autopilot:${name}`, ...row }])) as never;
+function keyed<R extends Record<string, Row<unknown>>>(rows: R): Keyed<R> {
+    return Object.fromEntries(Object.entries(rows).map(([name, row]) => [name, { key: `autopilot:${name}`, ...row }])) as Keyed<R>;
 }
 
 type TextRow = Omit<Row<string | undefined>, "parse" | "default" | "defaultText"> & Partial<Pick<Row<string | undefined>, "parse" | "defaultText">>;
