@@ -44,8 +44,9 @@ export function graphScope(graphBaseUrl: string): string {
 }
 
 /**
- * The credential the config asks for (see {@link chooseCredential}), made once. Throws a {@link TokenAcquisitionError} when the credential cannot be built (for
- * `accessToken`, which needs none, too).
+ * The credential the config asks for (see {@link chooseCredential}), made once. Throws a
+ * {@link TokenAcquisitionError} when the credential cannot be built (for `accessToken`, which
+ * needs none, too).
  */
 export function createCredential(cfg: AuthConfig, options: CredentialOptions = {}): { credential: TokenCredential; name: string } {
     const scope = graphScope(cfg.graphBaseUrl);
@@ -219,7 +220,8 @@ export class CachingTokenSource implements TokenSource {
         try {
             access = await this.credential!.getToken(this.scope);
             if (this.factory && access?.token !== undefined && access.token === this.rejected) {
-                // A refresh that was under way when Graph refused the token got it from the old credential's cache: ask a new credential.
+                // A refresh that was under way when Graph refused the token got it from the old
+                // credential's cache: ask a new credential.
                 this.credential = this.factory();
                 access = await this.credential.getToken(this.scope);
             }
