@@ -180,10 +180,8 @@ export class AutopilotFleet extends pulumi.ComponentResource {
             args.csvFile !== undefined
                 ? readHardwareHashCsv(args.csvFile, { file: displayPath(args.csvFile) })
                 : parseHardwareHashCsv(args.csv!, { file: "csv" });
-        if (parsed.problems.length > 0 && !args.skipBadRows) {
-            throw new FleetCsvError(parsed.problems, this);
-        }
         if (parsed.problems.length > 0) {
+            if (!args.skipBadRows) throw new FleetCsvError(parsed.problems, this);
             void pulumi.log.warn(`AutopilotFleet ${name}: skipping ${parsed.problems.length} bad row(s):\n${formatProblems(parsed.problems)}`, this);
         }
         const naming = args.naming ?? defaultNaming;
