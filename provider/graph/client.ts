@@ -5,7 +5,7 @@ import { batchPolicy } from "./batchPolicy";
 import { bearerTokenPolicy } from "./bearerTokenPolicy";
 import { concurrencyPolicy } from "./concurrencyPolicy";
 import { realDelay } from "./delay";
-import { GraphError } from "./errors";
+import { GraphError, normalizeRoute } from "./errors";
 import { graphErrorFromResponse, requestFields } from "./httpError";
 import { composePipeline, type PipelinePolicy, type PipelineRequest, type SendRequest } from "./pipeline";
 import { requestIdPolicy } from "./requestIdPolicy";
@@ -199,11 +199,10 @@ export class GraphClient {
             headers["content-type"] = "application/json";
         }
 
-        const route = request.route ?? (request.absoluteUrl !== undefined ? url.pathname : request.path);
         return {
             method,
             url,
-            route: route.startsWith(method + " ") ? route : `${method} ${route}`,
+            route: normalizeRoute(method, request.route ?? (request.absoluteUrl !== undefined ? url.pathname : request.path)),
             headers,
             body,
             idempotent: request.idempotent ?? method !== "POST",

@@ -144,7 +144,8 @@ export function redactSecrets(text: string, values: readonly string[] = []): str
     return out.replace(PRODUCT_KEY, "***").replace(QUOTED_BASE64, "$1***$1").replace(LONG_BLOB, "***");
 }
 
-function normalizeRoute(method: HttpMethod, route: string): string {
+/** `route` with the method in front, unless it already starts with it. */
+export function normalizeRoute(method: HttpMethod, route: string): string {
     return route.startsWith(method + " ") ? route : `${method} ${route}`;
 }
 
