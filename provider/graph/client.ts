@@ -1,4 +1,4 @@
-import type { Agent, Dispatcher } from "undici";
+import type { Agent } from "undici";
 import { DEFAULT_TUNING } from "../settings/table";
 import { AdaptiveLimiter, adaptiveConcurrencyPolicy } from "./adaptiveConcurrency";
 import { batchPolicy } from "./batchPolicy";
@@ -43,12 +43,7 @@ export class GraphClient {
         let dispatcher = options.dispatcher;
         if (!dispatcher) dispatcher = this.ownedAgent = ownConnectionPool(settings.maxConcurrency);
         if (options.adaptive) this.limiter = new AdaptiveLimiter({ max: settings.maxConcurrency, clock: settings.clock, delay: settings.delay });
-        this.pipeline = this.makePipeline(options, settings, dispatcher);
-    }
-
-    /** The policies of the class comment, outermost first, around undici. */
-    private makePipeline(options: GraphClientOptions, settings: Settings, dispatcher: Dispatcher): SendRequest {
-        return composePipeline(
+        this.pipeline = composePipeline(
             [
                 requestIdPolicy(),
                 this.makeRetryPolicy(options, settings),
