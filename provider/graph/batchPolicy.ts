@@ -79,7 +79,6 @@ export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
         // The envelope was refused or failed: each item has that outcome.
         if (response.status !== 200) return items.map(() => response);
         const answers = batchAnswers(envelope, response);
-        // Throttled items wait as long as the longest wait of the batch, then come back together.
         const nowMs = now();
         const { throttled, longestMs } = throttling(answers, nowMs);
         // When the envelope really left (after waiting for its turn), if the limiter knows it.
