@@ -18,11 +18,7 @@ export interface BatchPolicyOptions {
     basePath: string;
     /** Wall clock (for HTTP-date Retry-After values). */
     now?: () => number;
-    /**
-     * How many batches (or lone GETs) this policy may have on the wire at once; while that many are
-     * out, GETs keep gathering (up to 20 a batch) instead of going out in small batches that would
-     * only wait for a connection permit anyway. Default: no limit.
-     */
+    /** How many batches (or lone GETs) may be on the wire at once: the {@link Combiner}'s `capacity`. */
     capacity?: () => number;
     /** Called once per batch sent, with its size (for counters). */
     onBatch?: (items: number) => void;
