@@ -75,12 +75,11 @@ function toGraphError(err: unknown, request: PipelineRequest, how: { timedOut: b
             detail: `no complete answer within ${Number((request.timeoutMs / 1000).toFixed(3))} s (timeout)`,
         });
     }
-    const message = err instanceof Error ? err.message : String(err);
     return new GraphError({
         ...base,
         code: "GRAPH_NETWORK_ERROR",
         networkCode,
-        detail: `network error ${networkCode ?? "(no code)"}: ${message}`,
+        detail: `network error ${networkCode ?? "(no code)"}: ${err instanceof Error ? err.message : String(err)}`,
     });
 }
 
