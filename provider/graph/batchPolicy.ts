@@ -18,11 +18,7 @@ export interface BatchPolicyOptions {
     basePath: string;
     /** Wall clock (for HTTP-date Retry-After values). */
     now?: () => number;
-    /**
-     * How many batches (or lone GETs) this policy may have on the wire at once; while that many are
-     * out, GETs keep gathering (up to 20 a batch) instead of going out in small batches that would
-     * only wait for a connection permit anyway. Default: no limit.
-     */
+    /** How many batches (or lone GETs) may be on the wire at once: the {@link Combiner}'s `capacity`. */
     capacity?: () => number;
     /** Called once per batch sent, with its size (for counters). */
     onBatch?: (items: number) => void;
@@ -79,7 +75,6 @@ export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
         // The envelope was refused or failed: each item has that outcome.
         if (response.status !== 200) return items.map(() => response);
         const answers = batchAnswers(envelope, response);
-        // Throttled items wait as long as the longest wait of the batch, then come back together.
         const nowMs = now();
         const { throttled, longestMs } = throttling(answers, nowMs);
         // When the envelope really left (after waiting for its turn), if the limiter knows it.

@@ -1,11 +1,11 @@
-import type { Agent, Dispatcher } from "undici";
+import type { Agent } from "undici";
 import { DEFAULT_TUNING } from "../settings/table";
 import { AdaptiveLimiter, adaptiveConcurrencyPolicy } from "./adaptiveConcurrency";
 import { batchPolicy } from "./batchPolicy";
 import { bearerTokenPolicy } from "./bearerTokenPolicy";
 import { concurrencyPolicy } from "./concurrencyPolicy";
 import { realDelay } from "./delay";
-import { GraphError } from "./errors";
+import { GraphError, normalizeRoute } from "./errors";
 import { graphErrorFromResponse, requestFields } from "./httpError";
 import { composePipeline, type PipelinePolicy, type PipelineRequest, type SendRequest } from "./pipeline";
 import { requestIdPolicy } from "./requestIdPolicy";
@@ -43,12 +43,7 @@ export class GraphClient {
         let dispatcher = options.dispatcher;
         if (!dispatcher) dispatcher = this.ownedAgent = ownConnectionPool(settings.maxConcurrency);
         if (options.adaptive) this.limiter = new AdaptiveLimiter({ max: settings.maxConcurrency, clock: settings.clock, delay: settings.delay });
-        this.pipeline = this.makePipeline(options, settings, dispatcher);
-    }
-
-    /** The policies of the class comment, outermost first, around undici. */
-    private makePipeline(options: GraphClientOptions, settings: Settings, dispatcher: Dispatcher): SendRequest {
-        return composePipeline(
+        this.pipeline = composePipeline(
             [
                 requestIdPolicy(),
                 this.makeRetryPolicy(options, settings),
@@ -199,11 +194,10 @@ export class GraphClient {
             headers["content-type"] = "application/json";
         }
 
-        const route = request.route ?? (request.absoluteUrl !== undefined ? url.pathname : request.path);
         return {
             method,
             url,
-            route: route.startsWith(method + " ") ? route : `${method} ${route}`,
+            route: normalizeRoute(method, request.route ?? (request.absoluteUrl !== undefined ? url.pathname : request.path)),
             headers,
             body,
             idempotent: request.idempotent ?? method !== "POST",

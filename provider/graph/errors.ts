@@ -144,7 +144,8 @@ export function redactSecrets(text: string, values: readonly string[] = []): str
     return out.replace(PRODUCT_KEY, "***").replace(QUOTED_BASE64, "$1***$1").replace(LONG_BLOB, "***");
 }
 
-function normalizeRoute(method: HttpMethod, route: string): string {
+/** `route` with the method in front, unless it already starts with it. */
+export function normalizeRoute(method: HttpMethod, route: string): string {
     return route.startsWith(method + " ") ? route : `${method} ${route}`;
 }
 
@@ -159,11 +160,9 @@ function describeAnswer(i: FormatInput): string {
 function formatMessage(i: FormatInput): string {
     let what: string;
     switch (i.code) {
-        case "GRAPH_RETRIES_EXHAUSTED": {
-            const retries = Math.max(0, i.attempts - 1);
-            what = `gave up after ${plural(i.attempts, "attempt")} (${plural(retries, "retry", "retries")}); last: ${describeAnswer(i)}`;
+        case "GRAPH_RETRIES_EXHAUSTED":
+            what = `gave up after ${plural(i.attempts, "attempt")} (${plural(Math.max(0, i.attempts - 1), "retry", "retries")}); last: ${describeAnswer(i)}`;
             break;
-        }
         case "GRAPH_AMBIGUOUS_WRITE":
             what =
                 `${describeAnswer(i)}; not sent again because a ${i.method} to this route is not idempotent ` +

@@ -7,7 +7,7 @@ export function graphErrorFromResponse(
     request: PipelineRequest,
     response: PipelineResponse,
     code: GraphErrorCode = "GRAPH_HTTP_ERROR",
-    extra: { retryAfterMs?: number; cause?: unknown } = {},
+    retryAfterMs?: number,
 ): GraphError {
     const body = parseGraphErrorBody(response.bodyText);
     return new GraphError({
@@ -18,11 +18,10 @@ export function graphErrorFromResponse(
         graphMessage: body.message,
         requestId: response.headers["request-id"] ?? body.requestId,
         clientRequestId: request.headers["client-request-id"] ?? response.headers["client-request-id"] ?? body.clientRequestId,
-        retryAfterMs: extra.retryAfterMs,
+        retryAfterMs,
         ambiguous: code === "GRAPH_AMBIGUOUS_WRITE",
         hint: hintFor(request, response.status),
         redact: request.redact,
-        cause: extra.cause,
     });
 }
 

@@ -196,7 +196,7 @@ function finalError(state: RetryState, code: "GRAPH_AMBIGUOUS_WRITE" | "GRAPH_RE
     const { request, response, error, nowMs } = state;
     if (response) {
         const retryAfterMs = REFUSED_STATUSES.has(response.status) ? parseRetryAfterMs(response.headers, nowMs) : undefined;
-        return graphErrorFromResponse(request, response, code, { retryAfterMs });
+        return graphErrorFromResponse(request, response, code, retryAfterMs);
     }
     const last = error as GraphError;
     return new GraphError({
