@@ -207,11 +207,8 @@ export class ProviderProcess {
                 // Let the stopped steps answer the engine (their errors carry ids), then leave.
                 const hardStop = Date.now() + 1000;
                 const leave = (): void => {
-                    if (running() === 0 || Date.now() >= hardStop) {
-                        setTimeout(() => process.exit(0), running() === 0 ? 100 : 0);
-                    } else {
-                        setTimeout(leave, 20);
-                    }
+                    if (running() > 0 && Date.now() < hardStop) setTimeout(leave, 20);
+                    else setTimeout(() => process.exit(0), running() === 0 ? 100 : 0);
                 };
                 setTimeout(leave, 20);
             });

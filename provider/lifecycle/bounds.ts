@@ -141,19 +141,7 @@ export function beginStep(base: LifecycleContext, what: string, extraSeconds = 0
     const limits = base.limits ?? DEFAULT_LIMITS;
     const boundMs = limits.stepTimeoutConfigured ? limits.stepTimeoutMs : limits.stepTimeoutMs + extraSeconds * 1000;
     const bound = new AbortController();
-    const boundName = limits.stepTimeoutConfigured
-        ? `autopilot:stepTimeoutSeconds=${limits.stepTimeoutMs / 1000}`
-        : `the default step bound of ${boundMs / 1000} s (set autopilot:stepTimeoutSeconds to change it)`;
-    const timer = setTimeout(
-        () =>
-            bound.abort(
-                new StepStoppedError(
-                    "AUTOPILOT_STEP_TIMEOUT",
-                    `${what} stopped after ${boundMs / 1000} s: the whole-step time bound, ${boundName}, was reached`,
-                ),
-            ),
-        boundMs,
-    );
+    const timer = setTimeout(() => bound.abort(stepTimedOut(what, limits, boundMs)), boundMs);
     timer.unref?.();
     const steps = base.session.steps;
     const unfollow = base.signal ? steps.follow(base.signal, bound) : () => undefined;
@@ -178,6 +166,14 @@ export function beginStep(base: LifecycleContext, what: string, extraSeconds = 0
             unfollow();
         },
     };
+}
+
+/** The reason a step's signal carries when its time bound passed: the bound, by name. */
+function stepTimedOut(what: string, limits: StepLimits, boundMs: number): StepStoppedError {
+    const boundName = limits.stepTimeoutConfigured
+        ? `autopilot:stepTimeoutSeconds=${limits.stepTimeoutMs / 1000}`
+        : `the default step bound of ${boundMs / 1000} s (set autopilot:stepTimeoutSeconds to change it)`;
+    return new StepStoppedError("AUTOPILOT_STEP_TIMEOUT", `${what} stopped after ${boundMs / 1000} s: the whole-step time bound, ${boundName}, was reached`);
 }
 
 function causes(e: unknown): unknown[] {

@@ -98,13 +98,7 @@ export class CollectionReads {
     private readonly collections = new Map<string, CollectionState>();
     /** The listing of each collection, while it answers reads. */
     private readonly snapshots: Kept<Snapshot>;
-    private readonly threshold: number;
-    private readonly windowMs: number;
-    private readonly pageSize: number;
-    private readonly minPages: number;
-    private readonly readsPerPage: number;
-    private readonly now: () => number;
-    private readonly log: (line: string) => void;
+    private readonly tuning: Required<CollectionReadOptions>;
     /** Counters since construction (for tests). */
     readonly stats = { listings: 0, pages: 0, answered: 0, failed: 0, givenUp: 0 };
 
@@ -113,15 +107,9 @@ export class CollectionReads {
         private readonly graph: Pick<GraphClient, "send" | "onWrite">,
         options: CollectionReadOptions = {},
     ) {
-        this.threshold = options.threshold ?? 100;
-        this.windowMs = options.windowMs ?? 2000;
-        this.pageSize = options.pageSize ?? 1000;
-        this.minPages = options.minPages ?? 10;
-        this.readsPerPage = options.readsPerPage ?? 20;
-        this.now = options.now ?? Date.now;
-        this.log = options.log ?? (() => undefined);
+        this.tuning = { threshold: 100, windowMs: 2000, pageSize: 1000, minPages: 10, readsPerPage: 20, now: Date.now, log: () => undefined, ...options };
         // A listing is dropped 5 s after the last read it answered, and 60 s after it started, whatever.
-        this.snapshots = new Kept({ maxAgeMs: 60000, idleMs: 5000, timers: { ...realTimers, now: this.now } });
+        this.snapshots = new Kept({ maxAgeMs: 60000, idleMs: 5000, timers: { ...realTimers, now: this.tuning.now } });
     }
 
     /**
@@ -142,7 +130,7 @@ export class CollectionReads {
             state = { arrivals: [], reads: 0, seen: new Set(), retryAt: 0, retryAtReads: 0, verified: false, unlistable: false };
             this.collections.set(key, state);
         }
-        const now = this.now();
+        const now = this.tuning.now();
         this.arrive(state, now);
         let snap = this.snapshots.get(key, now);
         // A second read of an object: a new round of reads (another refresh), listed afresh.
@@ -154,7 +142,7 @@ export class CollectionReads {
             snap = undefined;
         }
         if (!snap) {
-            if (state.unlistable || now < state.retryAt || state.reads < state.retryAtReads || state.arrivals.length < this.threshold) return undefined;
+            if (state.unlistable || now < state.retryAt || state.reads < state.retryAtReads || state.arrivals.length < this.tuning.threshold) return undefined;
             snap = this.startListing(key, state, collection, spec, props);
         }
         if (!snap.settled) snap.waiting.push(id);
@@ -165,7 +153,7 @@ export class CollectionReads {
         if (!graph) return undefined;
         // Each object is read once per refresh: let the memory go as the reads come.
         listed.delete(id);
-        this.snapshots.get(key, this.now());
+        this.snapshots.get(key, this.tuning.now());
         this.stats.answered++;
         return graph;
     }
@@ -176,7 +164,7 @@ export class CollectionReads {
         const arrivals = state.arrivals;
         arrivals.push(now);
         let old = 0;
-        while (old < arrivals.length && arrivals[old] <= now - this.windowMs) old++;
+        while (old < arrivals.length && arrivals[old] <= now - this.tuning.windowMs) old++;
         if (old > 0) arrivals.splice(0, old);
     }
 
@@ -189,7 +177,7 @@ export class CollectionReads {
 
     private startListing(key: string, state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props): Snapshot {
         const snap: Snapshot = { waiting: [], settled: false, done: Promise.resolve(undefined) };
-        this.snapshots.keep(key, snap, this.now(), false);
+        this.snapshots.keep(key, snap, this.tuning.now(), false);
         this.stats.listings++;
         const settle = (listed: Map<string, Props> | undefined) => {
             snap.settled = true;
@@ -202,8 +190,10 @@ export class CollectionReads {
             this.stats.failed++;
             settle(undefined);
             // Reads go one by one for a while; a later burst lists again.
-            state.retryAt = this.now() + 30000;
-            this.log(`listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`);
+            state.retryAt = this.tuning.now() + 30000;
+            this.tuning.log(
+                `listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`,
+            );
             return undefined;
         });
         return snap;
@@ -218,7 +208,7 @@ export class CollectionReads {
             method: "GET",
             apiVersion: collection.apiVersion,
             path: collection.path,
-            query: { $top: String(this.pageSize) },
+            query: { $top: String(this.tuning.pageSize) },
             route,
         })) {
             n++;
@@ -228,10 +218,10 @@ export class CollectionReads {
                 if (item && typeof item.id === "string") byId.set(item.id, keptForState(spec, item));
             }
             // A tenant far larger than the burst of reads: per-item reads cost fewer round trips.
-            if (page.more && n >= Math.max(this.minPages, Math.ceil(state.reads / this.readsPerPage))) {
+            if (page.more && n >= Math.max(this.tuning.minPages, Math.ceil(state.reads / this.tuning.readsPerPage))) {
                 this.stats.givenUp++;
-                state.retryAtReads = Math.max(2 * state.reads, (n + 1) * this.readsPerPage);
-                this.log(`listing ${collection.path}: more than ${n} pages for ${state.reads} reads; reading items one by one`);
+                state.retryAtReads = Math.max(2 * state.reads, (n + 1) * this.tuning.readsPerPage);
+                this.tuning.log(`listing ${collection.path}: more than ${n} pages for ${state.reads} reads; reading items one by one`);
                 return undefined;
             }
         }
@@ -258,7 +248,7 @@ export class CollectionReads {
             const missing = Object.keys(got ?? {}).filter((k) => k !== "@odata.context" && !(k in listed));
             if (missing.length > 0) {
                 state.unlistable = true;
-                this.log(`listing ${spec.typeName}: the list leaves out ${missing.join(", ")}; reading items one by one`);
+                this.tuning.log(`listing ${spec.typeName}: the list leaves out ${missing.join(", ")}; reading items one by one`);
                 return false;
             }
             state.verified = true;

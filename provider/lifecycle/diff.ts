@@ -24,12 +24,10 @@ export function fieldChanges(spec: ResourceSpec, olds: Props, news: Props): { ch
 /** Fields the program manages whose desired value differs from a Graph object. */
 export function fieldsDifferingFromGraph(spec: ResourceSpec, inputs: Props, graph: Props, only: (f: FieldSpec, route: WriteRoute) => boolean): string[] {
     return Object.entries(spec.fields)
-        .filter(([name, field]) => {
-            const desired = inputs[name];
-            if (desired === undefined) return false;
-            if (!only(field, routeOf(field, inputs))) return false;
-            return !sameAsStored(field, desired, graphValue(name, field, graph));
-        })
+        .filter(
+            ([name, field]) =>
+                inputs[name] !== undefined && only(field, routeOf(field, inputs)) && !sameAsStored(field, inputs[name], graphValue(name, field, graph)),
+        )
         .map(([name]) => name);
 }
 

@@ -144,12 +144,10 @@ export function validateValue(kind: FieldKind, value: unknown, secret = false): 
         case "enum":
         case "choice": {
             const allowed = allowedValues(kind)!;
-            if (typeof value !== "string" || !allowed.includes(value)) return `${shown(value)} is not allowed; allowed values: ${allowed.join(", ")}`;
-            return undefined;
+            return typeof value === "string" && allowed.includes(value) ? undefined : `${shown(value)} is not allowed; allowed values: ${allowed.join(", ")}`;
         }
         case "guid":
-            if (typeof value !== "string" || !GUID.test(value)) return `${shown(value)} is not a GUID (like 00000000-0000-0000-0000-000000000000)`;
-            return undefined;
+            return typeof value === "string" && GUID.test(value) ? undefined : `${shown(value)} is not a GUID (like 00000000-0000-0000-0000-000000000000)`;
         case "datetime":
             if (typeof value !== "string" || !ISO_DATETIME.test(value) || Number.isNaN(Date.parse(value)))
                 return `${shown(value)} is not an ISO 8601 date-time with a zone (like 2024-05-01T08:00:00Z)`;
@@ -157,8 +155,7 @@ export function validateValue(kind: FieldKind, value: unknown, secret = false): 
         case "upn":
             if (typeof value !== "string") return `must be a string, got ${describeType(value)}`;
             if (value === "") return undefined; // "" clears the assigned user
-            if (!UPN.test(value)) return `${shown(value)} is not a user principal name (like user@contoso.com)`;
-            return undefined;
+            return UPN.test(value) ? undefined : `${shown(value)} is not a user principal name (like user@contoso.com)`;
         case "base64": {
             if (typeof value !== "string") return `must be a base64 string, got ${describeType(value)}`;
             if (value.length === 0) return "must not be empty";

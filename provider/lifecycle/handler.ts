@@ -78,11 +78,13 @@ async function readBackVisible(ctx: LifecycleContext, spec: ResourceSpec, id: st
 }
 
 /**
- * Reads back until Graph shows the written fields with the values the program gave. Secret fields
- * and fields Graph leaves out of its answer are not compared (Graph may mask or omit them).
+ * Sends the planned writes, then reads back until Graph shows the written fields with the values
+ * the program gave; Graph's object as it then is. Secret fields and fields Graph leaves out of its
+ * answer are not compared (Graph may mask or omit them).
  */
-async function readBackWritten(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props, fields: string[], before: Props): Promise<Props> {
-    const checked = fields.filter((f) => !spec.fields[f]?.secret);
+async function sendAndReadBack(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props, writes: PlannedWrite[], before: Props): Promise<Props> {
+    await sendWrites(ctx, spec, id, writes);
+    const checked = writes.flatMap((w) => w.fields).filter((f) => !spec.fields[f]?.secret);
     return readBack(ctx, `${spec.typeName} ${id}`, async () => {
         const graph = await fetchObject(ctx, spec, id, props);
         if (!graph) return { done: false, why: "no such object (404) right after it was written", seen: before };
@@ -132,13 +134,6 @@ function keptObjectFailure(e: unknown, scope: StepScope, id: string, outputs: (g
     const message = explainFailure(e, scope, scope.ctx.limits);
     const outs = outputs(latestGraph(e, graph));
     return new ResourceInitError(message, id, raw.__provider === undefined ? outs : { ...outs, __provider: raw.__provider });
-}
-
-/** Sends the planned writes, then reads back until Graph shows them; Graph's object as it then is. */
-async function sendAndReadBack(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props, writes: PlannedWrite[], before: Props): Promise<Props> {
-    await sendWrites(ctx, spec, id, writes);
-    const fields = writes.flatMap((w) => w.fields);
-    return readBackWritten(ctx, spec, id, props, fields, before);
 }
 
 /** check: what it returns is what the state records as inputs, so a held value goes in as its digest. */

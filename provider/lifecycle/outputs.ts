@@ -60,10 +60,5 @@ function withoutEmpty(bag: Props): Props {
 export function readInputs(spec: ResourceSpec, outputs: Props): Props | undefined {
     const names = recordedInputNames(outputs);
     if (!names || names.some((n) => spec.fields[n]?.secret)) return undefined;
-    const inputs: Props = {};
-    for (const name of names) {
-        const value = outputs[name];
-        if (value !== null && value !== undefined) inputs[name] = value;
-    }
-    return inputs;
+    return Object.fromEntries(names.filter((n) => outputs[n] !== null && outputs[n] !== undefined).map((n) => [n, outputs[n]]));
 }
