@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { odataString, listAll } from "../resources/deviceIdentity/lookup";
+import { listAll } from "../graph/pages";
+import { odataString } from "../resources/deviceIdentity/lookup";
 import { sessionFor } from "../runtime";
 import type { Props } from "../lifecycle/values";
 
@@ -46,7 +47,9 @@ export async function getAutopilotDevices(
 ): Promise<AutopilotDeviceSummary[]> {
     const config = options.config ?? ((key: string) => pulumi.runtime.getConfig(key));
     const serialFilter = args.serialNumber ?? args.serialNumberPrefix;
-    const found = await listAll(sessionFor(config).graph, {
+    const found = await listAll<Props>(sessionFor(config).graph, {
+        method: "GET",
+        apiVersion: "beta",
         path: COLLECTION,
         query: serialFilter ? { $filter: `contains(serialNumber,${odataString(serialFilter)})` } : undefined,
         route: `GET ${COLLECTION}`,
