@@ -77,9 +77,9 @@ export const importedIdentityFields = {
     importTimeoutSeconds: { kind: { type: "integer", min: 1, max: 86400 }, write: "setting", default: 1800 },
 } as const satisfies Record<string, FieldSpec>;
 
-function itemOf(id: string, props: Props): { path: string; route: string } {
+function itemOf(method: string, id: string, props: Props): { path: string; route: string } {
     const records = recordsOf(props);
-    return { path: `${records.path}/${encodeURIComponent(id)}`, route: `${records.route}/{id}` };
+    return { path: `${records.path}/${encodeURIComponent(id)}`, route: `${method} ${records.route}/{id}` };
 }
 
 /** Poll intervals: `autopilot:importPollMs` first (2 s), growing by half each time, at most 30 s. */
@@ -104,7 +104,7 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
     const deadline = ctx.now() + timeoutSeconds * 1000;
     let delay = 0;
     let current = graph;
-    const item = itemOf(id, inputs);
+    const read = itemOf("GET", id, inputs);
     for (;;) {
         const status = importStatus(current);
         if (status === "complete") return current;
@@ -128,9 +128,7 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
         await ctx.sleep(delay);
         // Polls due together share a listing of states (importPoller.ts); else one GET.
         const shared = statesListable(ctx, inputs) ? await ctx.session.importPolls.state(id) : undefined;
-        current = shared
-            ? { ...current, state: shared }
-            : (await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` })).body;
+        current = shared ? { ...current, state: shared } : (await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", ...read })).body;
     }
 }
 
@@ -139,9 +137,8 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
  * longer shows it, so a re-import of the serial (a replacement) cannot find and adopt it.
  */
 async function deleteRecord(ctx: LifecycleContext, id: string, props: Props): Promise<void> {
-    const item = itemOf(id, props);
     try {
-        await ctx.graph.send({ method: "DELETE", apiVersion: "v1.0", path: item.path, route: `DELETE ${item.route}` });
+        await ctx.graph.send({ method: "DELETE", apiVersion: "v1.0", ...itemOf("DELETE", id, props) });
     } catch (e) {
         if (!GraphError.isGraphError(e) || e.status !== 404) throw e;
         forgetImportRecord(ctx, props, id);
@@ -151,7 +148,7 @@ async function deleteRecord(ctx: LifecycleContext, id: string, props: Props): Pr
     forgetImportRecord(ctx, props, id);
     await readBack(ctx, `import record ${id} (deleted)`, async () => {
         try {
-            await ctx.graph.send({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
+            await ctx.graph.send({ method: "GET", apiVersion: "v1.0", ...itemOf("GET", id, props) });
             return { done: false, why: "it after it was deleted" };
         } catch (e) {
             if (GraphError.isGraphError(e) && e.status === 404) return { done: true, value: undefined };
@@ -171,10 +168,7 @@ export const importedIdentitySpec: ResourceSpec = {
     // Two import records of one serial cannot coexist: a re-import removes the old record first.
     deleteBeforeReplace: true,
 
-    item(id, props) {
-        const item = itemOf(id, props);
-        return { path: item.path, route: `GET ${item.route}` };
-    },
+    item: (id, props) => itemOf("GET", id, props),
 
     patchTarget(id, props, routeName) {
         if (routeName === "uploadDeviceIdentities") {
@@ -187,8 +181,7 @@ export const importedIdentitySpec: ResourceSpec = {
                 bodyExtras: { "@odata.type": ODATA_TYPE, id },
             };
         }
-        const item = itemOf(id, props);
-        return { method: "PATCH", path: item.path, route: `PATCH ${item.route}`, bodyExtras: { "@odata.type": ODATA_TYPE } };
+        return { method: "PATCH", ...itemOf("PATCH", id, props), bodyExtras: { "@odata.type": ODATA_TYPE } };
     },
 
     validate(inputs) {
