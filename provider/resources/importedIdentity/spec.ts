@@ -209,13 +209,10 @@ export const importedIdentitySpec: ResourceSpec = {
             });
             return { id, graph, written: [] };
         }
-        const body: Props = { "@odata.type": ODATA_TYPE };
-        const written: string[] = [];
-        for (const [name, spec] of Object.entries(importedIdentityFields as Record<string, FieldSpec>)) {
-            if (spec.write === "key" || spec.write === "setting" || isEmpty(inputs[name])) continue;
-            body[name] = inputs[name];
-            written.push(name);
-        }
+        const written = Object.entries(importedIdentityFields as Record<string, FieldSpec>)
+            .filter(([name, spec]) => spec.write !== "key" && spec.write !== "setting" && !isEmpty(inputs[name]))
+            .map(([name]) => name);
+        const body: Props = { "@odata.type": ODATA_TYPE, ...Object.fromEntries(written.map((name) => [name, inputs[name]])) };
         const collection = inputs.uploadId !== undefined ? `${UPLOADS}/${encodeURIComponent(String(inputs.uploadId))}/deviceIdentities` : COLLECTION;
         const route = inputs.uploadId !== undefined ? `POST ${UPLOADS}/{uploadId}/deviceIdentities` : `POST ${COLLECTION}`;
         // Top-level imports made at the same time share bulk `import` calls (bulkImport.ts).
