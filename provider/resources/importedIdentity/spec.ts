@@ -6,7 +6,7 @@ import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isEmpty, Props } from "../../lifecycle/values";
 import { readBack } from "../../lifecycle/consistency";
 import { UPLOADS } from "../upload/uploadsAbsent";
-import { adoptRegisteredDevice, COLLECTION, createOrAdoptImport, forgetImportRecord, importStatus, recordsOf, waitUntilDeviceReadable } from "./adopt";
+import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, importStatus, recordsOf, waitUntilDeviceReadable } from "./adopt";
 import { postImport } from "./bulkImport";
 import { describeImportError } from "./importErrors";
 import { DEFAULT_TUNING } from "../../settings/table";
@@ -213,13 +213,12 @@ export const importedIdentitySpec: ResourceSpec = {
             .filter(([name, spec]) => spec.write !== "key" && spec.write !== "setting" && !isEmpty(inputs[name]))
             .map(([name]) => name);
         const body: Props = { "@odata.type": ODATA_TYPE, ...Object.fromEntries(written.map((name) => [name, inputs[name]])) };
-        const collection = inputs.uploadId !== undefined ? `${UPLOADS}/${encodeURIComponent(String(inputs.uploadId))}/deviceIdentities` : COLLECTION;
-        const route = inputs.uploadId !== undefined ? `POST ${UPLOADS}/{uploadId}/deviceIdentities` : `POST ${COLLECTION}`;
         // Top-level imports made at the same time share bulk `import` calls (bulkImport.ts).
-        const post = async (): Promise<Props> =>
-            inputs.uploadId === undefined
-                ? postImport(ctx, body)
-                : (await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path: collection, route, body })).body;
+        const post = async (): Promise<Props> => {
+            if (inputs.uploadId === undefined) return postImport(ctx, body);
+            const path = `${UPLOADS}/${encodeURIComponent(String(inputs.uploadId))}/deviceIdentities`;
+            return (await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path, route: `POST ${UPLOADS}/{uploadId}/deviceIdentities`, body })).body;
+        };
         // Adopts the record an interrupted run made; never re-POSTs blindly after an unknown outcome (adopt.ts).
         const made = await createOrAdoptImport(ctx, inputs, post);
         return { id: String(made.graph.id), graph: made.graph, written: made.how === "adopted" ? [] : written, fresh: made.how !== "adopted" };
