@@ -1,10 +1,11 @@
 import { GraphError } from "../../graph";
 import { readToAdopt } from "../../lifecycle/adopt";
 import { AutopilotError } from "../../lifecycle/errors";
-import type { FieldKind, FieldSpec } from "../../lifecycle/fields";
+import type { FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isEmpty, Props } from "../../lifecycle/values";
 import { readBack } from "../../lifecycle/consistency";
+import { patchField } from "../deviceIdentity/spec";
 import { UPLOADS } from "../upload/uploadsAbsent";
 import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, importStatus, recordsOf, waitUntilDeviceReadable } from "./adopt";
 import { postImport } from "./bulkImport";
@@ -19,12 +20,6 @@ export const HARDWARE_HASH_BYTES = { min: 256, max: 32768 };
 // Fields the beta upload page adds to identities inside an upload take its own route there.
 const uploadRoute = (inputs: Props) => (inputs.uploadId !== undefined ? { patch: "uploadDeviceIdentities" } : ("patch" as const));
 
-const field = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(kind: K, extra?: E) => ({
-    kind,
-    write: "patch" as const,
-    ...(extra as E),
-});
-
 /** Fields of ImportedWindowsAutopilotDeviceIdentity: names, kinds, the route that writes each, and (TSDoc) what each is. */
 export const importedIdentityFields = {
     /** Graph id of the import record: give it to adopt an existing record instead of importing. A change replaces the resource. */
@@ -32,17 +27,20 @@ export const importedIdentityFields = {
     /** The upload (importedWindowsAutopilotDeviceIdentityUpload) the identity belongs to: its routes are then the upload-scoped ones. */
     uploadId: { kind: { type: "guid" }, write: "key" },
     /** Serial number of the device (required to import). */
-    serialNumber: field({ type: "serial" }),
+    serialNumber: patchField({ type: "serial" }),
     /**
      * Hardware hash, base64 (required to import; secret). The output is its SHA-256 digest
      * (`sha256:<base64>`, secret), not the hash: the state keeps the hash once, in the inputs
      * (encrypted), and not again in every output.
      */
-    hardwareIdentifier: field({ type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max }, { secret: true, stateDigest: true }),
+    hardwareIdentifier: patchField(
+        { type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max },
+        { secret: true, stateDigest: true },
+    ),
     /** Windows product key (secret). */
-    productKey: field({ type: "string", maxLength: 64 }, { secret: true }),
+    productKey: patchField({ type: "string", maxLength: 64 }, { secret: true }),
     /** Order identifier (on the documented PATCH page; not in Graph's current metadata). */
-    orderIdentifier: field({ type: "string" }),
+    orderIdentifier: patchField({ type: "string" }),
     /** Group tag the device gets when the import completes. */
     groupTag: { kind: { type: "string" }, write: uploadRoute },
     /** UPN of the user the device will be assigned to. */
@@ -50,7 +48,7 @@ export const importedIdentityFields = {
     /** Import id (a batch label). */
     importId: { kind: { type: "string" }, write: uploadRoute },
     /** The import's state as Graph reports it (writable per the documented PATCH page). */
-    state: field({
+    state: patchField({
         type: "object",
         fields: {
             /** unknown, pending, partial, complete or error. */
