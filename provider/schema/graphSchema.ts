@@ -42,10 +42,3 @@ export function enumValues(api: ApiVersion, enumName: string): string[] {
     if (!members) throw new Error(`pulumi-autopilot: enum ${enumName} is not in Graph's ${api} tables`);
     return members.map((m) => m.name);
 }
-
-/** The parameter names of a Graph action, as the schema lists them for an API version. */
-export function actionParams(api: ApiVersion, action: string): string[] {
-    const params = graphSchema()[api].actions[action]?.params;
-    if (!params) return [];
-    return Array.isArray(params) ? params : Object.keys(params);
-}
