@@ -126,15 +126,14 @@ export function getAutopilotDevicesOutput(
             "getAutopilotDevicesOutput: the provider option does not apply: the lookup runs in the program with the autopilot:* stack config; give another configuration with the config option",
         );
     }
-    const { config, dependsOn } = opts;
-    return pulumi.all([pulumi.output(args), dependenciesReady(dependsOn)]).apply(([criteria]) =>
+    return pulumi.all([pulumi.output(args), dependenciesReady(opts.dependsOn)]).apply(([criteria]) =>
         getAutopilotDevices(
             {
                 serialNumber: criteria.serialNumber ?? undefined,
                 serialNumberPrefix: criteria.serialNumberPrefix ?? undefined,
                 groupTag: criteria.groupTag ?? undefined,
             },
-            { config },
+            { config: opts.config },
         ),
     );
 }
