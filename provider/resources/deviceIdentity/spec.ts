@@ -29,7 +29,6 @@ export const deviceIdentityFields = {
      */
     serialNumber: {
         kind: { type: "serial" },
-        // Without deviceId the serial is how the device is found; with it, a PATCHed property.
         write: (inputs: Props) => (inputs.deviceId !== undefined ? "patch" : "key"),
     },
     /** Group tag (order ID), used by dynamic groups; written with the updateDeviceProperties action. */
