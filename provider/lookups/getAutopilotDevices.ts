@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { odataString, listAll } from "../resources/deviceIdentity/lookup";
+import { listAll } from "../graph/pages";
+import { odataString } from "../resources/deviceIdentity/lookup";
 import { sessionFor } from "../runtime";
 import type { Props } from "../lifecycle/values";
 
@@ -46,7 +47,9 @@ export async function getAutopilotDevices(
 ): Promise<AutopilotDeviceSummary[]> {
     const config = options.config ?? ((key: string) => pulumi.runtime.getConfig(key));
     const serialFilter = args.serialNumber ?? args.serialNumberPrefix;
-    const found = await listAll(sessionFor(config).graph, {
+    const found = await listAll<Props>(sessionFor(config).graph, {
+        method: "GET",
+        apiVersion: "beta",
         path: COLLECTION,
         query: serialFilter ? { $filter: `contains(serialNumber,${odataString(serialFilter)})` } : undefined,
         route: `GET ${COLLECTION}`,
@@ -123,15 +126,14 @@ export function getAutopilotDevicesOutput(
             "getAutopilotDevicesOutput: the provider option does not apply: the lookup runs in the program with the autopilot:* stack config; give another configuration with the config option",
         );
     }
-    const { config, dependsOn } = opts;
-    return pulumi.all([pulumi.output(args), dependenciesReady(dependsOn)]).apply(([criteria]) =>
+    return pulumi.all([pulumi.output(args), dependenciesReady(opts.dependsOn)]).apply(([criteria]) =>
         getAutopilotDevices(
             {
                 serialNumber: criteria.serialNumber ?? undefined,
                 serialNumberPrefix: criteria.serialNumberPrefix ?? undefined,
                 groupTag: criteria.groupTag ?? undefined,
             },
-            { config },
+            { config: opts.config },
         ),
     );
 }

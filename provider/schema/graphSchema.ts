@@ -4,18 +4,8 @@ import * as path from "path";
 /** An API version segment of Microsoft Graph. */
 export type ApiVersion = "beta" | "v1.0";
 
-interface SchemaVersionTables {
-    enums: Record<string, Array<{ name: string; value?: number }>>;
-    entities: Record<string, { properties: Record<string, { type: string; nullable?: boolean }> }>;
-    complexTypes: Record<string, { baseType?: string; properties: Record<string, { type: string }> }>;
-    actions: Record<string, { params?: string[] | Record<string, string> }>;
-}
-
-/** Graph's property, enum and action tables for the Autopilot objects (schema/autopilot-schema.json). */
-export interface GraphSchema {
-    "v1.0": SchemaVersionTables;
-    beta: SchemaVersionTables;
-}
+/** Graph's enum tables per API version: what the provider reads of schema/autopilot-schema.json. */
+type GraphSchema = Record<ApiVersion, { enums: Record<string, Array<{ name: string }>> }>;
 
 let cached: GraphSchema | undefined;
 
@@ -32,7 +22,7 @@ function findSchemaFile(): string {
 }
 
 /** Graph's tables, read once per process. */
-export function graphSchema(): GraphSchema {
+function graphSchema(): GraphSchema {
     return (cached ??= JSON.parse(fs.readFileSync(findSchemaFile(), "utf8")) as GraphSchema);
 }
 
@@ -41,11 +31,4 @@ export function enumValues(api: ApiVersion, enumName: string): string[] {
     const members = graphSchema()[api].enums[enumName];
     if (!members) throw new Error(`pulumi-autopilot: enum ${enumName} is not in Graph's ${api} tables`);
     return members.map((m) => m.name);
-}
-
-/** The parameter names of a Graph action, as the schema lists them for an API version. */
-export function actionParams(api: ApiVersion, action: string): string[] {
-    const params = graphSchema()[api].actions[action]?.params;
-    if (!params) return [];
-    return Array.isArray(params) ? params : Object.keys(params);
 }

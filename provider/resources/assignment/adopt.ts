@@ -22,11 +22,6 @@ import { targetFromGraph } from "./target";
 
 const PROFILES = "/deviceManagement/windowsAutopilotDeploymentProfiles";
 
-/** The profile's assignments, every page. */
-export function listAssignments(ctx: LifecycleContext, profileId: string): Promise<Props[]> {
-    return listAll(ctx, "beta", `${PROFILES}/${encodeURIComponent(profileId)}/assignments`, `GET ${PROFILES}/{id}/assignments`);
-}
-
 const lower = (v: unknown): string => (v === undefined || v === null ? "" : String(v).toLowerCase());
 const filterType = (v: unknown): string => (v === undefined || v === null || v === "" ? "none" : String(v));
 
@@ -55,7 +50,10 @@ export async function createOrAdoptAssignment(
     post: () => Promise<Props>,
     { where, refuseExisting }: { where: string; refuseExisting?: (existing: Props) => Error },
 ): Promise<CreationOutcome> {
-    const find = async (): Promise<Props | undefined> => (await listAssignments(ctx, profileId)).find((a) => sameAssignment(a, inputs));
+    const find = async (): Promise<Props | undefined> => {
+        const assignments = await listAll(ctx, "beta", `${PROFILES}/${encodeURIComponent(profileId)}/assignments`, `GET ${PROFILES}/{id}/assignments`);
+        return assignments.find((a) => sameAssignment(a, inputs));
+    };
     const existing = await find();
     if (existing && refuseExisting) throw refuseExisting(existing);
     if (existing) {

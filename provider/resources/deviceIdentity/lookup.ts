@@ -1,5 +1,5 @@
 import type { GraphRequest, GraphSender } from "../../graph";
-import { listAll as listPages } from "../../graph/pages";
+import { listAll } from "../../graph/pages";
 import type { Props } from "../../lifecycle/values";
 
 const COLLECTION = "/deviceManagement/windowsAutopilotDeviceIdentities";
@@ -9,17 +9,12 @@ export function odataString(value: string): string {
     return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** Reads every page of a Graph collection, following @odata.nextLink. */
-export function listAll(graph: GraphSender, first: { path: string; query?: Record<string, string>; route: string }): Promise<Props[]> {
-    return listPages(graph, { method: "GET", apiVersion: "beta", ...first });
-}
-
 /**
  * The objects of a collection whose serial equals `serial` (case-insensitive), every page. Graph
  * filters these collections with contains(), so the exact match is made here.
  */
 export async function findBySerial(graph: GraphSender, serial: string, where: Pick<GraphRequest, "apiVersion" | "path" | "route">): Promise<Props[]> {
-    const candidates = await listPages<Props>(graph, { method: "GET", ...where, query: { $filter: `contains(serialNumber,${odataString(serial)})` } });
+    const candidates = await listAll<Props>(graph, { method: "GET", ...where, query: { $filter: `contains(serialNumber,${odataString(serial)})` } });
     const wanted = serial.toLowerCase();
     return candidates.filter((d) => String(d.serialNumber ?? "").toLowerCase() === wanted);
 }

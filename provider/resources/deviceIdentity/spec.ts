@@ -10,7 +10,8 @@ const COLLECTION = "/deviceManagement/windowsAutopilotDeviceIdentities";
 const ITEM_ROUTE = `${COLLECTION}/{id}`;
 const updateDeviceProperties = { action: "updateDeviceProperties" } as const;
 
-const patchField = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(kind: K, extra?: E) => ({
+/** A field written with PATCH: its kind, and what else it is (e.g. secret). */
+export const patchField = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(kind: K, extra?: E) => ({
     kind,
     write: "patch" as const,
     ...(extra as E),
@@ -28,7 +29,6 @@ export const deviceIdentityFields = {
      */
     serialNumber: {
         kind: { type: "serial" },
-        // Without deviceId the serial is how the device is found; with it, a PATCHed property.
         write: (inputs: Props) => (inputs.deviceId !== undefined ? "patch" : "key"),
     },
     /** Group tag (order ID), used by dynamic groups; written with the updateDeviceProperties action. */

@@ -26,7 +26,7 @@
  * cost more than twice the per-serial GETs, and at fleet scale far fewer.
  */
 import { createHash } from "crypto";
-import { untilAborted, type GraphSender } from "../../graph";
+import { untilAborted, type GraphRequest, type GraphSender } from "../../graph";
 import { Combiner, Kept } from "../../graph/combiner";
 import { pages } from "../../graph/pages";
 import type { Props } from "../../lifecycle/values";
@@ -69,10 +69,7 @@ export function indexed(record: Props): IndexedRecord {
 }
 
 /** Where and how to list: the collection path and the route for messages and metrics. */
-export interface Collection {
-    path: string;
-    route: string;
-}
+export type Collection = Required<Pick<GraphRequest, "path" | "route">>;
 
 /** One collection's records as this process knows them (see the module comment). */
 export class ImportRecordIndex {

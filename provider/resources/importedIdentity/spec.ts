@@ -1,12 +1,13 @@
 import { GraphError } from "../../graph";
 import { readToAdopt } from "../../lifecycle/adopt";
 import { AutopilotError } from "../../lifecycle/errors";
-import type { FieldKind, FieldSpec } from "../../lifecycle/fields";
+import type { FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isEmpty, Props } from "../../lifecycle/values";
 import { readBack } from "../../lifecycle/consistency";
+import { patchField } from "../deviceIdentity/spec";
 import { UPLOADS } from "../upload/uploadsAbsent";
-import { adoptRegisteredDevice, COLLECTION, createOrAdoptImport, forgetImportRecord, importStatus, recordsOf, waitUntilDeviceReadable } from "./adopt";
+import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, importStatus, recordsOf, waitUntilDeviceReadable } from "./adopt";
 import { postImport } from "./bulkImport";
 import { describeImportError } from "./importErrors";
 import { DEFAULT_TUNING } from "../../settings/table";
@@ -19,12 +20,6 @@ export const HARDWARE_HASH_BYTES = { min: 256, max: 32768 };
 // Fields the beta upload page adds to identities inside an upload take its own route there.
 const uploadRoute = (inputs: Props) => (inputs.uploadId !== undefined ? { patch: "uploadDeviceIdentities" } : ("patch" as const));
 
-const field = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(kind: K, extra?: E) => ({
-    kind,
-    write: "patch" as const,
-    ...(extra as E),
-});
-
 /** Fields of ImportedWindowsAutopilotDeviceIdentity: names, kinds, the route that writes each, and (TSDoc) what each is. */
 export const importedIdentityFields = {
     /** Graph id of the import record: give it to adopt an existing record instead of importing. A change replaces the resource. */
@@ -32,17 +27,20 @@ export const importedIdentityFields = {
     /** The upload (importedWindowsAutopilotDeviceIdentityUpload) the identity belongs to: its routes are then the upload-scoped ones. */
     uploadId: { kind: { type: "guid" }, write: "key" },
     /** Serial number of the device (required to import). */
-    serialNumber: field({ type: "serial" }),
+    serialNumber: patchField({ type: "serial" }),
     /**
      * Hardware hash, base64 (required to import; secret). The output is its SHA-256 digest
      * (`sha256:<base64>`, secret), not the hash: the state keeps the hash once, in the inputs
      * (encrypted), and not again in every output.
      */
-    hardwareIdentifier: field({ type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max }, { secret: true, stateDigest: true }),
+    hardwareIdentifier: patchField(
+        { type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max },
+        { secret: true, stateDigest: true },
+    ),
     /** Windows product key (secret). */
-    productKey: field({ type: "string", maxLength: 64 }, { secret: true }),
+    productKey: patchField({ type: "string", maxLength: 64 }, { secret: true }),
     /** Order identifier (on the documented PATCH page; not in Graph's current metadata). */
-    orderIdentifier: field({ type: "string" }),
+    orderIdentifier: patchField({ type: "string" }),
     /** Group tag the device gets when the import completes. */
     groupTag: { kind: { type: "string" }, write: uploadRoute },
     /** UPN of the user the device will be assigned to. */
@@ -50,7 +48,7 @@ export const importedIdentityFields = {
     /** Import id (a batch label). */
     importId: { kind: { type: "string" }, write: uploadRoute },
     /** The import's state as Graph reports it (writable per the documented PATCH page). */
-    state: field({
+    state: patchField({
         type: "object",
         fields: {
             /** unknown, pending, partial, complete or error. */
@@ -77,9 +75,9 @@ export const importedIdentityFields = {
     importTimeoutSeconds: { kind: { type: "integer", min: 1, max: 86400 }, write: "setting", default: 1800 },
 } as const satisfies Record<string, FieldSpec>;
 
-function itemOf(id: string, props: Props): { path: string; route: string } {
+function itemOf(method: string, id: string, props: Props): { path: string; route: string } {
     const records = recordsOf(props);
-    return { path: `${records.path}/${encodeURIComponent(id)}`, route: `${records.route}/{id}` };
+    return { path: `${records.path}/${encodeURIComponent(id)}`, route: `${method} ${records.route}/{id}` };
 }
 
 /** Poll intervals: `autopilot:importPollMs` first (2 s), growing by half each time, at most 30 s. */
@@ -104,7 +102,7 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
     const deadline = ctx.now() + timeoutSeconds * 1000;
     let delay = 0;
     let current = graph;
-    const item = itemOf(id, inputs);
+    const read = itemOf("GET", id, inputs);
     for (;;) {
         const status = importStatus(current);
         if (status === "complete") return current;
@@ -128,9 +126,7 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
         await ctx.sleep(delay);
         // Polls due together share a listing of states (importPoller.ts); else one GET.
         const shared = statesListable(ctx, inputs) ? await ctx.session.importPolls.state(id) : undefined;
-        current = shared
-            ? { ...current, state: shared }
-            : (await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` })).body;
+        current = shared ? { ...current, state: shared } : (await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", ...read })).body;
     }
 }
 
@@ -139,9 +135,8 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
  * longer shows it, so a re-import of the serial (a replacement) cannot find and adopt it.
  */
 async function deleteRecord(ctx: LifecycleContext, id: string, props: Props): Promise<void> {
-    const item = itemOf(id, props);
     try {
-        await ctx.graph.send({ method: "DELETE", apiVersion: "v1.0", path: item.path, route: `DELETE ${item.route}` });
+        await ctx.graph.send({ method: "DELETE", apiVersion: "v1.0", ...itemOf("DELETE", id, props) });
     } catch (e) {
         if (!GraphError.isGraphError(e) || e.status !== 404) throw e;
         forgetImportRecord(ctx, props, id);
@@ -151,7 +146,7 @@ async function deleteRecord(ctx: LifecycleContext, id: string, props: Props): Pr
     forgetImportRecord(ctx, props, id);
     await readBack(ctx, `import record ${id} (deleted)`, async () => {
         try {
-            await ctx.graph.send({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
+            await ctx.graph.send({ method: "GET", apiVersion: "v1.0", ...itemOf("GET", id, props) });
             return { done: false, why: "it after it was deleted" };
         } catch (e) {
             if (GraphError.isGraphError(e) && e.status === 404) return { done: true, value: undefined };
@@ -171,10 +166,7 @@ export const importedIdentitySpec: ResourceSpec = {
     // Two import records of one serial cannot coexist: a re-import removes the old record first.
     deleteBeforeReplace: true,
 
-    item(id, props) {
-        const item = itemOf(id, props);
-        return { path: item.path, route: `GET ${item.route}` };
-    },
+    item: (id, props) => itemOf("GET", id, props),
 
     patchTarget(id, props, routeName) {
         if (routeName === "uploadDeviceIdentities") {
@@ -187,8 +179,7 @@ export const importedIdentitySpec: ResourceSpec = {
                 bodyExtras: { "@odata.type": ODATA_TYPE, id },
             };
         }
-        const item = itemOf(id, props);
-        return { method: "PATCH", path: item.path, route: `PATCH ${item.route}`, bodyExtras: { "@odata.type": ODATA_TYPE } };
+        return { method: "PATCH", ...itemOf("PATCH", id, props), bodyExtras: { "@odata.type": ODATA_TYPE } };
     },
 
     validate(inputs) {
@@ -216,20 +207,16 @@ export const importedIdentitySpec: ResourceSpec = {
             });
             return { id, graph, written: [] };
         }
-        const body: Props = { "@odata.type": ODATA_TYPE };
-        const written: string[] = [];
-        for (const [name, spec] of Object.entries(importedIdentityFields as Record<string, FieldSpec>)) {
-            if (spec.write === "key" || spec.write === "setting" || isEmpty(inputs[name])) continue;
-            body[name] = inputs[name];
-            written.push(name);
-        }
-        const collection = inputs.uploadId !== undefined ? `${UPLOADS}/${encodeURIComponent(String(inputs.uploadId))}/deviceIdentities` : COLLECTION;
-        const route = inputs.uploadId !== undefined ? `POST ${UPLOADS}/{uploadId}/deviceIdentities` : `POST ${COLLECTION}`;
+        const written = Object.entries(importedIdentityFields as Record<string, FieldSpec>)
+            .filter(([name, spec]) => spec.write !== "key" && spec.write !== "setting" && !isEmpty(inputs[name]))
+            .map(([name]) => name);
+        const body: Props = { "@odata.type": ODATA_TYPE, ...Object.fromEntries(written.map((name) => [name, inputs[name]])) };
         // Top-level imports made at the same time share bulk `import` calls (bulkImport.ts).
-        const post = async (): Promise<Props> =>
-            inputs.uploadId === undefined
-                ? postImport(ctx, body)
-                : (await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path: collection, route, body })).body;
+        const post = async (): Promise<Props> => {
+            if (inputs.uploadId === undefined) return postImport(ctx, body);
+            const path = `${UPLOADS}/${encodeURIComponent(String(inputs.uploadId))}/deviceIdentities`;
+            return (await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path, route: `POST ${UPLOADS}/{uploadId}/deviceIdentities`, body })).body;
+        };
         // Adopts the record an interrupted run made; never re-POSTs blindly after an unknown outcome (adopt.ts).
         const made = await createOrAdoptImport(ctx, inputs, post);
         return { id: String(made.graph.id), graph: made.graph, written: made.how === "adopted" ? [] : written, fresh: made.how !== "adopted" };

@@ -63,7 +63,7 @@ function readOobe(graph: Props): unknown {
 }
 
 const patch = <const K extends FieldKind>(kind: K, extra: Partial<FieldSpec> = {}) => ({ ...extra, kind, write: "patch" as const });
-const flag = () => patch({ type: "boolean" });
+const flag = (extra?: Partial<FieldSpec>) => patch({ type: "boolean" }, extra);
 
 /** Fields of WindowsAutopilotDeploymentProfile: names, kinds, the route that writes each, and (TSDoc) what each is. */
 export const profileFields = {
@@ -104,14 +104,11 @@ export const profileFields = {
     /** The Windows device type the profile applies to (windowsAutopilotDeviceType). */
     deviceType: patch({ type: "enum", api: "beta", name: "windowsAutopilotDeviceType" }),
     /** Convert every targeted device to Autopilot (register its hardware hash). */
-    hardwareHashExtractionEnabled: patch(
-        { type: "boolean" },
-        {
-            readFrom: currentOrTwin("hardwareHashExtractionEnabled", "extractHardwareHash"),
-        },
-    ),
+    hardwareHashExtractionEnabled: flag({
+        readFrom: currentOrTwin("hardwareHashExtractionEnabled", "extractHardwareHash"),
+    }),
     /** Allow pre-provisioned deployment (formerly white glove). */
-    preprovisioningAllowed: patch({ type: "boolean" }, { readFrom: currentOrTwin("preprovisioningAllowed", "enableWhiteGlove") }),
+    preprovisioningAllowed: flag({ readFrom: currentOrTwin("preprovisioningAllowed", "enableWhiteGlove") }),
     /** Out-of-box experience settings. */
     outOfBoxExperienceSetting: patch(
         {

@@ -38,14 +38,13 @@ export const uploadSpec: ResourceSpec = {
     }),
 
     validate(inputs) {
-        return inputs.uploadId === undefined
-            ? [
-                  {
-                      property: "uploadId",
-                      reason: "uploadId is required: the Graph id of the upload to adopt (uploads are made by the Intune portal's CSV import)",
-                  },
-              ]
-            : [];
+        if (inputs.uploadId !== undefined) return [];
+        return [
+            {
+                property: "uploadId",
+                reason: "uploadId is required: the Graph id of the upload to adopt (uploads are made by the Intune portal's CSV import)",
+            },
+        ];
     },
 
     async create(ctx, inputs) {
