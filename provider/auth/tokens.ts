@@ -10,11 +10,9 @@ import { chooseCredential, type CredentialChoice, type CredentialOptions } from 
 /** Refresh a token when less than this is left (or half its lifetime, if that is shorter). */
 export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
-export interface TokenSourceOptions extends CredentialOptions {
+export interface TokenSourceOptions extends CredentialOptions, Pick<CachingTokenSourceOptions, "clock" | "logger"> {
     /** Use this credential instead of the one the config selects (tests, custom auth). */
     credential?: TokenCredential;
-    clock?: Clock;
-    logger?: (line: string) => void;
 }
 
 /** A token could not be obtained. The message names the credential and never a secret. */
@@ -294,8 +292,7 @@ export function authFingerprint(cfg: AuthConfig): string {
 
 /** One line for the log: endpoint, authority, scope and credential, never a secret. */
 export function describeAuth(cfg: AuthConfig): string {
-    const scope = graphScope(cfg.graphBaseUrl);
     const who = cfg.credential === "accessToken" ? "a given access token" : chooseCredential(cfg).description;
     const from = cfg.credentialSource === "none" ? "" : ` (chosen by ${cfg.credentialSource})`;
-    return `auth: Graph ${cfg.graphBaseUrl} (cloud ${cfg.cloud}), scope ${scope}, authority ${cfg.authorityHost}, sign-in with ${who}${from}`;
+    return `auth: Graph ${cfg.graphBaseUrl} (cloud ${cfg.cloud}), scope ${graphScope(cfg.graphBaseUrl)}, authority ${cfg.authorityHost}, sign-in with ${who}${from}`;
 }

@@ -48,8 +48,7 @@ export function parseHardwareHashCsv(input: string | Buffer, options: CsvOptions
         const duplicates = new DuplicateFinder(header.layout, file);
         for (const record of filled.slice(skip + 1)) {
             const result = readRow(record, header.layout, file, decoded.lossy);
-            const badIn = (key: "serialNumber" | "hardwareIdentifier") => result.problems.some((p) => p.column === header.layout.label[key]);
-            const repeated = duplicates.check(record, { serialNumber: badIn("serialNumber"), hardwareIdentifier: badIn("hardwareIdentifier") });
+            const repeated = duplicates.check(record, result.problems);
             problems.push(...result.problems, ...repeated);
             if (result.row !== undefined && repeated.length === 0) rows.push(result.row);
         }

@@ -59,14 +59,11 @@ function wholeNumber({ min, ...row }: Omit<Row<number>, "parse" | "defaultText">
     return { defaultText: String(row.default), parse, ...row };
 }
 
-const ON = ["true", "1", "yes", "on"];
-const OFF = ["false", "0", "no", "off"];
-
 /** true/1/yes/on or false/0/no/off, any case. */
 export function parseFlag(value: string, label: string): boolean {
     const v = value.toLowerCase();
-    if (ON.includes(v)) return true;
-    if (OFF.includes(v)) return false;
+    if (["true", "1", "yes", "on"].includes(v)) return true;
+    if (["false", "0", "no", "off"].includes(v)) return false;
     throw invalid(label, "true or false", value);
 }
 
