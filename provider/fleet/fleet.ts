@@ -131,6 +131,28 @@ export class FleetCsvError extends pulumi.ResourceError {
 export const REGISTRATION_WAVE_ROWS = 250;
 
 /**
+ * Gates that let the rows of a large fleet register in waves. Pulumi's SDK prepares all of a
+ * program's resources in lockstep (each step of a registration is a promise callback queued
+ * behind the same step of every other registration), so with thousands of rows the first import
+ * reached the engine only once every import was prepared, and no device could register (its
+ * `deviceId` waits for its import) before all imports had: Graph's write budget sat idle while
+ * the SDK worked. Gated, a wave's imports go out a turn of the event loop after the last wave's,
+ * and between waves the loop takes in finished imports, whose devices then register.
+ */
+class RegistrationWaves {
+    private gate: Promise<void> | undefined;
+
+    /** What row `index` waits for before it registers (undefined: the first wave waits for nothing). */
+    gateOf(index: number): Promise<void> | undefined {
+        if (index > 0 && index % REGISTRATION_WAVE_ROWS === 0) {
+            // setImmediate, not a resolved promise: the next wave must wait until the loop has done I/O.
+            this.gate = (this.gate ?? Promise.resolve()).then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+        }
+        return this.gate;
+    }
+}
+
+/**
  * A fleet from a hardware-hash CSV: per row, an {@link ImportedWindowsAutopilotDeviceIdentity}
  * that waits for the import, chained on its `autopilotDeviceId` a
  * {@link WindowsAutopilotDeviceIdentity} with the row's (or the fleet's) group tag, name and user,
@@ -184,23 +206,12 @@ export class AutopilotFleet extends pulumi.ComponentResource {
             );
         }
         const rowsByLine = new Map(parsed.rows.map((r) => [r.line, r]));
-        // The rows register in waves of REGISTRATION_WAVE_ROWS. Pulumi's SDK prepares all of a
-        // program's resources in lockstep (each step of a registration is a promise callback queued
-        // behind the same step of every other registration), so with thousands of rows the first
-        // import reached the engine only once every import was prepared, and no device could
-        // register (its `deviceId` waits for its import) before all imports had: Graph's write
-        // budget sat idle while the SDK worked. Gated, a wave's imports go out a turn of the event
-        // loop after the last wave's, and between waves the loop takes in finished imports, whose
-        // devices then register.
-        let gate: Promise<void> | undefined;
+        const waves = new RegistrationWaves();
         for (const [index, row] of planned.entries()) {
             const csvRow = rowsByLine.get(row.line)!;
             const key = serialKey(row.serialNumber);
-            if (index > 0 && index % REGISTRATION_WAVE_ROWS === 0) {
-                // setImmediate, not a resolved promise: the next wave must wait until the loop has done I/O.
-                gate = (gate ?? Promise.resolve()).then(() => new Promise<void>((resolve) => setImmediate(resolve)));
-            }
             // The SDK waits for every input before it registers: a gated serial holds the row's import back.
+            const gate = waves.gateOf(index);
             const imported = new ImportedWindowsAutopilotDeviceIdentity(
                 naming(name, "import", key),
                 {

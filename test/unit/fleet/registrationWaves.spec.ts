@@ -1,4 +1,4 @@
-// A large fleet registers its rows in waves (fleet.ts, REGISTRATION_WAVE_ROWS): the first imports reach
+// A large fleet registers its rows in waves (fleet.ts, RegistrationWaves): the first imports reach
 // the engine before the whole fleet is prepared, and devices whose import is done register between
 // later waves, instead of every import first (Pulumi's SDK prepares registrations in lockstep).
 import { strict as assert } from "node:assert";
