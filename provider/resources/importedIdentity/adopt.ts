@@ -31,9 +31,14 @@ import { hashDigest, ImportRecordIndex, indexed, type Collection, type IndexedRe
 /** The tenant's collection of import records. */
 export const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 
+/** Whether the import belongs to an upload: a null `uploadId` (a program's "none") means the tenant's collection, as an absent one does. */
+export function inUpload(props: Props): boolean {
+    return props.uploadId !== undefined && props.uploadId !== null;
+}
+
 /** Where this resource's import records live: the tenant's collection, or an upload's (`route`: the path's template). */
 export function recordsOf(props: Props): Collection {
-    if (props.uploadId !== undefined && props.uploadId !== null) {
+    if (inUpload(props)) {
         return { path: `${UPLOADS}/${encodeURIComponent(String(props.uploadId))}/deviceIdentities`, route: `${UPLOADS}/{uploadId}/deviceIdentities` };
     }
     return { path: COLLECTION, route: COLLECTION };

@@ -6,8 +6,7 @@ import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isEmpty, Props } from "../../lifecycle/values";
 import { readBack } from "../../lifecycle/consistency";
 import { patchField } from "../deviceIdentity/spec";
-import { UPLOADS } from "../upload/uploadsAbsent";
-import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, importStatus, recordsOf, waitUntilDeviceReadable } from "./adopt";
+import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, importStatus, inUpload, recordsOf, waitUntilDeviceReadable } from "./adopt";
 import { postImport } from "./bulkImport";
 import { describeImportError } from "./importErrors";
 import { DEFAULT_TUNING } from "../../settings/table";
@@ -18,7 +17,7 @@ const ODATA_TYPE = "#microsoft.graph.importedWindowsAutopilotDeviceIdentity";
 export const HARDWARE_HASH_BYTES = { min: 256, max: 32768 };
 
 // Fields the beta upload page adds to identities inside an upload take its own route there.
-const uploadRoute = (inputs: Props) => (inputs.uploadId !== undefined ? { patch: "uploadDeviceIdentities" } : ("patch" as const));
+const uploadRoute = (inputs: Props) => (inUpload(inputs) ? { patch: "uploadDeviceIdentities" } : ("patch" as const));
 
 /** Fields of ImportedWindowsAutopilotDeviceIdentity: names, kinds, the route that writes each, and (TSDoc) what each is. */
 export const importedIdentityFields = {
@@ -87,7 +86,7 @@ export function nextPollDelay(previousMs: number, firstMs: number): number {
 
 /** Whether the record's state may come from a listing: an upload's records are not in the tenant's collection. */
 function statesListable(ctx: LifecycleContext, inputs: Props): boolean {
-    return (inputs.uploadId === undefined || inputs.uploadId === null) && (ctx.settings ?? DEFAULT_TUNING).listReads;
+    return !inUpload(inputs) && (ctx.settings ?? DEFAULT_TUNING).listReads;
 }
 
 /** The import's time bound (s): the input, else the field's default. */
@@ -213,9 +212,9 @@ export const importedIdentitySpec: ResourceSpec = {
         const body: Props = { "@odata.type": ODATA_TYPE, ...Object.fromEntries(written.map((name) => [name, inputs[name]])) };
         // Top-level imports made at the same time share bulk `import` calls (bulkImport.ts).
         const post = async (): Promise<Props> => {
-            if (inputs.uploadId === undefined) return postImport(ctx, body);
-            const path = `${UPLOADS}/${encodeURIComponent(String(inputs.uploadId))}/deviceIdentities`;
-            return (await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path, route: `POST ${UPLOADS}/{uploadId}/deviceIdentities`, body })).body;
+            if (!inUpload(inputs)) return postImport(ctx, body);
+            const { path, route } = recordsOf(inputs);
+            return (await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path, route: `POST ${route}`, body })).body;
         };
         // Adopts the record an interrupted run made; never re-POSTs blindly after an unknown outcome (adopt.ts).
         const made = await createOrAdoptImport(ctx, inputs, post);

@@ -38,7 +38,7 @@ export const uploadSpec: ResourceSpec = {
     }),
 
     validate(inputs) {
-        if (inputs.uploadId !== undefined) return [];
+        if (inputs.uploadId !== undefined && inputs.uploadId !== null) return [];
         return [
             {
                 property: "uploadId",
