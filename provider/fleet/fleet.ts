@@ -54,7 +54,7 @@ export interface AutopilotFleetArgs {
     importTimeoutSeconds?: number;
     /** What happens to device identities when the fleet is destroyed: release (default) or deregister. */
     deleteBehavior?: "release" | "deregister";
-    /** Child resource names; default `<fleet>-<import|device|profile>-<SERIAL>`. Must depend on the serial only. */
+    /** Child resource names; default `<fleet>-<import|device>-<SERIAL>`. Must depend on the serial only. */
     naming?: FleetNaming;
     /**
      * Which outputs the child resources expose in the program (`fleet.devices[serial].device.…`):

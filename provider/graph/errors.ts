@@ -13,7 +13,7 @@ import type { HttpMethod } from "./types";
  *   reached Graph; it was not sent again. `ambiguous` is true.
  * - `GRAPH_NETWORK_ERROR`: the connection failed (reset, refused, DNS, TLS).
  * - `GRAPH_ABORTED`: the caller's AbortSignal fired.
- * - `GRAPH_INVALID_RESPONSE`: a 2xx answer said JSON but its body is not JSON.
+ * - `GRAPH_INVALID_RESPONSE`: a 2xx answer said JSON but its body is not JSON, or a `$batch`'s 200 is not a batch answer.
  */
 export type GraphErrorCode =
     | "GRAPH_HTTP_ERROR"
