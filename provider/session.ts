@@ -8,7 +8,7 @@
  */
 import { authFingerprint, createTokenSource, describeAuth } from "./auth";
 import { GraphClient, realDelay } from "./graph";
-import { cancelledBy, StepLimits, stepLimits, StepTracker } from "./lifecycle/bounds";
+import { cancelledBy, stepLimits, StepTracker } from "./lifecycle/bounds";
 import { CollectionReads } from "./lifecycle/collectionReads";
 import { makeHandler, type ResourceHandler } from "./lifecycle/handler";
 import type { LifecycleContext } from "./lifecycle/spec";
@@ -32,15 +32,9 @@ function writeLog(line: string): void {
     process.stderr.write(`[pulumi-autopilot] ${line}\n`);
 }
 
-/** Where a configuration's log lines go: stderr when `autopilot:log` is on, else nowhere. */
-function loggerFor(settings: Tuning): (line: string) => void {
-    return settings.log ? writeLog : () => undefined;
-}
-
 /** `graph`: the process's client (the session closes it); `signal`: the process's cancel signal. */
 export interface SessionOptions {
     graph: GraphClient;
-    limits?: StepLimits;
     log?: (line: string) => void;
     signal?: AbortSignal;
     /** The tuning the session's mechanisms and steps follow; default {@link DEFAULT_TUNING}. */
@@ -80,14 +74,15 @@ export class GraphSession {
             sleep: (ms) => realDelay(ms, signal),
             now: () => Date.now(),
             signal,
-            limits: options.limits ?? stepLimits(settings),
+            limits: stepLimits(settings),
             settings,
         };
     }
 
     /** A session with a client made from resolved settings (its token source and pool). */
     static fromSettings(settings: Settings, signal?: AbortSignal): GraphSession {
-        const log = loggerFor(settings);
+        // A configuration's log lines go to stderr when `autopilot:log` is on, else nowhere.
+        const log = settings.log ? writeLog : () => undefined;
         log(describeAuth(settings.auth));
         const graph = new GraphClient({
             baseUrl: settings.auth.graphBaseUrl,
@@ -110,10 +105,7 @@ export class GraphSession {
     /** The index of one collection's import records (one per collection path). */
     recordIndex(collection: Collection): ImportRecordIndex {
         let index = this.indexes.get(collection.path);
-        if (!index) {
-            index = new ImportRecordIndex(this.steps.graph, collection);
-            this.indexes.set(collection.path, index);
-        }
+        if (!index) this.indexes.set(collection.path, (index = new ImportRecordIndex(this.steps.graph, collection)));
         return index;
     }
 
@@ -202,16 +194,12 @@ export class ProviderProcess {
     /** `handleSignals`: the setting (on, off, or unset: on inside the provider host); the first configuration's decides. */
     private installSignalHandlers(handleSignals: boolean | undefined): void {
         const running = (): number => this.current?.session.steps.running ?? 0;
-        if (this.signalsInstalled || !(handleSignals ?? inProviderHost())) {
-            return;
-        }
+        if (this.signalsInstalled || !(handleSignals ?? inProviderHost())) return;
         this.signalsInstalled = true;
         const signals: NodeJS.Signals[] = process.platform === "win32" ? ["SIGINT", "SIGTERM", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
         for (const sig of signals) {
             process.on(sig, () => {
-                if (this.cancel.signal.aborted) {
-                    process.exit(130); // a second signal: leave now
-                }
+                if (this.cancel.signal.aborted) process.exit(130); // a second signal: leave now
                 // The engine shows what the host writes to stderr under the stack, and it ends every
                 // run this way: only an interruption that stops work is worth a line.
                 if (running() > 0) process.stderr.write(`[pulumi-autopilot] ${sig}: stopping ${running()} running step(s)\n`);
@@ -219,11 +207,8 @@ export class ProviderProcess {
                 // Let the stopped steps answer the engine (their errors carry ids), then leave.
                 const hardStop = Date.now() + 1000;
                 const leave = (): void => {
-                    if (running() === 0 || Date.now() >= hardStop) {
-                        setTimeout(() => process.exit(0), running() === 0 ? 100 : 0);
-                    } else {
-                        setTimeout(leave, 20);
-                    }
+                    if (running() > 0 && Date.now() < hardStop) setTimeout(leave, 20);
+                    else setTimeout(() => process.exit(0), running() === 0 ? 100 : 0);
                 };
                 setTimeout(leave, 20);
             });

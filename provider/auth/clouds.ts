@@ -4,10 +4,8 @@ export type CloudName = "global" | "usgov" | "usgovdod" | "china";
 /** Where Graph and the Entra authority of one cloud live. */
 export interface Cloud {
     readonly name: CloudName;
-    /** Graph base URL without the version; the token scope is `<this>/.default`. */
+    /** Graph base URL without the version; the token scope is `<this>/.default` (graphScope in tokens.ts). */
     readonly graphBaseUrl: string;
-    /** The token scope: the app's Graph application permissions. */
-    readonly scope: string;
     /** Entra ID authority host for @azure/identity. */
     readonly authorityHost: string;
 }
@@ -16,26 +14,22 @@ export const CLOUDS: Readonly<Record<CloudName, Cloud>> = {
     global: {
         name: "global",
         graphBaseUrl: "https://graph.microsoft.com",
-        scope: "https://graph.microsoft.com/.default",
         authorityHost: "https://login.microsoftonline.com",
     },
     usgov: {
         name: "usgov",
         graphBaseUrl: "https://graph.microsoft.us",
-        scope: "https://graph.microsoft.us/.default",
         authorityHost: "https://login.microsoftonline.us",
     },
     // US Gov L5 (DoD) has its own Graph host but shares the US Gov authority.
     usgovdod: {
         name: "usgovdod",
         graphBaseUrl: "https://dod-graph.microsoft.us",
-        scope: "https://dod-graph.microsoft.us/.default",
         authorityHost: "https://login.microsoftonline.us",
     },
     china: {
         name: "china",
         graphBaseUrl: "https://microsoftgraph.chinacloudapi.cn",
-        scope: "https://microsoftgraph.chinacloudapi.cn/.default",
         authorityHost: "https://login.chinacloudapi.cn",
     },
 };
@@ -50,11 +44,6 @@ export function findCloud(name: string): Cloud | undefined {
 
 /** True for the authority host of one of the clouds above (MSAL knows their metadata). */
 export function isKnownAuthorityHost(authorityHost: string): boolean {
-    let origin: string;
-    try {
-        origin = new URL(authorityHost).origin;
-    } catch {
-        return false;
-    }
+    const origin = URL.parse(authorityHost)?.origin;
     return Object.values(CLOUDS).some((c) => c.authorityHost === origin);
 }

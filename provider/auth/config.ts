@@ -155,7 +155,7 @@ function readCredentialSettings(config: AuthConfig, kind: Exclude<CredentialKind
         if (password !== undefined) config.clientCertificatePassword = password;
         if (read("sendCertificateChain")) config.sendCertificateChain = true;
     } else {
-        config.oidc = resolveOidcSource(read, label, env);
+        config.oidc = resolveOidcSource({ read, label, env });
     }
 }
 
@@ -163,23 +163,15 @@ function readCredentialSettings(config: AuthConfig, kind: Exclude<CredentialKind
  * The OIDC token source for `useOidc`: a token file, else GitHub Actions' ID-token endpoint,
  * else Azure Pipelines' OIDC endpoint.
  */
-function resolveOidcSource(
-    read: (k: "oidcTokenFilePath" | "oidcAudience" | "azureDevOpsServiceConnectionId") => string | undefined,
-    label: (k: Key) => string,
-    env: NodeJS.ProcessEnv,
-): OidcSource {
+function resolveOidcSource({ read, label, env }: Pick<SettingReader, "read" | "label" | "env">): OidcSource {
     const file = read("oidcTokenFilePath");
     if (file !== undefined) return { kind: "tokenFile", path: file };
 
     const ghUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL?.trim();
     const ghToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN?.trim();
     if (ghUrl && ghToken) {
-        let url: URL;
-        try {
-            url = new URL(ghUrl);
-        } catch {
-            throw new Error("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL");
-        }
+        const url = URL.parse(ghUrl);
+        if (!url) throw new Error("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL");
         if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
             throw new Error("ACTIONS_ID_TOKEN_REQUEST_URL must be an https URL: it is sent the workflow's request token");
         }
@@ -193,17 +185,15 @@ function resolveOidcSource(
         return { kind: "azurePipelines", serviceConnectionId, systemAccessToken };
     }
 
-    const hints = [`set ${label("oidcTokenFilePath")} to a file holding the token`];
-    hints.push(
-        ghUrl && !ghToken
-            ? "in GitHub Actions, give the job `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_TOKEN is missing)"
-            : "in GitHub Actions, give the job `permissions: id-token: write`",
-    );
     const adoMissing = [
         !adoUri && "SYSTEM_OIDCREQUESTURI",
         !serviceConnectionId && label("azureDevOpsServiceConnectionId"),
         !systemAccessToken && "SYSTEM_ACCESSTOKEN (map $(System.AccessToken) into the step's env)",
     ].filter(Boolean);
-    hints.push(`in Azure Pipelines, set ${adoMissing.join(", ")}`);
+    const hints = [
+        `set ${label("oidcTokenFilePath")} to a file holding the token`,
+        `in GitHub Actions, give the job \`permissions: id-token: write\`${ghUrl && !ghToken ? " (ACTIONS_ID_TOKEN_REQUEST_TOKEN is missing)" : ""}`,
+        `in Azure Pipelines, set ${adoMissing.join(", ")}`,
+    ];
     throw new Error(`${label("useOidc")} is true but no OIDC token was found: ${hints.join("; or ")}`);
 }

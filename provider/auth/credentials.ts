@@ -61,12 +61,11 @@ function basisOf(cfg: AuthConfig, options: CredentialOptions) {
 type Basis = ReturnType<typeof basisOf>;
 
 function clientSecretChoice({ cfg, common, where, secrets, tenantId, clientId }: Basis): CredentialChoice {
-    const secret = cfg.clientSecret ?? "";
     return {
         name: "ClientSecretCredential",
         description: `ClientSecretCredential (${where})`,
         secrets,
-        make: () => new (identity().ClientSecretCredential)(tenantId, clientId, secret, common),
+        make: () => new (identity().ClientSecretCredential)(tenantId, clientId, cfg.clientSecret ?? "", common),
     };
 }
 
@@ -107,17 +106,14 @@ function oidcChoice({ common, where, secrets, tenantId, clientId }: Basis, oidc:
                     new (identity().ClientAssertionCredential)(tenantId, clientId, () => fetchGitHubIdToken(requestUrl, requestToken, audience), common),
             };
         }
-        case "azurePipelines": {
-            const { serviceConnectionId, systemAccessToken } = oidc;
+        case "azurePipelines":
             return {
                 name: "AzurePipelinesCredential",
-                description: `AzurePipelinesCredential (${where}, service connection ${serviceConnectionId})`,
-                secrets: [...secrets, systemAccessToken],
-                make: () => new (identity().AzurePipelinesCredential)(tenantId, clientId, serviceConnectionId, systemAccessToken, common),
+                description: `AzurePipelinesCredential (${where}, service connection ${oidc.serviceConnectionId})`,
+                secrets: [...secrets, oidc.systemAccessToken],
+                make: () => new (identity().AzurePipelinesCredential)(tenantId, clientId, oidc.serviceConnectionId, oidc.systemAccessToken, common),
             };
-        }
     }
-    throw new Error("unreachable");
 }
 
 /** DefaultAzureCredential, told the tenant and client when the config names them. */

@@ -15,12 +15,8 @@ export function checkEndpoint(label: string, value: string, isGraph: boolean): s
     const allowed = isGraph
         ? `must be an https URL, or http on loopback only (localhost, 127.0.0.0/8, ::1), without the version segment, like https://graph.microsoft.com`
         : `must be an https URL, like https://login.microsoftonline.com`;
-    let url: URL;
-    try {
-        url = new URL(value);
-    } catch {
-        throw new Error(`${label} ${allowed}; got ${JSON.stringify(value)}, which is not a URL`);
-    }
+    const url = URL.parse(value);
+    if (!url) throw new Error(`${label} ${allowed}; got ${JSON.stringify(value)}, which is not a URL`);
     if (url.username || url.password) {
         // Do not repeat the value: it holds credentials.
         throw new Error(`${label} ${allowed}; got a URL with credentials in it`);

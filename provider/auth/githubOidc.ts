@@ -38,21 +38,16 @@ export async function fetchGitHubIdToken(requestUrl: string, requestToken: strin
             cause: err,
         });
     }
-    let value: unknown;
+    let body: unknown;
     try {
-        value = (JSON.parse(text) as { value?: unknown }).value;
+        body = JSON.parse(text);
     } catch {
-        // Reported below.
+        // Not JSON: the error below gives the status only.
     }
+    const { value, message } = (body ?? {}) as { value?: unknown; message?: unknown };
     if (status !== 200 || typeof value !== "string" || value === "") {
         // GitHub's message is short ("Bad credentials"); the body never holds the request token.
-        let said = "";
-        try {
-            const message = (JSON.parse(text) as { message?: unknown }).message;
-            if (typeof message === "string") said = `: ${message.slice(0, 200)}`;
-        } catch {
-            // Not JSON: say only the status.
-        }
+        const said = typeof message === "string" ? `: ${message.slice(0, 200)}` : "";
         throw new Error(
             `GitHub Actions' ID-token endpoint (${url.origin}) answered ${status}${said}; ` +
                 "the job needs `permissions: id-token: write`, and the token is only valid while the job runs",

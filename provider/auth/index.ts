@@ -1,10 +1,9 @@
-export { CLOUDS, DEFAULT_CLOUD, findCloud, isKnownAuthorityHost } from "./clouds";
-export type { Cloud, CloudName } from "./clouds";
+export { CLOUDS } from "./clouds";
 export { resolveAuthConfig } from "./config";
 export { isLoopbackHost } from "./endpoints";
-export type { AuthConfig, CredentialKind, OidcSource } from "./config";
+export type { AuthConfig } from "./config";
 export { chooseCredential } from "./credentials";
-export type { CredentialChoice, CredentialOptions } from "./credentials";
+export type { CredentialOptions } from "./credentials";
 export { fetchGitHubIdToken } from "./githubOidc";
 export {
     createTokenSource,
@@ -16,6 +15,4 @@ export {
     CachingTokenSource,
     StaticTokenSource,
     TokenAcquisitionError,
-    REFRESH_MARGIN_MS,
 } from "./tokens";
-export type { TokenSourceOptions, CachingTokenSourceOptions } from "./tokens";

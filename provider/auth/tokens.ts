@@ -5,16 +5,14 @@ import { untilAborted } from "../graph/delay";
 import { redactSecrets } from "../graph/errors";
 import type { Clock, TokenSource } from "../graph/types";
 import type { AuthConfig } from "./config";
-import { chooseCredential, type CredentialOptions } from "./credentials";
+import { chooseCredential, type CredentialChoice, type CredentialOptions } from "./credentials";
 
 /** Refresh a token when less than this is left (or half its lifetime, if that is shorter). */
 export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
-export interface TokenSourceOptions extends CredentialOptions {
+export interface TokenSourceOptions extends CredentialOptions, Pick<CachingTokenSourceOptions, "clock" | "logger"> {
     /** Use this credential instead of the one the config selects (tests, custom auth). */
     credential?: TokenCredential;
-    clock?: Clock;
-    logger?: (line: string) => void;
 }
 
 /** A token could not be obtained. The message names the credential and never a secret. */
@@ -54,18 +52,19 @@ export function createCredential(cfg: AuthConfig, options: CredentialOptions = {
         throw new TokenAcquisitionError("accessToken", scope, "autopilot:accessToken is a token, not a credential");
     }
     const choice = chooseCredential(cfg, options);
+    return { credential: makeCredential(choice, scope), name: choice.name };
+}
+
+/** A new credential of the choice; a failure is a {@link TokenAcquisitionError} without the choice's secrets. */
+function makeCredential(choice: CredentialChoice, scope: string): TokenCredential {
     try {
-        return { credential: choice.make(), name: choice.name };
+        return choice.make();
     } catch (err) {
         throw new TokenAcquisitionError(choice.name, scope, `Could not set up ${choice.description}: ${redactMessage(err, choice.secrets)}`);
     }
 }
 
-/**
- * The token source for the config: a static one for `accessToken`, else a cache in front of
- * the selected credential (or `opts.credential`). After a 401 the cache makes a new credential,
- * so the next token really is a new one (a credential's own cache would hand back the old).
- */
+/** The token source for the config: a static one for `accessToken`, else a {@link CachingTokenSource} of the chosen credential (or `opts.credential`). */
 export function createTokenSource(cfg: AuthConfig, opts: TokenSourceOptions = {}): TokenSource {
     const scope = graphScope(cfg.graphBaseUrl);
     const clock = opts.clock ?? { now: () => Date.now() };
@@ -78,13 +77,7 @@ export function createTokenSource(cfg: AuthConfig, opts: TokenSourceOptions = {}
         return new CachingTokenSource(opts.credential, scope, { clock, secrets, where, logger: opts.logger });
     }
     const choice = chooseCredential(cfg, opts);
-    const make = (): TokenCredential => {
-        try {
-            return choice.make();
-        } catch (err) {
-            throw new TokenAcquisitionError(choice.name, scope, `Could not set up ${choice.description}: ${redactMessage(err, choice.secrets)}`);
-        }
-    };
+    const make = (): TokenCredential => makeCredential(choice, scope);
     return new CachingTokenSource(make, scope, { clock, credentialName: choice.name, secrets: choice.secrets, where, logger: opts.logger });
 }
 
@@ -153,8 +146,6 @@ export class CachingTokenSource implements TokenSource {
     private inflight?: Promise<CachedToken>;
     /** The last token Graph refused: a fetch that returns it again asks a fresh credential. */
     private rejected?: string;
-    /** Tokens fetched from the credential so far (for logs and tests). */
-    fetches = 0;
 
     /** `credential`: one credential, or a factory making a fresh one (with an empty cache) after a 401. */
     constructor(
@@ -236,7 +227,6 @@ export class CachingTokenSource implements TokenSource {
             throw this.failure(err);
         }
         if (!access?.token) throw this.failure(new Error("the credential returned no token"));
-        this.fetches++;
         const expiresAtMs = access.expiresOnTimestamp;
         const lifetime = Math.max(0, expiresAtMs - startedAt);
         let refreshAtMs = expiresAtMs - Math.min(REFRESH_MARGIN_MS, lifetime / 2);
@@ -302,8 +292,7 @@ export function authFingerprint(cfg: AuthConfig): string {
 
 /** One line for the log: endpoint, authority, scope and credential, never a secret. */
 export function describeAuth(cfg: AuthConfig): string {
-    const scope = graphScope(cfg.graphBaseUrl);
     const who = cfg.credential === "accessToken" ? "a given access token" : chooseCredential(cfg).description;
     const from = cfg.credentialSource === "none" ? "" : ` (chosen by ${cfg.credentialSource})`;
-    return `auth: Graph ${cfg.graphBaseUrl} (cloud ${cfg.cloud}), scope ${scope}, authority ${cfg.authorityHost}, sign-in with ${who}${from}`;
+    return `auth: Graph ${cfg.graphBaseUrl} (cloud ${cfg.cloud}), scope ${graphScope(cfg.graphBaseUrl)}, authority ${cfg.authorityHost}, sign-in with ${who}${from}`;
 }

@@ -9,8 +9,6 @@ import type { CsvOptions, CsvProblem, HardwareHashRow, ParseResult } from "./csv
 export type { CsvOptions, CsvProblem, HardwareHashRow, ParseResult } from "./csvTypes";
 export { COLUMNS, normalizeColumnName } from "./csvHeader";
 
-const DEFAULT_FILE = "<inline>";
-
 /**
  * Reads a hardware-hash CSV as Get-WindowsAutopilotInfo writes it (and as Intune's import page
  * takes it): a header naming the columns "Device Serial Number", "Hardware Hash" (required),
@@ -22,10 +20,10 @@ const DEFAULT_FILE = "<inline>";
  * `rows`. Never throws for bad content.
  */
 export function parseHardwareHashCsv(input: string | Buffer, options: CsvOptions = {}): ParseResult {
-    const file = options.file ?? DEFAULT_FILE;
+    const file = options.file ?? "<inline>";
     const decoded = decodeCsvInput(input);
     const { records, errors } = readRecords(decoded.text);
-    const problems: CsvProblem[] = errors.map((e) => ({ file, line: e.line, reason: e.reason }));
+    const problems: CsvProblem[] = errors.map((e) => ({ file, ...e }));
 
     // Excel leaves lines of bare commas under the data: a record without any value is a blank line.
     const filled = records.filter((r) => r.fields.some((f) => f !== ""));
@@ -50,8 +48,7 @@ export function parseHardwareHashCsv(input: string | Buffer, options: CsvOptions
         const duplicates = new DuplicateFinder(header.layout, file);
         for (const record of filled.slice(skip + 1)) {
             const result = readRow(record, header.layout, file, decoded.lossy);
-            const badIn = (key: "serialNumber" | "hardwareIdentifier") => result.problems.some((p) => p.column === header.layout.label[key]);
-            const repeated = duplicates.check(record, { serialNumber: badIn("serialNumber"), hardwareIdentifier: badIn("hardwareIdentifier") });
+            const repeated = duplicates.check(record, result.problems);
             problems.push(...result.problems, ...repeated);
             if (result.row !== undefined && repeated.length === 0) rows.push(result.row);
         }

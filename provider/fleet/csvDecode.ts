@@ -1,9 +1,7 @@
-/** Text of a CSV file and how it was decoded. */
+/** Text of a CSV file, and whether the decoder had to replace bytes it could not read. */
 export interface DecodedCsv {
     /** The text, without a byte-order mark. */
     text: string;
-    /** The encoding the bytes were read as. */
-    encoding: "utf-8" | "utf-16le" | "utf-16be" | "string";
     /**
      * True when the bytes were not valid UTF-8 and invalid sequences became U+FFFD: the
      * caller rejects the fields that hold one instead of importing altered values.
@@ -19,23 +17,23 @@ export interface DecodedCsv {
  */
 export function decodeCsvInput(input: string | Buffer): DecodedCsv {
     if (typeof input === "string") {
-        return { text: stripBom(input), encoding: "string", lossy: false };
+        return { text: stripBom(input), lossy: false };
     }
     if (input.length >= 3 && input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf) {
         return decodeUtf8(input.subarray(3));
     }
     if (input.length >= 2 && input[0] === 0xff && input[1] === 0xfe) {
-        return { text: input.subarray(2).toString("utf16le"), encoding: "utf-16le", lossy: false };
+        return { text: input.subarray(2).toString("utf16le"), lossy: false };
     }
     if (input.length >= 2 && input[0] === 0xfe && input[1] === 0xff) {
-        return { text: utf16be(input.subarray(2)), encoding: "utf-16be", lossy: false };
+        return { text: utf16be(input.subarray(2)), lossy: false };
     }
     // No mark: a header starts with an ASCII character, so a zero byte beside it means UTF-16.
     if (input.length >= 2 && input[0] !== 0 && input[1] === 0) {
-        return { text: stripBom(input.toString("utf16le")), encoding: "utf-16le", lossy: false };
+        return { text: stripBom(input.toString("utf16le")), lossy: false };
     }
     if (input.length >= 2 && input[0] === 0 && input[1] !== 0) {
-        return { text: stripBom(utf16be(input)), encoding: "utf-16be", lossy: false };
+        return { text: stripBom(utf16be(input)), lossy: false };
     }
     return decodeUtf8(input);
 }
@@ -46,10 +44,10 @@ function stripBom(text: string): string {
 
 function decodeUtf8(bytes: Buffer): DecodedCsv {
     try {
-        return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), encoding: "utf-8", lossy: false };
+        return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), lossy: false };
     } catch {
         // Likely an ANSI (Windows-1252) file: keep reading so every other row is still checked.
-        return { text: new TextDecoder("utf-8").decode(bytes), encoding: "utf-8", lossy: true };
+        return { text: new TextDecoder("utf-8").decode(bytes), lossy: true };
     }
 }
 

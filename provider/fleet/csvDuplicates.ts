@@ -18,15 +18,16 @@ export class DuplicateFinder {
     ) {}
 
     /**
-     * Records this row and returns the problems of it repeating an earlier one. A value the row's
-     * own checks rejected (`bad`) is not compared: its row already has a problem for it, and one
-     * damaged hash copied onto 12 rows is 12 problems, not 12 plus 11 "same hash as line n".
+     * Records this row and returns the problems of it repeating an earlier one. A value with a
+     * problem in `rowProblems` (the row's own checks) is not compared: one damaged hash copied onto
+     * 12 rows is 12 problems, not 12 plus 11 "same hash as line n".
      */
-    check(record: CsvRecord, bad: { serialNumber?: boolean; hardwareIdentifier?: boolean } = {}): CsvProblem[] {
+    check(record: CsvRecord, rowProblems: CsvProblem[]): CsvProblem[] {
         const { fields, line } = record;
         if (fields.length !== this.layout.width) return [];
+        const bad = (key: "serialNumber" | "hardwareIdentifier") => rowProblems.some((p) => p.column === this.layout.label[key]);
         const problems: CsvProblem[] = [];
-        const serial = bad.serialNumber ? "" : this.value(fields, "serialNumber").toLowerCase();
+        const serial = bad("serialNumber") ? "" : this.value(fields, "serialNumber").toLowerCase();
         const first = this.remember(this.serials, serial, line);
         if (first !== undefined) {
             problems.push({
@@ -36,7 +37,7 @@ export class DuplicateFinder {
                 reason: `duplicates the serial number of line ${first} (serial numbers are compared ignoring case)`,
             });
         }
-        const hash = bad.hardwareIdentifier ? "" : this.value(fields, "hardwareIdentifier").replace(/\s+/g, "");
+        const hash = bad("hardwareIdentifier") ? "" : this.value(fields, "hardwareIdentifier").replace(/\s+/g, "");
         const firstHash = this.remember(this.hashes, hash, line);
         if (firstHash !== undefined) {
             problems.push({ file: this.file, line, column: this.layout.label.hardwareIdentifier, reason: `is the same hardware hash as line ${firstHash}` });

@@ -1,24 +1,17 @@
 import { visible } from "../lifecycle/visible";
 import type { CsvProblem } from "./csvTypes";
 
-/** The columns a hardware-hash CSV may have, by the row property each one fills. */
-export type ColumnKey = "serialNumber" | "productKey" | "hardwareIdentifier" | "groupTag" | "assignedUser";
-
-/** A known column: its canonical name (Get-WindowsAutopilotInfo's spelling) and whether a file needs it. */
-export interface ColumnSpec {
-    key: ColumnKey;
-    name: string;
-    required: boolean;
-}
-
-/** The columns in Get-WindowsAutopilotInfo's order (the order Intune's import page documents). */
-export const COLUMNS: readonly ColumnSpec[] = [
+/** The columns in Get-WindowsAutopilotInfo's order and spelling (the order Intune's import page documents), and whether a file needs each. */
+export const COLUMNS = [
     { key: "serialNumber", name: "Device Serial Number", required: true },
     { key: "productKey", name: "Windows Product ID", required: false },
     { key: "hardwareIdentifier", name: "Hardware Hash", required: true },
     { key: "groupTag", name: "Group Tag", required: false },
     { key: "assignedUser", name: "Assigned User", required: false },
-];
+] as const;
+
+/** The columns a hardware-hash CSV may have, by the row property each one fills. */
+export type ColumnKey = (typeof COLUMNS)[number]["key"];
 
 /**
  * The form header names are compared in: lower case, without whitespace or underscores. So

@@ -1,5 +1,6 @@
 // CsvError from the same entry point: "csv-parse" and "csv-parse/sync" are separate bundles with separate classes.
 import { CsvError, type CsvErrorCode, parse } from "csv-parse/sync";
+import type { CsvProblem } from "./csvTypes";
 
 /** One CSV record (header or row) and the physical line where it starts. */
 export interface CsvRecord {
@@ -10,10 +11,7 @@ export interface CsvRecord {
 }
 
 /** Text csv-parse could not read as CSV, at the line where the broken record starts. */
-export interface RecordError {
-    line: number;
-    reason: string;
-}
+export type RecordError = Pick<CsvProblem, "line" | "reason">;
 
 /**
  * Splits CSV text into records with their starting line numbers. Blank lines (also lines of

@@ -31,35 +31,25 @@ export function readRow(record: CsvRecord, layout: HeaderLayout, file: string, l
         const i = layout.index[key];
         return i === undefined ? "" : fields[i].trim();
     };
-    const check = (key: keyof HeaderLayout["index"], v: string, kind: FieldKind, secret: boolean): boolean => {
+    /** Checks one value against the imported-identity spec's `property`; an empty one is a problem only for a column the row `needs`. */
+    const check = (key: keyof HeaderLayout["index"], v: string, property: string, secret: boolean, needs?: string): string => {
         const column = layout.label[key];
+        if (v === "") {
+            if (needs !== undefined) problems.push({ file, line, column, reason: `is empty: every row needs the device's ${needs}` });
+            return v;
+        }
         // A U+FFFD stands for bytes the decoder could not read: the value is not what the file meant.
-        const reason = lossy && v.includes("\ufffd") ? NOT_UTF8 : validateValue(kind, v, secret);
+        const reason = lossy && v.includes("\ufffd") ? NOT_UTF8 : validateValue(kindOf(property), v, secret);
         if (reason !== undefined) problems.push({ file, line, column, reason });
-        return reason === undefined;
+        return v;
     };
 
-    const serialNumber = value("serialNumber");
-    if (serialNumber === "") {
-        problems.push({ file, line, column: layout.label.serialNumber, reason: "is empty: every row needs the device's serial number" });
-    } else {
-        check("serialNumber", serialNumber, kindOf("serialNumber"), false);
-    }
-
+    const serialNumber = check("serialNumber", value("serialNumber"), "serialNumber", false, "serial number");
     // A hash copied from a console or a wrapped cell may hold line breaks or spaces.
-    const hardwareIdentifier = value("hardwareIdentifier").replace(/\s+/g, "");
-    if (hardwareIdentifier === "") {
-        problems.push({ file, line, column: layout.label.hardwareIdentifier, reason: "is empty: every row needs the device's hardware hash" });
-    } else {
-        check("hardwareIdentifier", hardwareIdentifier, kindOf("hardwareIdentifier"), true);
-    }
-
-    const productKey = value("productKey");
-    if (productKey !== "") check("productKey", productKey, kindOf("productKey"), true);
-    const groupTag = value("groupTag");
-    if (groupTag !== "") check("groupTag", groupTag, kindOf("groupTag"), false);
-    const assignedUser = value("assignedUser");
-    if (assignedUser !== "") check("assignedUser", assignedUser, kindOf("assignedUserPrincipalName"), false);
+    const hardwareIdentifier = check("hardwareIdentifier", value("hardwareIdentifier").replace(/\s+/g, ""), "hardwareIdentifier", true, "hardware hash");
+    const productKey = check("productKey", value("productKey"), "productKey", true);
+    const groupTag = check("groupTag", value("groupTag"), "groupTag", false);
+    const assignedUser = check("assignedUser", value("assignedUser"), "assignedUserPrincipalName", false);
 
     if (problems.length > 0) return { problems };
     const row: HardwareHashRow = { serialNumber, hardwareIdentifier, line };

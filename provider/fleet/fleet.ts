@@ -54,7 +54,7 @@ export interface AutopilotFleetArgs {
     importTimeoutSeconds?: number;
     /** What happens to device identities when the fleet is destroyed: release (default) or deregister. */
     deleteBehavior?: "release" | "deregister";
-    /** Child resource names; default `<fleet>-<import|device|profile>-<SERIAL>`. Must depend on the serial only. */
+    /** Child resource names; default `<fleet>-<import|device>-<SERIAL>`. Must depend on the serial only. */
     naming?: FleetNaming;
     /**
      * Which outputs the child resources expose in the program (`fleet.devices[serial].device.…`):
@@ -180,10 +180,8 @@ export class AutopilotFleet extends pulumi.ComponentResource {
             args.csvFile !== undefined
                 ? readHardwareHashCsv(args.csvFile, { file: displayPath(args.csvFile) })
                 : parseHardwareHashCsv(args.csv!, { file: "csv" });
-        if (parsed.problems.length > 0 && !args.skipBadRows) {
-            throw new FleetCsvError(parsed.problems, this);
-        }
         if (parsed.problems.length > 0) {
+            if (!args.skipBadRows) throw new FleetCsvError(parsed.problems, this);
             void pulumi.log.warn(`AutopilotFleet ${name}: skipping ${parsed.problems.length} bad row(s):\n${formatProblems(parsed.problems)}`, this);
         }
         const naming = args.naming ?? defaultNaming;

@@ -1,12 +1,7 @@
-/**
- * Child resource names of a fleet. They derive from the serial number only, so reordering the
- * CSV or adding rows changes no existing name (and so no existing resource).
- */
-
 /** What a fleet names per device: the import and the device identity (the profile assignment is one for the fleet, `<fleet>-profile-assignment`). */
 export type FleetChild = "import" | "device";
 
-/** Builds a child's name from the fleet name, the child kind and the device's serial. */
+/** Builds a child's name from the fleet name, the child kind and the device's serial only: reordering or adding CSV rows renames nothing. */
 export type FleetNaming = (fleetName: string, child: FleetChild, serialNumber: string) => string;
 
 /** Serials are case-insensitive in Autopilot: one device, one name, whatever the CSV's case. */

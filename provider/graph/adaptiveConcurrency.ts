@@ -81,28 +81,17 @@ export class RatePacer {
 export interface AdaptiveLimiterOptions {
     /** Most requests on the wire at once (the configured maxConcurrency). */
     max: number;
-    /** Fewest; default 1. */
-    min?: number;
-    /** Start here; default `max`. */
-    initial?: number;
-    /** Factor applied after a throttling answer; default 0.5. */
-    decrease?: number;
     clock: Clock;
     delay: Delay;
 }
 
-/** One AIMD limit: halved once per throttling round, +1 per round trip's worth of successes. */
+/** One AIMD limit from `max` down to 1: halved once per throttling round, +1 per round trip's worth of successes. */
 class AimdLimit {
     private current: number;
     private lastDecreaseAt = -Infinity;
 
-    constructor(
-        private readonly min: number,
-        private readonly max: number,
-        initial: number,
-        private readonly factor: number,
-    ) {
-        this.current = Math.min(max, Math.max(min, initial));
+    constructor(private readonly max: number) {
+        this.current = max;
     }
 
     get value(): number {
@@ -112,7 +101,7 @@ class AimdLimit {
     /** Lowers the limit unless the answer belongs to a round that already lowered it. */
     decrease(sentAtMs: number, now: number): boolean {
         if (sentAtMs < this.lastDecreaseAt) return false;
-        this.current = Math.max(this.min, this.current * this.factor);
+        this.current = Math.max(1, this.current * 0.5);
         this.lastDecreaseAt = now;
         return true;
     }
@@ -198,14 +187,9 @@ export class AdaptiveLimiter {
 
     constructor(private readonly options: AdaptiveLimiterOptions) {
         if (!Number.isInteger(options.max) || options.max < 1) throw new RangeError(`AdaptiveLimiter: max must be a positive integer, got ${options.max}`);
-        const max = options.max;
-        const min = Math.min(max, Math.max(1, options.min ?? 1));
-        const initial = options.initial ?? max;
-        const factor = options.decrease ?? 0.5;
-        this.all = new AimdLimit(min, max, initial, factor);
-        this.writes = new AimdLimit(min, max, initial, factor);
-        this.counters.lowest = this.all.value;
-        this.counters.lowestWrites = this.writes.value;
+        this.all = new AimdLimit(options.max);
+        this.writes = new AimdLimit(options.max);
+        this.counters.lowest = this.counters.lowestWrites = options.max;
         this.pacer = new RatePacer(options.clock);
     }
 

@@ -1,34 +1,24 @@
 import { randomUUID } from "node:crypto";
 import { Combiner, realTimers } from "./combiner";
 import { GraphError } from "./errors";
-import { abortedError } from "./httpError";
+import { abortedError, requestFields } from "./httpError";
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from "./pipeline";
 import { isThrottlingResponse, parseRetryAfterMs } from "./retryAfter";
 
 /** Graph's limit on requests per JSON batch. */
 export const MAX_BATCH_ITEMS = 20;
-/** How long a batch waits for one more GET, by default (each arrival extends it, up to the max). */
-export const DEFAULT_BATCH_WINDOW_MS = 20;
-/** The longest the first GET of a batch waits for company, by default. */
-export const DEFAULT_BATCH_MAX_WAIT_MS = 200;
+/** How long a batch waits for one more GET (each arrival extends it, up to the max). */
+const BATCH_WINDOW_MS = 20;
+/** The longest the first GET of a batch waits for company. */
+const BATCH_MAX_WAIT_MS = 200;
 
 export interface BatchPolicyOptions {
     /** The configured Graph origin and base path (a proxy may serve Graph under a prefix). */
     graphOrigin: string;
     basePath: string;
-    /** Items per batch, 2..20; default 20. */
-    maxItems?: number;
-    /** How long a batch waits for one more GET (each arrival extends it); default 20 ms. */
-    windowMs?: number;
-    /** The longest the first GET of a batch waits for company; default 200 ms. */
-    maxWaitMs?: number;
     /** Wall clock (for HTTP-date Retry-After values). */
     now?: () => number;
-    /**
-     * How many batches (or lone GETs) this policy may have on the wire at once; while that many are
-     * out, GETs keep gathering (up to 20 a batch) instead of going out in small batches that would
-     * only wait for a connection permit anyway. Default: no limit.
-     */
+    /** How many batches (or lone GETs) may be on the wire at once: the {@link Combiner}'s `capacity`. */
     capacity?: () => number;
     /** Called once per batch sent, with its size (for counters). */
     onBatch?: (items: number) => void;
@@ -66,9 +56,9 @@ export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
     const now = options.now ?? Date.now;
 
     const batches = new Combiner<Waiting, PipelineResponse>({
-        windowMs: Math.max(0, options.windowMs ?? DEFAULT_BATCH_WINDOW_MS),
-        maxWaitMs: options.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS,
-        maxItems: Math.min(MAX_BATCH_ITEMS, Math.max(2, Math.floor(options.maxItems ?? MAX_BATCH_ITEMS))),
+        windowMs: BATCH_WINDOW_MS,
+        maxWaitMs: BATCH_MAX_WAIT_MS,
+        maxItems: MAX_BATCH_ITEMS,
         capacity: options.capacity,
         timers: { ...realTimers, now },
         aborted: (w, reason) => abortedError(w.request, reason),
@@ -85,7 +75,6 @@ export function batchPolicy(options: BatchPolicyOptions): PipelinePolicy {
         // The envelope was refused or failed: each item has that outcome.
         if (response.status !== 200) return items.map(() => response);
         const answers = batchAnswers(envelope, response);
-        // Throttled items wait as long as the longest wait of the batch, then come back together.
         const nowMs = now();
         const { throttled, longestMs } = throttling(answers, nowMs);
         // When the envelope really left (after waiting for its turn), if the limiter knows it.
@@ -147,11 +136,8 @@ function batchAnswers(envelope: PipelineRequest, response: PipelineResponse): Ma
     } catch (cause) {
         throw new GraphError({
             code: "GRAPH_INVALID_RESPONSE",
-            method: "POST",
-            route: envelope.route,
-            attempts: envelope.attempts,
+            ...requestFields(envelope),
             requestId: response.headers["request-id"],
-            clientRequestId: envelope.headers["client-request-id"],
             detail: "answered 200 to a $batch with a body that is not a batch answer",
             cause,
         });
@@ -175,18 +161,9 @@ function throttling(answers: Map<string, PipelineResponse>, nowMs: number): { th
 function itemAnswer(answers: Map<string, PipelineResponse>, id: string, envelopeAnswer: PipelineResponse, longestMs: number | undefined, nowMs: number) {
     const answer = answers.get(id);
     if (!answer) return syntheticAnswer(503, "ServiceUnavailable", `the $batch answer had no item ${id}`, envelopeAnswer.headers["request-id"]);
-    if (longestMs !== undefined && isThrottlingResponse(answer, nowMs)) {
-        return { ...answer, headers: { ...withoutRetryHeaders(answer.headers), "retry-after": (longestMs / 1000).toFixed(3) } };
-    }
-    return answer;
-}
-
-function withoutRetryHeaders(headers: Record<string, string>): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(headers)) {
-        if (k !== "retry-after" && k !== "retry-after-ms" && k !== "x-ms-retry-after-ms") out[k] = v;
-    }
-    return out;
+    if (longestMs === undefined || !isThrottlingResponse(answer, nowMs)) return answer;
+    const { "retry-after": _s, "retry-after-ms": _ms, "x-ms-retry-after-ms": _xms, ...headers } = answer.headers;
+    return { ...answer, headers: { ...headers, "retry-after": (longestMs / 1000).toFixed(3) } };
 }
 
 function syntheticAnswer(status: number, code: string, message: string, requestId?: string): PipelineResponse {

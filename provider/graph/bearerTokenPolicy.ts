@@ -29,11 +29,8 @@ export function bearerTokenPolicy(options: BearerTokenPolicyOptions): PipelinePo
         try {
             token = await tokenSource.getToken(request.signal);
         } catch (err) {
-            if (request.signal?.aborted) {
-                throw abortedError(request, err);
-            }
             // The token source's own error already says which credential failed, without secrets.
-            throw err;
+            throw request.signal?.aborted ? abortedError(request, err) : err;
         }
         request.headers["authorization"] = `Bearer ${token}`;
         return token;

@@ -1,12 +1,12 @@
-import type { Agent, Dispatcher } from "undici";
+import type { Agent } from "undici";
 import { DEFAULT_TUNING } from "../settings/table";
 import { AdaptiveLimiter, adaptiveConcurrencyPolicy } from "./adaptiveConcurrency";
 import { batchPolicy } from "./batchPolicy";
 import { bearerTokenPolicy } from "./bearerTokenPolicy";
 import { concurrencyPolicy } from "./concurrencyPolicy";
 import { realDelay } from "./delay";
-import { GraphError } from "./errors";
-import { graphErrorFromResponse } from "./httpError";
+import { GraphError, normalizeRoute } from "./errors";
+import { graphErrorFromResponse, requestFields } from "./httpError";
 import { composePipeline, type PipelinePolicy, type PipelineRequest, type SendRequest } from "./pipeline";
 import { requestIdPolicy } from "./requestIdPolicy";
 import { exponentialRetryStrategy, retryPolicy, throttlingRetryStrategy } from "./retry";
@@ -43,16 +43,11 @@ export class GraphClient {
         let dispatcher = options.dispatcher;
         if (!dispatcher) dispatcher = this.ownedAgent = ownConnectionPool(settings.maxConcurrency);
         if (options.adaptive) this.limiter = new AdaptiveLimiter({ max: settings.maxConcurrency, clock: settings.clock, delay: settings.delay });
-        this.pipeline = this.makePipeline(options, settings, dispatcher);
-    }
-
-    /** The policies of the class comment, outermost first, around undici. */
-    private makePipeline(options: GraphClientOptions, settings: Settings, dispatcher: Dispatcher): SendRequest {
-        return composePipeline(
+        this.pipeline = composePipeline(
             [
                 requestIdPolicy(),
                 this.makeRetryPolicy(options, settings),
-                ...(options.batch ? [this.makeBatchPolicy(options, settings)] : []),
+                ...(options.batch ? [this.makeBatchPolicy(settings)] : []),
                 bearerTokenPolicy({
                     tokenSource: options.tokenSource,
                     graphOrigin: this.origin,
@@ -73,18 +68,9 @@ export class GraphClient {
 
     /** Throttled requests wait as Graph says; other transient failures back off exponentially. */
     private makeRetryPolicy(options: GraphClientOptions, { maxRetries, clock, delay }: Settings): PipelinePolicy {
-        const retry = options.retry ?? {};
         return retryPolicy({
             maxRetries,
-            strategies: [
-                throttlingRetryStrategy({ minDelayMs: retry.minDelayMs }),
-                exponentialRetryStrategy({
-                    baseDelayMs: retry.baseDelayMs,
-                    maxDelayMs: retry.maxDelayMs,
-                    minDelayMs: retry.minDelayMs,
-                    random: options.random,
-                }),
-            ],
+            strategies: [throttlingRetryStrategy(options.retry), exponentialRetryStrategy({ ...options.retry, random: options.random })],
             delay,
             clock,
             logger: options.logger,
@@ -93,13 +79,10 @@ export class GraphClient {
         });
     }
 
-    private makeBatchPolicy(options: GraphClientOptions, { maxConcurrency, clock }: Settings): PipelinePolicy {
-        const batch = typeof options.batch === "object" ? options.batch : {};
+    private makeBatchPolicy({ maxConcurrency, clock }: Settings): PipelinePolicy {
         return batchPolicy({
             graphOrigin: this.origin,
             basePath: this.basePath,
-            windowMs: batch.windowMs,
-            maxItems: batch.maxItems,
             now: () => clock.now(),
             // While every connection permit is taken, GETs keep gathering into fuller batches.
             capacity: () => (this.limiter ? this.limiter.limit : maxConcurrency),
@@ -141,11 +124,8 @@ export class GraphClient {
                 } catch (err) {
                     throw new GraphError({
                         code: "GRAPH_INVALID_RESPONSE",
-                        method: pipelineRequest.method,
-                        route: pipelineRequest.route,
-                        attempts: pipelineRequest.attempts,
+                        ...requestFields(pipelineRequest),
                         requestId: response.headers["request-id"],
-                        clientRequestId: pipelineRequest.headers["client-request-id"],
                         detail: `answered ${response.status} with a body that is not valid JSON`,
                         cause: err,
                     });
@@ -168,12 +148,8 @@ export class GraphClient {
     /** Counters since construction. */
     stats(): GraphClientStats {
         return {
-            requests: this.counters.requests,
+            ...this.counters,
             byRoute: Object.fromEntries(this.counters.byRoute),
-            retries: this.counters.retries,
-            throttled: this.counters.throttled,
-            batches: this.counters.batches,
-            batchedRequests: this.counters.batchedRequests,
             ...(this.limiter ? { concurrency: { limit: this.limiter.limit, writeLimit: this.limiter.writeLimit, ...this.limiter.counters } } : {}),
         };
     }
@@ -218,11 +194,10 @@ export class GraphClient {
             headers["content-type"] = "application/json";
         }
 
-        const route = request.route ?? (request.absoluteUrl !== undefined ? url.pathname : request.path);
         return {
             method,
             url,
-            route: route.startsWith(method + " ") ? route : `${method} ${route}`,
+            route: normalizeRoute(method, request.route ?? (request.absoluteUrl !== undefined ? url.pathname : request.path)),
             headers,
             body,
             idempotent: request.idempotent ?? method !== "POST",
@@ -240,7 +215,10 @@ type Settings = ReturnType<typeof checkedSettings>;
 
 /** The limits and the time of `options`, checked, with their defaults. */
 function checkedSettings(options: GraphClientOptions) {
-    const maxConcurrency = positiveInteger("maxConcurrency", options.maxConcurrency ?? DEFAULT_TUNING.maxConcurrency);
+    const maxConcurrency = options.maxConcurrency ?? DEFAULT_TUNING.maxConcurrency;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
+        throw new RangeError(`GraphClient: maxConcurrency must be a positive integer, got ${maxConcurrency}`);
+    }
     const maxRetries = options.maxRetries ?? DEFAULT_TUNING.maxRetries;
     if (!Number.isInteger(maxRetries) || maxRetries < 0) {
         throw new RangeError(`GraphClient: maxRetries must be an integer >= 0, got ${maxRetries}`);
@@ -297,11 +275,4 @@ function encodeQuery(query: Record<string, string> | undefined): string {
         ([k, v]) => `${encodeURIComponent(k).replace(/%24/g, "$")}=${encodeURIComponent(v)}`,
     );
     return parts.length > 0 ? `?${parts.join("&")}` : "";
-}
-
-function positiveInteger(name: string, value: number): number {
-    if (!Number.isInteger(value) || value < 1) {
-        throw new RangeError(`GraphClient: ${name} must be a positive integer, got ${value}`);
-    }
-    return value;
 }

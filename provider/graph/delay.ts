@@ -7,10 +7,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** Waits with a real timer; rejects with the signal's reason as soon as it aborts. */
 export const realDelay: Delay = (ms, signal) =>
     new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) {
-            reject(signal.reason);
-            return;
-        }
+        if (signal?.aborted) return reject(signal.reason);
         const onAbort = (): void => {
             clearTimeout(timer);
             reject(signal?.reason);

@@ -13,7 +13,7 @@ import type { HttpMethod } from "./types";
  *   reached Graph; it was not sent again. `ambiguous` is true.
  * - `GRAPH_NETWORK_ERROR`: the connection failed (reset, refused, DNS, TLS).
  * - `GRAPH_ABORTED`: the caller's AbortSignal fired.
- * - `GRAPH_INVALID_RESPONSE`: a 2xx answer said JSON but its body is not JSON.
+ * - `GRAPH_INVALID_RESPONSE`: a 2xx answer said JSON but its body is not JSON, or a `$batch`'s 200 is not a batch answer.
  */
 export type GraphErrorCode =
     | "GRAPH_HTTP_ERROR"
@@ -24,25 +24,11 @@ export type GraphErrorCode =
     | "GRAPH_ABORTED"
     | "GRAPH_INVALID_RESPONSE";
 
-/** What a {@link GraphError} is made of. */
-export interface GraphErrorInit {
-    code: GraphErrorCode;
-    method: HttpMethod;
+/** What a {@link GraphError} is made of: its own fields, and how to write its message. */
+export interface GraphErrorInit extends Omit<GraphError, keyof Error | "ambiguous"> {
     /** Route template; the method is put in front if missing. */
     route: string;
-    /** HTTP requests sent for the logical request. */
-    attempts: number;
-    status?: number;
-    graphCode?: string;
-    graphMessage?: string;
-    requestId?: string;
-    clientRequestId?: string;
-    retryAfterMs?: number;
     ambiguous?: boolean;
-    /** `ECONNRESET`, `UND_ERR_SOCKET`, ... for network failures. */
-    networkCode?: string;
-    /** Words for a failure without an HTTP answer, e.g. "no answer within 100 s". */
-    detail?: string;
     /** A sentence telling the user what to do (e.g. the permission a 403 needs). */
     hint?: string;
     /** Strings to replace by `***` in `graphMessage` and `detail`. */
@@ -73,6 +59,7 @@ export class GraphError extends Error {
     readonly attempts: number;
     /** True when Graph may have applied a write that failed: look before writing again. */
     readonly ambiguous: boolean;
+    /** `ECONNRESET`, `UND_ERR_SOCKET`, ... for network failures. */
     readonly networkCode?: string;
     /** Words for a failure without an HTTP answer, e.g. "no answer within 100 s (timeout)". */
     readonly detail?: string;
@@ -157,7 +144,8 @@ export function redactSecrets(text: string, values: readonly string[] = []): str
     return out.replace(PRODUCT_KEY, "***").replace(QUOTED_BASE64, "$1***$1").replace(LONG_BLOB, "***");
 }
 
-function normalizeRoute(method: HttpMethod, route: string): string {
+/** `route` with the method in front, unless it already starts with it. */
+export function normalizeRoute(method: HttpMethod, route: string): string {
     return route.startsWith(method + " ") ? route : `${method} ${route}`;
 }
 
@@ -172,11 +160,9 @@ function describeAnswer(i: FormatInput): string {
 function formatMessage(i: FormatInput): string {
     let what: string;
     switch (i.code) {
-        case "GRAPH_RETRIES_EXHAUSTED": {
-            const retries = Math.max(0, i.attempts - 1);
-            what = `gave up after ${plural(i.attempts, "attempt")} (${plural(retries, "retry", "retries")}); last: ${describeAnswer(i)}`;
+        case "GRAPH_RETRIES_EXHAUSTED":
+            what = `gave up after ${plural(i.attempts, "attempt")} (${plural(Math.max(0, i.attempts - 1), "retry", "retries")}); last: ${describeAnswer(i)}`;
             break;
-        }
         case "GRAPH_AMBIGUOUS_WRITE":
             what =
                 `${describeAnswer(i)}; not sent again because a ${i.method} to this route is not idempotent ` +
@@ -188,9 +174,7 @@ function formatMessage(i: FormatInput): string {
         default:
             what = describeAnswer(i);
     }
-    const ids = [i.requestId ? `request-id ${i.requestId}` : undefined, i.clientRequestId ? `client-request-id ${i.clientRequestId}` : undefined].filter(
-        (s): s is string => s !== undefined,
-    );
+    const ids = [i.requestId && `request-id ${i.requestId}`, i.clientRequestId && `client-request-id ${i.clientRequestId}`].filter(Boolean);
     let message = `Graph ${i.route} failed: ${what}`;
     if (ids.length > 0) message += ` (${ids.join(", ")})`;
     if (i.hint) message += /[.!?]$/.test(message) ? ` ${i.hint}` : `. ${i.hint}`;

@@ -1,4 +1,4 @@
-import { GraphError, parseGraphErrorBody, type GraphErrorCode } from "./errors";
+import { GraphError, parseGraphErrorBody, type GraphErrorCode, type GraphErrorInit } from "./errors";
 import { permissionHint, permissionsForPath } from "./permissions";
 import type { PipelineRequest, PipelineResponse } from "./pipeline";
 
@@ -7,24 +7,21 @@ export function graphErrorFromResponse(
     request: PipelineRequest,
     response: PipelineResponse,
     code: GraphErrorCode = "GRAPH_HTTP_ERROR",
-    extra: { retryAfterMs?: number; cause?: unknown } = {},
+    retryAfterMs?: number,
 ): GraphError {
     const body = parseGraphErrorBody(response.bodyText);
     return new GraphError({
         code,
-        method: request.method,
-        route: request.route,
-        attempts: request.attempts,
+        ...requestFields(request),
         status: response.status,
         graphCode: body.code,
         graphMessage: body.message,
         requestId: response.headers["request-id"] ?? body.requestId,
         clientRequestId: request.headers["client-request-id"] ?? response.headers["client-request-id"] ?? body.clientRequestId,
-        retryAfterMs: extra.retryAfterMs,
+        retryAfterMs,
         ambiguous: code === "GRAPH_AMBIGUOUS_WRITE",
         hint: hintFor(request, response.status),
         redact: request.redact,
-        cause: extra.cause,
     });
 }
 
@@ -40,12 +37,15 @@ function hintFor(request: PipelineRequest, status: number): string | undefined {
 
 /** GRAPH_ABORTED for a request whose caller gave up (its signal aborted) while it waited. */
 export function abortedError(request: PipelineRequest, cause: unknown): GraphError {
-    return new GraphError({
-        code: "GRAPH_ABORTED",
+    return new GraphError({ code: "GRAPH_ABORTED", ...requestFields(request), cause });
+}
+
+/** The fields of a {@link GraphError} that name the request it is about. */
+export function requestFields(request: PipelineRequest): Pick<GraphErrorInit, "method" | "route" | "attempts" | "clientRequestId"> {
+    return {
         method: request.method,
         route: request.route,
         attempts: request.attempts,
         clientRequestId: request.headers["client-request-id"],
-        cause,
-    });
+    };
 }

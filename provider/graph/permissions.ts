@@ -23,8 +23,7 @@ export const ROUTE_PERMISSIONS: ReadonlyArray<readonly [prefix: string, permissi
 /** The permissions for a path like `/deviceManagement/windowsAutopilotDeviceIdentities/abc`. */
 export function permissionsForPath(path: string): RequiredPermissions | undefined {
     // Tolerate a version segment (paths of @odata.nextLink URLs carry one).
-    const bare = path.replace(/^\/(?:beta|v1\.0)(?=\/)/, "");
-    const lower = bare.toLowerCase();
+    const lower = path.replace(/^\/(?:beta|v1\.0)(?=\/)/, "").toLowerCase();
     for (const [prefix, permissions] of ROUTE_PERMISSIONS) {
         const p = prefix.toLowerCase();
         // Graph route segments are case-insensitive; match whole segments only.
@@ -40,9 +39,6 @@ export function permissionHint(method: HttpMethod, permissions: RequiredPermissi
     if (!permissions) {
         return "The app lacks a Microsoft Graph permission this call needs (check the API permissions of the app registration and that admin consent was granted).";
     }
-    let hint = `The app needs the Microsoft Graph application permission ${permissions.readWrite} (admin consent granted)`;
-    if (method === "GET" && permissions.read) {
-        hint += `; for reads ${permissions.read} is enough`;
-    }
-    return hint + ".";
+    const reads = method === "GET" && permissions.read ? `; for reads ${permissions.read} is enough` : "";
+    return `The app needs the Microsoft Graph application permission ${permissions.readWrite} (admin consent granted)${reads}.`;
 }

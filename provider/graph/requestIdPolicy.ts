@@ -11,9 +11,7 @@ export function requestIdPolicy(newId: () => string = randomUUID): PipelinePolic
     return {
         name: "requestIdPolicy",
         sendRequest(request, next) {
-            if (!request.headers["client-request-id"]) {
-                request.headers["client-request-id"] = newId();
-            }
+            request.headers["client-request-id"] ||= newId();
             return next(request);
         },
     };

@@ -1,8 +1,8 @@
 import { GraphError } from "./errors";
-import { abortedError, graphErrorFromResponse } from "./httpError";
+import { abortedError, graphErrorFromResponse, requestFields } from "./httpError";
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "./pipeline";
 import { isThrottlingResponse, parseRetryAfterMs } from "./retryAfter";
-import type { Clock, Delay } from "./types";
+import type { Clock, Delay, RetryOptions } from "./types";
 
 /** What a strategy sees after a failed attempt: an answer or an error, never both. */
 export interface RetryState {
@@ -84,10 +84,7 @@ export function throttlingRetryStrategy(options: { minDelayMs?: number } = {}): 
     };
 }
 
-export interface ExponentialRetryOptions {
-    baseDelayMs?: number;
-    maxDelayMs?: number;
-    minDelayMs?: number;
+export interface ExponentialRetryOptions extends RetryOptions {
     /** Uniform in [0, 1). */
     random?: () => number;
 }
@@ -199,14 +196,12 @@ function finalError(state: RetryState, code: "GRAPH_AMBIGUOUS_WRITE" | "GRAPH_RE
     const { request, response, error, nowMs } = state;
     if (response) {
         const retryAfterMs = REFUSED_STATUSES.has(response.status) ? parseRetryAfterMs(response.headers, nowMs) : undefined;
-        return graphErrorFromResponse(request, response, code, { retryAfterMs });
+        return graphErrorFromResponse(request, response, code, retryAfterMs);
     }
     const last = error as GraphError;
     return new GraphError({
         code,
-        method: request.method,
-        route: request.route,
-        attempts: request.attempts,
+        ...requestFields(request),
         clientRequestId: last.clientRequestId,
         networkCode: last.networkCode,
         detail: last.detail,
@@ -216,17 +211,14 @@ function finalError(state: RetryState, code: "GRAPH_AMBIGUOUS_WRITE" | "GRAPH_RE
 }
 
 async function waitOrAbort(delay: Delay, ms: number, request: PipelineRequest): Promise<void> {
-    const aborted = (cause: unknown): GraphError => abortedError(request, cause);
     const { signal } = request;
-    if (signal?.aborted) throw aborted(signal.reason);
     try {
-        await delay(ms, signal);
+        if (!signal?.aborted) await delay(ms, signal);
     } catch (err) {
-        if (signal?.aborted) throw aborted(signal.reason);
-        throw err;
+        if (!signal?.aborted) throw err;
     }
     // An injected delay may ignore the signal; do not send after an abort anyway.
-    if (signal?.aborted) throw aborted(signal.reason);
+    if (signal?.aborted) throw abortedError(request, signal.reason);
 }
 
 function outcome(state: RetryState): string {

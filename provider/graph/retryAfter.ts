@@ -37,14 +37,12 @@ export function parseRetryAfterValue(value: string, nowMs: number): number | und
     // An HTTP date names a weekday or month; this also keeps Date.parse away from "-1".
     if (!/[a-z]/i.test(v)) return undefined;
     const at = Date.parse(v);
-    if (!Number.isFinite(at)) return undefined;
-    return Math.max(0, at - nowMs);
+    return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }
 
 function parseDecimalMs(value: string): number | undefined {
     const v = value.trim();
-    if (!/^\d+(?:\.\d*)?$/.test(v)) return undefined;
-    return Math.ceil(Number(v));
+    return /^\d+(?:\.\d*)?$/.test(v) ? Math.ceil(Number(v)) : undefined;
 }
 
 /** 429, or 503 with a wait header: Graph's throttling answers. `nowMs` is the injected clock's time. */

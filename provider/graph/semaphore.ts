@@ -1,14 +1,10 @@
 /** Gives back a permit; calling it more than once does nothing. */
 export type Release = () => void;
 
-interface Waiter {
-    grant(release: Release): void;
-}
-
 /** A counting semaphore with a FIFO queue whose waits can be aborted. */
 export class Semaphore {
     private active = 0;
-    private readonly queue: Waiter[] = [];
+    private readonly queue: Array<(release: Release) => void> = [];
 
     constructor(readonly limit: number) {
         if (!Number.isInteger(limit) || limit < 1) {
@@ -38,17 +34,15 @@ export class Semaphore {
         }
         return new Promise<Release>((resolve, reject) => {
             const onAbort = (): void => {
-                const i = this.queue.indexOf(waiter);
+                const i = this.queue.indexOf(grant);
                 if (i >= 0) this.queue.splice(i, 1);
                 reject(signal?.reason);
             };
-            const waiter: Waiter = {
-                grant: (release) => {
-                    signal?.removeEventListener("abort", onAbort);
-                    resolve(release);
-                },
+            const grant = (release: Release): void => {
+                signal?.removeEventListener("abort", onAbort);
+                resolve(release);
             };
-            this.queue.push(waiter);
+            this.queue.push(grant);
             signal?.addEventListener("abort", onAbort, { once: true });
         });
     }
@@ -61,7 +55,7 @@ export class Semaphore {
             const next = this.queue.shift();
             // Hand the permit straight to the next waiter: `active` stays the same, and no
             // newcomer can overtake the queue between the release and the wake-up.
-            if (next) next.grant(this.releaser());
+            if (next) next(this.releaser());
             else this.active--;
         };
     }

@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
 import { GraphError } from "./errors";
+import { requestFields } from "./httpError";
 import type { PipelineRequest, PipelineResponse, SendRequest } from "./pipeline";
 
 export interface TransportOptions {
@@ -34,7 +35,6 @@ export function createUndiciTransport(options: TransportOptions): SendRequest {
         const onCallerAbort = (): void => attempt.abort(callerSignal?.reason);
         if (callerSignal?.aborted) onCallerAbort();
         else callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
-        const signal = attempt.signal;
         try {
             const answer = await dispatcher.request({
                 origin: request.url.origin,
@@ -42,7 +42,7 @@ export function createUndiciTransport(options: TransportOptions): SendRequest {
                 method: request.method,
                 headers: request.headers,
                 body: request.body,
-                signal,
+                signal: attempt.signal,
                 // Backstops in case a caller sets timeoutSeconds above undici's defaults (300 s).
                 headersTimeout: request.timeoutMs,
                 bodyTimeout: request.timeoutMs,
@@ -61,13 +61,7 @@ export function createUndiciTransport(options: TransportOptions): SendRequest {
 const UNDICI_TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
 function toGraphError(err: unknown, request: PipelineRequest, how: { timedOut: boolean; aborted: boolean }): GraphError {
-    const base = {
-        method: request.method,
-        route: request.route,
-        attempts: request.attempts,
-        clientRequestId: request.headers["client-request-id"],
-        cause: err,
-    };
+    const base = { ...requestFields(request), cause: err };
     const networkCode = errorCode(err);
     if (how.aborted) {
         // The request may already be on the wire; for a write that is the ambiguous case.
@@ -78,20 +72,19 @@ function toGraphError(err: unknown, request: PipelineRequest, how: { timedOut: b
             ...base,
             code: "GRAPH_TIMEOUT",
             networkCode: how.timedOut ? undefined : networkCode,
-            detail: `no complete answer within ${formatSeconds(request.timeoutMs)} (timeout)`,
+            detail: `no complete answer within ${Number((request.timeoutMs / 1000).toFixed(3))} s (timeout)`,
         });
     }
-    const message = err instanceof Error ? err.message : String(err);
     return new GraphError({
         ...base,
         code: "GRAPH_NETWORK_ERROR",
         networkCode,
-        detail: `network error ${networkCode ?? "(no code)"}: ${message}`,
+        detail: `network error ${networkCode ?? "(no code)"}: ${err instanceof Error ? err.message : String(err)}`,
     });
 }
 
 /** `code` of the error or of its cause (undici wraps some socket errors). */
-export function errorCode(err: unknown): string | undefined {
+function errorCode(err: unknown): string | undefined {
     for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
         const code = (e as { code?: unknown }).code;
         if (typeof code === "string") return code;
@@ -106,8 +99,4 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
         out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
     }
     return out;
-}
-
-function formatSeconds(ms: number): string {
-    return `${Number((ms / 1000).toFixed(3))} s`;
 }

@@ -124,7 +124,7 @@ export interface GraphClientOptions {
      * Coalesce GETs issued within a short window into JSON `$batch` requests (up to 20 items each);
      * transparent to callers. Default off here; the runtime sets it from `autopilot:batch`.
      */
-    batch?: boolean | { windowMs?: number; maxItems?: number };
+    batch?: boolean;
     /**
      * Adaptive concurrency: fewer requests in flight after throttling answers, slowly more when
      * none come, and a shared hold on Retry-After (see AdaptiveLimiter). Default off here (a fixed

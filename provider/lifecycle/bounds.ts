@@ -8,12 +8,8 @@
  *   may legitimately wait for, e.g. an import's `importTimeoutSeconds`).
  * Read-backs after a write are bounded by `autopilot:consistencyTimeoutSeconds` (consistency.ts).
  *
- * Cancellation: Pulumi's dynamic-provider host answers the engine's Cancel itself and tells the
- * provider nothing. What reaches the provider is the host process being stopped: the engine sends
- * SIGINT (CTRL_BREAK, SIGBREAK in Node, on Windows) to the plugin's process group when it shuts
- * it down, and CI runners send SIGTERM. session.ts turns those into the process's cancel signal,
- * which every running step listens to: waits and retries stop at once, and the step fails with an
- * error that carries the id of any object it already made.
+ * Cancellation: every running step listens to the process's cancel signal (session.ts, `ProviderProcess`, says what
+ * sets it off): waits and retries stop at once, and the step fails with an error that carries the id of any object it made.
  */
 import { AsyncLocalStorage } from "async_hooks";
 import { brandClass, type BrandCheck } from "../errors/branded";
@@ -145,19 +141,7 @@ export function beginStep(base: LifecycleContext, what: string, extraSeconds = 0
     const limits = base.limits ?? DEFAULT_LIMITS;
     const boundMs = limits.stepTimeoutConfigured ? limits.stepTimeoutMs : limits.stepTimeoutMs + extraSeconds * 1000;
     const bound = new AbortController();
-    const boundName = limits.stepTimeoutConfigured
-        ? `autopilot:stepTimeoutSeconds=${limits.stepTimeoutMs / 1000}`
-        : `the default step bound of ${boundMs / 1000} s (set autopilot:stepTimeoutSeconds to change it)`;
-    const timer = setTimeout(
-        () =>
-            bound.abort(
-                new StepStoppedError(
-                    "AUTOPILOT_STEP_TIMEOUT",
-                    `${what} stopped after ${boundMs / 1000} s: the whole-step time bound, ${boundName}, was reached`,
-                ),
-            ),
-        boundMs,
-    );
+    const timer = setTimeout(() => bound.abort(stepTimedOut(what, limits, boundMs)), boundMs);
     timer.unref?.();
     const steps = base.session.steps;
     const unfollow = base.signal ? steps.follow(base.signal, bound) : () => undefined;
@@ -184,6 +168,14 @@ export function beginStep(base: LifecycleContext, what: string, extraSeconds = 0
     };
 }
 
+/** The reason a step's signal carries when its time bound passed: the bound, by name. */
+function stepTimedOut(what: string, limits: StepLimits, boundMs: number): StepStoppedError {
+    const boundName = limits.stepTimeoutConfigured
+        ? `autopilot:stepTimeoutSeconds=${limits.stepTimeoutMs / 1000}`
+        : `the default step bound of ${boundMs / 1000} s (set autopilot:stepTimeoutSeconds to change it)`;
+    return new StepStoppedError("AUTOPILOT_STEP_TIMEOUT", `${what} stopped after ${boundMs / 1000} s: the whole-step time bound, ${boundName}, was reached`);
+}
+
 function causes(e: unknown): unknown[] {
     const out: unknown[] = [];
     for (let c = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) out.push(c);
@@ -197,19 +189,13 @@ function causes(e: unknown): unknown[] {
 export function explainFailure(e: unknown, scope: StepScope | undefined, limits: StepLimits = DEFAULT_LIMITS): string {
     const message = e instanceof Error ? e.message : String(e);
     const stopped = scope?.stopped();
-    if (stopped) {
-        return message.includes(stopped.message) ? message : `${stopped.message}. Last: ${message}`;
-    }
-    const chain = causes(e);
+    if (stopped) return message.includes(stopped.message) ? message : `${stopped.message}. Last: ${message}`;
     const bounds: string[] = [];
     if (GraphError.isGraphError(e) && e.code === "GRAPH_RETRIES_EXHAUSTED") {
         bounds.push(`autopilot:maxRetries=${limits.maxRetries}, the retries of one request`);
     }
-    if (chain.some((c) => GraphError.isGraphError(c) && c.code === "GRAPH_TIMEOUT")) {
+    if (causes(e).some((c) => GraphError.isGraphError(c) && c.code === "GRAPH_TIMEOUT")) {
         bounds.push(`autopilot:timeoutSeconds=${limits.requestTimeoutSeconds}, the limit for one request`);
     }
-    if (bounds.length > 0) {
-        return `${message} [bound hit: ${bounds.join("; ")}]`;
-    }
-    return message;
+    return bounds.length > 0 ? `${message} [bound hit: ${bounds.join("; ")}]` : message;
 }

@@ -4,9 +4,7 @@ import type { ResourceSpec } from "./spec";
 import { isUnknown, Props } from "./values";
 
 function checkField(path: string, field: FieldSpec, value: unknown, failures: CheckFailure[]): void {
-    if (value === undefined || (isUnknown(value) && field.kind.type !== "object")) {
-        return; // unknown during preview: judged once it is known
-    }
+    if (value === undefined || (isUnknown(value) && field.kind.type !== "object")) return; // unknown during preview: judged once it is known
     const reason = validateValue(field.kind, value, field.secret);
     if (reason) {
         failures.push({ property: path, reason: `${path} ${reason}` });
@@ -36,12 +34,8 @@ export function checkInputs(spec: ResourceSpec, news: Props): { inputs: Props; f
     const failures: CheckFailure[] = [];
     const inputs: Props = { ...news };
     for (const name of Object.keys(news)) {
-        if (name === "__provider" || name === REPLACE_ON_CHANGES || name in spec.fields) {
-            continue;
-        }
-        const writable = Object.entries(spec.fields)
-            .filter(([, f]) => f.write !== "computed")
-            .map(([n]) => n);
+        if (name === "__provider" || name === REPLACE_ON_CHANGES || name in spec.fields) continue;
+        const writable = Object.keys(spec.fields).filter((n) => spec.fields[n].write !== "computed");
         failures.push({
             property: name,
             reason: `${name} is not an input of ${spec.typeName}; inputs are: ${writable.join(", ")}`,
@@ -52,13 +46,9 @@ export function checkInputs(spec: ResourceSpec, news: Props): { inputs: Props; f
             failures.push({ property: name, reason: `${name} is an output of ${spec.typeName}, read from Graph; it cannot be set` });
             continue;
         }
-        if (field.write === "setting" && inputs[name] === undefined && field.default !== undefined) {
-            inputs[name] = field.default;
-        }
+        if (field.write === "setting" && inputs[name] === undefined && field.default !== undefined) inputs[name] = field.default;
         checkField(name, field, inputs[name], failures);
     }
-    if (failures.length === 0 && spec.validate) {
-        failures.push(...spec.validate(inputs));
-    }
+    if (failures.length === 0 && spec.validate) failures.push(...spec.validate(inputs));
     return { inputs, failures };
 }

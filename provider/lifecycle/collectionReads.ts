@@ -10,7 +10,7 @@
  * Writes are seen through the process client's `onWrite` from the first read on (from any
  * module). A listing holds the objects until read, each as the outputs will keep it (an import
  * record's hardware hash, KBs, as its digest: see {@link keptForState}): each answer lets its
- * object go, and an idle listing is dropped after `idleMs` (graph/combiner.ts `Kept`).
+ * object go, and an idle listing is dropped after 5 s (graph/combiner.ts `Kept`).
  * `autopilot:listReads` false switches it off.
  */
 import { GraphClient, GraphError, untilAborted } from "../graph";
@@ -49,10 +49,6 @@ export interface CollectionReadOptions {
     threshold?: number;
     /** Default 2000 ms. */
     windowMs?: number;
-    /** A listing is dropped this long after the last read it answered. Default 5000 ms. */
-    idleMs?: number;
-    /** ... and this long after it started, whatever. Default 60000 ms. */
-    maxAgeMs?: number;
     /** `$top` of each page (Graph's most for these collections). Default 1000. */
     pageSize?: number;
     /** Pages any listing may take. Default 10. */
@@ -102,13 +98,7 @@ export class CollectionReads {
     private readonly collections = new Map<string, CollectionState>();
     /** The listing of each collection, while it answers reads. */
     private readonly snapshots: Kept<Snapshot>;
-    private readonly threshold: number;
-    private readonly windowMs: number;
-    private readonly pageSize: number;
-    private readonly minPages: number;
-    private readonly readsPerPage: number;
-    private readonly now: () => number;
-    private readonly log: (line: string) => void;
+    private readonly tuning: Required<CollectionReadOptions>;
     /** Counters since construction (for tests). */
     readonly stats = { listings: 0, pages: 0, answered: 0, failed: 0, givenUp: 0 };
 
@@ -117,14 +107,9 @@ export class CollectionReads {
         private readonly graph: Pick<GraphClient, "send" | "onWrite">,
         options: CollectionReadOptions = {},
     ) {
-        this.threshold = options.threshold ?? 100;
-        this.windowMs = options.windowMs ?? 2000;
-        this.pageSize = options.pageSize ?? 1000;
-        this.minPages = options.minPages ?? 10;
-        this.readsPerPage = options.readsPerPage ?? 20;
-        this.now = options.now ?? Date.now;
-        this.log = options.log ?? (() => undefined);
-        this.snapshots = new Kept({ maxAgeMs: options.maxAgeMs ?? 60000, idleMs: options.idleMs ?? 5000, timers: { ...realTimers, now: this.now } });
+        this.tuning = { threshold: 100, windowMs: 2000, pageSize: 1000, minPages: 10, readsPerPage: 20, now: Date.now, log: () => undefined, ...options };
+        // A listing is dropped 5 s after the last read it answered, and 60 s after it started, whatever.
+        this.snapshots = new Kept({ maxAgeMs: 60000, idleMs: 5000, timers: { ...realTimers, now: this.tuning.now } });
     }
 
     /**
@@ -145,7 +130,7 @@ export class CollectionReads {
             state = { arrivals: [], reads: 0, seen: new Set(), retryAt: 0, retryAtReads: 0, verified: false, unlistable: false };
             this.collections.set(key, state);
         }
-        const now = this.now();
+        const now = this.tuning.now();
         this.arrive(state, now);
         let snap = this.snapshots.get(key, now);
         // A second read of an object: a new round of reads (another refresh), listed afresh.
@@ -157,7 +142,7 @@ export class CollectionReads {
             snap = undefined;
         }
         if (!snap) {
-            if (state.unlistable || now < state.retryAt || state.reads < state.retryAtReads || state.arrivals.length < this.threshold) return undefined;
+            if (state.unlistable || now < state.retryAt || state.reads < state.retryAtReads || state.arrivals.length < this.tuning.threshold) return undefined;
             snap = this.startListing(key, state, collection, spec, props);
         }
         if (!snap.settled) snap.waiting.push(id);
@@ -168,7 +153,7 @@ export class CollectionReads {
         if (!graph) return undefined;
         // Each object is read once per refresh: let the memory go as the reads come.
         listed.delete(id);
-        this.snapshots.get(key, this.now());
+        this.snapshots.get(key, this.tuning.now());
         this.stats.answered++;
         return graph;
     }
@@ -179,7 +164,7 @@ export class CollectionReads {
         const arrivals = state.arrivals;
         arrivals.push(now);
         let old = 0;
-        while (old < arrivals.length && arrivals[old] <= now - this.windowMs) old++;
+        while (old < arrivals.length && arrivals[old] <= now - this.tuning.windowMs) old++;
         if (old > 0) arrivals.splice(0, old);
     }
 
@@ -192,38 +177,30 @@ export class CollectionReads {
 
     private startListing(key: string, state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props): Snapshot {
         const snap: Snapshot = { waiting: [], settled: false, done: Promise.resolve(undefined) };
-        this.snapshots.keep(key, snap, this.now(), false);
+        this.snapshots.keep(key, snap, this.tuning.now(), false);
         this.stats.listings++;
-        snap.done = this.list(state, collection, spec, props, snap).then(
-            (listed) => {
-                snap.settled = true;
-                snap.waiting = [];
-                if (listed) this.snapshots.ready(key, snap);
-                else this.snapshots.drop(key, snap);
-                return listed;
-            },
-            (e: unknown) => {
-                snap.settled = true;
-                snap.waiting = [];
-                this.stats.failed++;
-                this.snapshots.drop(key, snap);
-                // Reads go one by one for a while; a later burst lists again.
-                state.retryAt = this.now() + 30000;
-                this.log(`listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`);
-                return undefined;
-            },
-        );
+        const settle = (listed: Map<string, Props> | undefined) => {
+            snap.settled = true;
+            snap.waiting = [];
+            if (listed) this.snapshots.ready(key, snap);
+            else this.snapshots.drop(key, snap);
+            return listed;
+        };
+        snap.done = this.list(state, collection, spec, props, snap).then(settle, (e: unknown) => {
+            this.stats.failed++;
+            settle(undefined);
+            // Reads go one by one for a while; a later burst lists again.
+            state.retryAt = this.tuning.now() + 30000;
+            this.tuning.log(
+                `listing ${collection.apiVersion} ${collection.path} failed, reading items one by one: ${e instanceof Error ? e.message : String(e)}`,
+            );
+            return undefined;
+        });
         return snap;
     }
 
     /** All pages of the collection by id; undefined when given up or not shaped as the item GET. */
-    private async list(
-        state: CollectionState,
-        collection: ListedCollection,
-        spec: ResourceSpec,
-        props: Props,
-        snap: Snapshot,
-    ): Promise<Map<string, Props> | undefined> {
+    private async list(state: CollectionState, collection: ListedCollection, spec: ResourceSpec, props: Props, snap: Snapshot) {
         const route = `GET ${collection.path}`;
         const byId = new Map<string, Props>();
         let n = 0;
@@ -231,7 +208,7 @@ export class CollectionReads {
             method: "GET",
             apiVersion: collection.apiVersion,
             path: collection.path,
-            query: { $top: String(this.pageSize) },
+            query: { $top: String(this.tuning.pageSize) },
             route,
         })) {
             n++;
@@ -241,10 +218,10 @@ export class CollectionReads {
                 if (item && typeof item.id === "string") byId.set(item.id, keptForState(spec, item));
             }
             // A tenant far larger than the burst of reads: per-item reads cost fewer round trips.
-            if (page.more && n >= Math.max(this.minPages, Math.ceil(state.reads / this.readsPerPage))) {
+            if (page.more && n >= Math.max(this.tuning.minPages, Math.ceil(state.reads / this.tuning.readsPerPage))) {
                 this.stats.givenUp++;
-                state.retryAtReads = Math.max(2 * state.reads, (n + 1) * this.readsPerPage);
-                this.log(`listing ${collection.path}: more than ${n} pages for ${state.reads} reads; reading items one by one`);
+                state.retryAtReads = Math.max(2 * state.reads, (n + 1) * this.tuning.readsPerPage);
+                this.tuning.log(`listing ${collection.path}: more than ${n} pages for ${state.reads} reads; reading items one by one`);
                 return undefined;
             }
         }
@@ -271,7 +248,7 @@ export class CollectionReads {
             const missing = Object.keys(got ?? {}).filter((k) => k !== "@odata.context" && !(k in listed));
             if (missing.length > 0) {
                 state.unlistable = true;
-                this.log(`listing ${spec.typeName}: the list leaves out ${missing.join(", ")}; reading items one by one`);
+                this.tuning.log(`listing ${spec.typeName}: the list leaves out ${missing.join(", ")}; reading items one by one`);
                 return false;
             }
             state.verified = true;

@@ -9,14 +9,9 @@ import { DEFAULT_LIMITS } from "./bounds";
 import type { LifecycleContext } from "./spec";
 import type { Props } from "./values";
 
-/** First pause of a read-back, ms. */
-export const FIRST_READ_BACK_MS = 200;
-/** Longest pause between two read-backs, ms. */
-export const MAX_READ_BACK_MS = 5000;
-
 /** The pause after `previousMs` (0 = first): 200 ms growing by 1.6, at most 5 s. */
 export function nextReadBackDelay(previousMs: number): number {
-    return previousMs === 0 ? FIRST_READ_BACK_MS : Math.min(MAX_READ_BACK_MS, Math.round(previousMs * 1.6));
+    return previousMs === 0 ? 200 : Math.min(5000, Math.round(previousMs * 1.6));
 }
 
 /** What one probe saw: done with a value, or not yet (and why, for the message). */
@@ -24,11 +19,11 @@ export type Probe<T> = { done: true; value: T } | { done: false; why: string; se
 
 /**
  * Probes at once, then after growing pauses, until it says done or the read-back bound
- * (`timeoutMs`, default autopilot:consistencyTimeoutSeconds) passes. Throws
+ * (autopilot:consistencyTimeoutSeconds) passes. Throws
  * AUTOPILOT_NOT_CONSISTENT naming the bound, with the last object seen (so the state can keep it).
  */
-export async function readBack<T>(ctx: LifecycleContext, what: string, probe: () => Promise<Probe<T>>, options: { timeoutMs?: number } = {}): Promise<T> {
-    const timeoutMs = options.timeoutMs ?? (ctx.limits ?? DEFAULT_LIMITS).consistencyTimeoutMs;
+export async function readBack<T>(ctx: LifecycleContext, what: string, probe: () => Promise<Probe<T>>): Promise<T> {
+    const timeoutMs = (ctx.limits ?? DEFAULT_LIMITS).consistencyTimeoutMs;
     const deadline = ctx.now() + timeoutMs;
     let delay = 0;
     for (let attempt = 1; ; attempt++) {
@@ -55,9 +50,8 @@ export async function readBack<T>(ctx: LifecycleContext, what: string, probe: ()
  * Like {@link readBack}, but reaching the bound is an answer, not an error: undefined when the
  * probe never said done (used to look for what a create of unknown outcome may have made).
  */
-export async function lookFor<T>(ctx: LifecycleContext, probe: () => Promise<T | undefined>, options: { timeoutMs?: number } = {}): Promise<T | undefined> {
-    const timeoutMs = options.timeoutMs ?? (ctx.limits ?? DEFAULT_LIMITS).consistencyTimeoutMs;
-    const deadline = ctx.now() + timeoutMs;
+export async function lookFor<T>(ctx: LifecycleContext, probe: () => Promise<T | undefined>): Promise<T | undefined> {
+    const deadline = ctx.now() + (ctx.limits ?? DEFAULT_LIMITS).consistencyTimeoutMs;
     let delay = 0;
     for (;;) {
         const found = await probe();

@@ -2,38 +2,21 @@ import { FieldSpec, routeOf, sameAsStored, WriteRoute } from "./fields";
 import type { ResourceSpec } from "./spec";
 import { isUnknown, Props } from "./values";
 
-/** The fields a change touches, and which of them force a replacement. */
-export interface FieldChanges {
-    changed: string[];
-    replaces: string[];
-}
-
-function forcesReplacement(route: WriteRoute): boolean {
-    return route === "key" || route === "create";
-}
-
 /**
- * Compares the program's inputs with the last known state (the outputs, which hold what Graph
- * returned). Only fields the program gives are managed; a field it leaves out is not touched.
+ * The fields a change touches, and which of them force a replacement: the program's inputs compared with the last known state
+ * (the outputs, which hold what Graph returned). Only fields the program gives are managed; a field it leaves out is not touched.
  * No request is made.
  */
-export function fieldChanges(spec: ResourceSpec, olds: Props, news: Props): FieldChanges {
+export function fieldChanges(spec: ResourceSpec, olds: Props, news: Props): { changed: string[]; replaces: string[] } {
     const changed: string[] = [];
     const replaces: string[] = [];
     for (const [name, field] of Object.entries(spec.fields)) {
         const desired = news[name];
-        if (desired === undefined || field.write === "computed") {
-            continue;
-        }
+        if (desired === undefined || field.write === "computed") continue;
         const route = routeOf(field, news);
-        const differs = isUnknown(desired) || !sameAsStored(field, desired, olds[name]);
-        if (!differs) {
-            continue;
-        }
+        if (!isUnknown(desired) && sameAsStored(field, desired, olds[name])) continue;
         changed.push(name);
-        if (forcesReplacement(route)) {
-            replaces.push(name);
-        }
+        if (route === "key" || route === "create") replaces.push(name);
     }
     return { changed, replaces };
 }
@@ -41,13 +24,10 @@ export function fieldChanges(spec: ResourceSpec, olds: Props, news: Props): Fiel
 /** Fields the program manages whose desired value differs from a Graph object. */
 export function fieldsDifferingFromGraph(spec: ResourceSpec, inputs: Props, graph: Props, only: (f: FieldSpec, route: WriteRoute) => boolean): string[] {
     return Object.entries(spec.fields)
-        .filter(([name, field]) => {
-            const desired = inputs[name];
-            if (desired === undefined) return false;
-            if (!only(field, routeOf(field, inputs))) return false;
-            const actual = graphValue(name, field, graph);
-            return !sameAsStored(field, desired, actual);
-        })
+        .filter(
+            ([name, field]) =>
+                inputs[name] !== undefined && only(field, routeOf(field, inputs)) && !sameAsStored(field, inputs[name], graphValue(name, field, graph)),
+        )
         .map(([name]) => name);
 }
 

@@ -112,13 +112,7 @@ export function routeOf(field: FieldSpec, inputs: Props): WriteRoute {
 
 /** The allowed values of an enum-like field. */
 export function allowedValues(kind: FieldKind): readonly string[] | undefined {
-    if (kind.type === "enum") {
-        return enumValues(kind.api, kind.name);
-    }
-    if (kind.type === "choice") {
-        return kind.values;
-    }
-    return undefined;
+    return kind.type === "enum" ? enumValues(kind.api, kind.name) : kind.type === "choice" ? kind.values : undefined;
 }
 
 function describeType(value: unknown): string {
@@ -130,9 +124,7 @@ function describeType(value: unknown): string {
  * Never echoes a secret value: reasons describe the problem, not the content.
  */
 export function validateValue(kind: FieldKind, value: unknown, secret = false): string | undefined {
-    if (value === null) {
-        return undefined; // null clears a nullable Graph field
-    }
+    if (value === null) return undefined; // null clears a nullable Graph field
     const shown = (v: unknown) => (secret ? "the value" : typeof v === "string" ? `"${visible(v)}"` : JSON.stringify(v));
     switch (kind.type) {
         case "string":
@@ -152,12 +144,10 @@ export function validateValue(kind: FieldKind, value: unknown, secret = false): 
         case "enum":
         case "choice": {
             const allowed = allowedValues(kind)!;
-            if (typeof value !== "string" || !allowed.includes(value)) return `${shown(value)} is not allowed; allowed values: ${allowed.join(", ")}`;
-            return undefined;
+            return typeof value === "string" && allowed.includes(value) ? undefined : `${shown(value)} is not allowed; allowed values: ${allowed.join(", ")}`;
         }
         case "guid":
-            if (typeof value !== "string" || !GUID.test(value)) return `${shown(value)} is not a GUID (like 00000000-0000-0000-0000-000000000000)`;
-            return undefined;
+            return typeof value === "string" && GUID.test(value) ? undefined : `${shown(value)} is not a GUID (like 00000000-0000-0000-0000-000000000000)`;
         case "datetime":
             if (typeof value !== "string" || !ISO_DATETIME.test(value) || Number.isNaN(Date.parse(value)))
                 return `${shown(value)} is not an ISO 8601 date-time with a zone (like 2024-05-01T08:00:00Z)`;
@@ -165,8 +155,7 @@ export function validateValue(kind: FieldKind, value: unknown, secret = false): 
         case "upn":
             if (typeof value !== "string") return `must be a string, got ${describeType(value)}`;
             if (value === "") return undefined; // "" clears the assigned user
-            if (!UPN.test(value)) return `${shown(value)} is not a user principal name (like user@contoso.com)`;
-            return undefined;
+            return UPN.test(value) ? undefined : `${shown(value)} is not a user principal name (like user@contoso.com)`;
         case "base64": {
             if (typeof value !== "string") return `must be a base64 string, got ${describeType(value)}`;
             if (value.length === 0) return "must not be empty";
@@ -200,9 +189,7 @@ export function validateValue(kind: FieldKind, value: unknown, secret = false): 
 
 /** True when Graph holding `actual` already satisfies the desired value. */
 export function sameValue(kind: FieldKind, desired: unknown, actual: unknown): boolean {
-    if (isEmpty(desired) || isEmpty(actual)) {
-        return isEmpty(desired) && isEmpty(actual);
-    }
+    if (isEmpty(desired) || isEmpty(actual)) return isEmpty(desired) && isEmpty(actual);
     switch (kind.type) {
         case "datetime":
             return Date.parse(String(desired)) === Date.parse(String(actual));

@@ -1,7 +1,7 @@
 import { GraphError } from "../graph";
 import { checkInputs } from "./check";
 import { fieldChanges, fieldsDifferingFromGraph, graphHas } from "./diff";
-import type { CheckFailure, WriteRoute } from "./fields";
+import type { CheckFailure } from "./fields";
 import { inputNames, INPUT_NAMES, readInputs, recordedInputNames, toOutputs } from "./outputs";
 import type { LifecycleContext, ResourceSpec } from "./spec";
 import { ResourceInitError } from "./errors";
@@ -26,10 +26,6 @@ export interface ResourceHandler {
 function latestGraph(e: unknown, fallback: Props): Props {
     const seen = (e as { graph?: unknown } | null)?.graph;
     return seen !== null && typeof seen === "object" ? (seen as Props) : fallback;
-}
-
-function isWrittenByRequest(route: WriteRoute): boolean {
-    return route === "patch" || typeof route === "object";
 }
 
 function withoutProvider(props: Props): Props {
@@ -66,12 +62,9 @@ function keysOnlyTheStateHolds(spec: ResourceSpec, olds: Props, news: Props): Pr
 async function fetchObject(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props): Promise<Props | undefined> {
     const item = spec.item(id, props);
     try {
-        const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: spec.apiVersion, path: item.path, route: item.route });
-        return res.body;
+        return (await ctx.graph.send<Props>({ method: "GET", apiVersion: spec.apiVersion, path: item.path, route: item.route })).body;
     } catch (e) {
-        if (GraphError.isGraphError(e) && e.status === 404) {
-            return undefined;
-        }
+        if (GraphError.isGraphError(e) && e.status === 404) return undefined;
         throw e;
     }
 }
@@ -85,16 +78,16 @@ async function readBackVisible(ctx: LifecycleContext, spec: ResourceSpec, id: st
 }
 
 /**
- * Reads back until Graph shows the written fields with the values the program gave. Secret fields
- * and fields Graph leaves out of its answer are not compared (Graph may mask or omit them).
+ * Sends the planned writes, then reads back until Graph shows the written fields with the values
+ * the program gave; Graph's object as it then is. Secret fields and fields Graph leaves out of its
+ * answer are not compared (Graph may mask or omit them).
  */
-async function readBackWritten(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props, fields: string[], before: Props): Promise<Props> {
-    const checked = fields.filter((f) => !spec.fields[f]?.secret);
+async function sendAndReadBack(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props, writes: PlannedWrite[], before: Props): Promise<Props> {
+    await sendWrites(ctx, spec, id, writes);
+    const checked = writes.flatMap((w) => w.fields).filter((f) => !spec.fields[f]?.secret);
     return readBack(ctx, `${spec.typeName} ${id}`, async () => {
         const graph = await fetchObject(ctx, spec, id, props);
-        if (!graph) {
-            return { done: false, why: "no such object (404) right after it was written", seen: before };
-        }
+        if (!graph) return { done: false, why: "no such object (404) right after it was written", seen: before };
         const shown = checked.filter((f) => graphHas(f, spec.fields[f], graph));
         const stale = fieldsDifferingFromGraph(spec, props, graph, () => true).filter((f) => shown.includes(f));
         return stale.length === 0 ? { done: true, value: graph } : { done: false, why: `the old value of ${stale.join(", ")}`, seen: graph };
@@ -104,7 +97,7 @@ async function readBackWritten(ctx: LifecycleContext, spec: ResourceSpec, id: st
 /** What every method of one spec's handler works with. */
 interface Lifecycle {
     spec: ResourceSpec;
-    /** Called per operation, so the Graph client is made lazily, after `configure`. */
+    /** Called per operation (see {@link makeHandler}). */
     context: () => LifecycleContext;
     /** The hardware hashes check hands the engine as digests, until create or update sends them. */
     held: HeldValues;
@@ -115,12 +108,11 @@ type StepBody<T> = (ctx: LifecycleContext, scope: StepScope) => Promise<T>;
 
 /** Runs `body` as one bounded, cancellable step of the spec's object; a failure says which bound it hit. */
 async function runStep<T>(lc: Lifecycle, op: string, id: string | undefined, extraSeconds: number, body: StepBody<T>): Promise<T> {
-    const { spec } = lc;
-    const scope = beginStep(lc.context(), `${spec.typeName}${id ? " " + id : ""} ${op}`, extraSeconds);
+    const scope = beginStep(lc.context(), `${lc.spec.typeName}${id ? " " + id : ""} ${op}`, extraSeconds);
     try {
         return await scope.run(() => body(scope.ctx, scope));
     } catch (thrown) {
-        const e = spec.explainError?.(thrown) ?? thrown;
+        const e = lc.spec.explainError?.(thrown) ?? thrown;
         const message = explainFailure(e, scope, scope.ctx.limits);
         if (ResourceInitError.isResourceInitError(e)) throw message === e.message ? e : new ResourceInitError(message, e.id, e.properties);
         if (e instanceof Error && message !== e.message) e.message = message;
@@ -144,17 +136,9 @@ function keptObjectFailure(e: unknown, scope: StepScope, id: string, outputs: (g
     return new ResourceInitError(message, id, raw.__provider === undefined ? outs : { ...outs, __provider: raw.__provider });
 }
 
-/** Sends the planned writes, then reads back until Graph shows them; Graph's object as it then is. */
-async function sendAndReadBack(ctx: LifecycleContext, spec: ResourceSpec, id: string, props: Props, writes: PlannedWrite[], before: Props): Promise<Props> {
-    await sendWrites(ctx, spec, id, writes);
-    const fields = writes.flatMap((w) => w.fields);
-    return readBackWritten(ctx, spec, id, props, fields, before);
-}
-
 /** check: what it returns is what the state records as inputs, so a held value goes in as its digest. */
 function checkForState({ spec, held }: Lifecycle, news: Props): { inputs: Props; failures: CheckFailure[] } {
     const checked = checkInputs(spec, withoutProvider(news));
-    // What check returns is what the state records as inputs: a digest, not the hash.
     const inputs = checked.failures.length === 0 ? held.digestInputs(spec, checked.inputs) : checked.inputs;
     if (news.__provider !== undefined) inputs.__provider = news.__provider;
     return { inputs, failures: checked.failures.map((f) => withoutSecretProperty(spec, f)) };
@@ -189,11 +173,11 @@ function createResolved(lc: Lifecycle, inputs: Props, rawInputs: Props): Promise
     const { spec } = lc;
     const names = inputNames(inputs);
     return runStep(lc, "create", undefined, spec.settleSeconds?.(inputs) ?? 0, async (ctx, scope) => {
-        const made = await spec.create(ctx, inputs);
+        const created = await spec.create(ctx, inputs);
         // What the create learned beyond Graph's object (the profile a device's assignment
         // belongs to) is kept in the outputs like an input.
-        const created = { ...made, known: { ...inputs, ...(made.learned ?? {}) } };
-        const outputs = (graph: Props): Props => toOutputs(spec, created.id, graph, created.known, names);
+        const known = { ...inputs, ...(created.learned ?? {}) };
+        const outputs = (graph: Props): Props => toOutputs(spec, created.id, graph, known, names);
         let graph = created.graph;
         try {
             if (created.fresh) {
@@ -211,7 +195,8 @@ function createResolved(lc: Lifecycle, inputs: Props, rawInputs: Props): Promise
 
 /** Writes the fields the create's own request did not set (those Graph takes by a request of their own); Graph's object after. */
 async function writeWhatCreateLeftOut(ctx: LifecycleContext, spec: ResourceSpec, id: string, written: string[], inputs: Props, graph: Props): Promise<Props> {
-    const toWrite = fieldsDifferingFromGraph(spec, inputs, graph, (_f, route) => isWrittenByRequest(route)).filter((name) => !written.includes(name));
+    const byRequest = fieldsDifferingFromGraph(spec, inputs, graph, (_f, route) => route === "patch" || typeof route === "object");
+    const toWrite = byRequest.filter((name) => !written.includes(name));
     const writes = planWrites(spec, id, inputs, toWrite);
     if (writes.length === 0) return graph;
     ctx.log(`${spec.typeName} ${id}: writing ${toWrite.join(", ")}`);

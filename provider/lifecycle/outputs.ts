@@ -34,17 +34,12 @@ export function recordedInputNames(outputs: Props): string[] | undefined {
 export function toOutputs(spec: ResourceSpec, id: string, graph: Props, inputs: Props, names: string[] | undefined): Props {
     const out: Props = {};
     for (const [name, field] of Object.entries(spec.fields)) {
-        if (name === spec.idOutput) {
-            continue;
-        }
-        if (field.write === "setting" || !graphHas(name, field, graph)) {
-            // Not a Graph property (or Graph left it out): the output is what the program said.
-            out[name] = storedValue(field, inputs[name] ?? field.default);
-            continue;
-        }
-        out[name] = storedValue(field, graphValue(name, field, graph));
+        if (name === spec.idOutput) continue;
+        // Not a Graph property (or Graph left it out): the output is what the program said.
+        const fromProgram = field.write === "setting" || !graphHas(name, field, graph);
+        out[name] = storedValue(field, fromProgram ? (inputs[name] ?? field.default) : graphValue(name, field, graph));
     }
-    Object.assign(out, spec.extraOutputs ? spec.extraOutputs(graph) : {});
+    Object.assign(out, spec.extraOutputs?.(graph));
     out[spec.idOutput] = id;
     if (names) out[INPUT_NAMES] = names;
     return withoutEmpty(out);
@@ -64,13 +59,6 @@ function withoutEmpty(bag: Props): Props {
  */
 export function readInputs(spec: ResourceSpec, outputs: Props): Props | undefined {
     const names = recordedInputNames(outputs);
-    if (!names || names.some((n) => spec.fields[n]?.secret)) {
-        return undefined;
-    }
-    const inputs: Props = {};
-    for (const name of names) {
-        const value = outputs[name];
-        if (value !== null && value !== undefined) inputs[name] = value;
-    }
-    return inputs;
+    if (!names || names.some((n) => spec.fields[n]?.secret)) return undefined;
+    return Object.fromEntries(names.filter((n) => outputs[n] !== null && outputs[n] !== undefined).map((n) => [n, outputs[n]]));
 }

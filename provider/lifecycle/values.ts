@@ -6,15 +6,9 @@ export type Props = Record<string, unknown>;
 
 /** True when the engine has not resolved this value yet (or any value inside it). */
 export function isUnknown(value: unknown): boolean {
-    if (value === UNKNOWN) {
-        return true;
-    }
-    if (Array.isArray(value)) {
-        return value.some(isUnknown);
-    }
-    if (value !== null && typeof value === "object") {
-        return Object.values(value as Props).some(isUnknown);
-    }
+    if (value === UNKNOWN) return true;
+    if (Array.isArray(value)) return value.some(isUnknown);
+    if (value !== null && typeof value === "object") return Object.values(value as Props).some(isUnknown);
     return false;
 }
 
@@ -27,9 +21,7 @@ export function isEmpty(value: unknown): boolean {
 export function withoutUndefined<T extends Props>(bag: T): T {
     const out: Props = {};
     for (const [k, v] of Object.entries(bag)) {
-        if (v === undefined) {
-            continue;
-        }
+        if (v === undefined) continue;
         out[k] = v !== null && typeof v === "object" && !Array.isArray(v) ? withoutUndefined(v as Props) : v;
     }
     return out as T;

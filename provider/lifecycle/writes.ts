@@ -24,9 +24,7 @@ export function planWrites(spec: ResourceSpec, id: string, inputs: Props, fields
         let target: WriteTarget;
         if (route === "patch" || (typeof route === "object" && "patch" in route)) {
             const routeName = route === "patch" ? "default" : route.patch;
-            if (!spec.patchTarget) {
-                throw new Error(`${spec.typeName}.${name} is routed to PATCH but the spec has no PATCH route`);
-            }
+            if (!spec.patchTarget) throw new Error(`${spec.typeName}.${name} is routed to PATCH but the spec has no PATCH route`);
             key = `patch:${routeName}`;
             target = spec.patchTarget(id, inputs, routeName);
         } else if (typeof route === "object") {
@@ -61,9 +59,7 @@ export async function sendWrites(ctx: LifecycleContext, spec: ResourceSpec, id: 
                 idempotent: true,
             });
         } catch (e) {
-            if (GraphError.isGraphError(e)) {
-                e.message = `${spec.typeName} ${id}: writing ${write.fields.join(", ")} failed. ${e.message}`;
-            }
+            if (GraphError.isGraphError(e)) e.message = `${spec.typeName} ${id}: writing ${write.fields.join(", ")} failed. ${e.message}`;
             throw e;
         }
     }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { odataString, listAll } from "../resources/deviceIdentity/lookup";
+import { listAll } from "../graph/pages";
+import { odataString } from "../resources/deviceIdentity/lookup";
 import { sessionFor } from "../runtime";
 import type { Props } from "../lifecycle/values";
 
@@ -27,9 +28,7 @@ export interface AutopilotDeviceSummary {
 
 const COLLECTION = "/deviceManagement/windowsAutopilotDeviceIdentities";
 
-function text(v: unknown): string | null {
-    return typeof v === "string" && v !== "" ? v : null;
-}
+const text = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
 
 /**
  * Finds Autopilot devices from the program, with the same config and credentials as the
@@ -47,9 +46,10 @@ export async function getAutopilotDevices(
     options: { config?: (key: string) => string | undefined } = {},
 ): Promise<AutopilotDeviceSummary[]> {
     const config = options.config ?? ((key: string) => pulumi.runtime.getConfig(key));
-    const graph = sessionFor(config).graph;
     const serialFilter = args.serialNumber ?? args.serialNumberPrefix;
-    const found = await listAll(graph, {
+    const found = await listAll<Props>(sessionFor(config).graph, {
+        method: "GET",
+        apiVersion: "beta",
         path: COLLECTION,
         query: serialFilter ? { $filter: `contains(serialNumber,${odataString(serialFilter)})` } : undefined,
         route: `GET ${COLLECTION}`,
@@ -72,14 +72,7 @@ export async function getAutopilotDevices(
 }
 
 /** What {@link getAutopilotDevicesOutput} looks for: {@link GetAutopilotDevicesArgs}, each criterion an Input. */
-export interface GetAutopilotDevicesOutputArgs {
-    /** Exact serial number (case-insensitive). */
-    serialNumber?: pulumi.Input<string>;
-    /** Serials starting with this (case-insensitive). */
-    serialNumberPrefix?: pulumi.Input<string>;
-    /** Exact group tag (case-insensitive, as Autopilot compares them). */
-    groupTag?: pulumi.Input<string>;
-}
+export type GetAutopilotDevicesOutputArgs = { [K in keyof GetAutopilotDevicesArgs]: pulumi.Input<NonNullable<GetAutopilotDevicesArgs[K]>> };
 
 /**
  * Options of {@link getAutopilotDevicesOutput}: Pulumi's invoke options, of which `dependsOn`
@@ -91,14 +84,12 @@ export interface GetAutopilotDevicesOutputOptions extends pulumi.InvokeOutputOpt
     config?: (key: string) => string | undefined;
 }
 
-type DependsOn = pulumi.InvokeOutputOptions["dependsOn"];
-
 /**
  * An output that is known once every resource in `dependsOn` has its id (a component: its URN),
  * and depends on them. During preview a resource that is not created yet has no id: the lookup
  * then does not run and its result is unknown, as Pulumi's own invokes behave.
  */
-function dependenciesReady(dependsOn: DependsOn): pulumi.Output<unknown[]> {
+function dependenciesReady(dependsOn: pulumi.InvokeOutputOptions["dependsOn"]): pulumi.Output<unknown[]> {
     if (dependsOn === undefined) return pulumi.output([]);
     // output() leaves Resources as they are and flattens Inputs of Inputs.
     return pulumi.output(dependsOn as pulumi.Input<pulumi.Resource | pulumi.Resource[]>).apply((deps) => {
@@ -135,15 +126,14 @@ export function getAutopilotDevicesOutput(
             "getAutopilotDevicesOutput: the provider option does not apply: the lookup runs in the program with the autopilot:* stack config; give another configuration with the config option",
         );
     }
-    const { config, dependsOn } = opts;
-    return pulumi.all([pulumi.output(args), dependenciesReady(dependsOn)]).apply(([criteria]) =>
+    return pulumi.all([pulumi.output(args), dependenciesReady(opts.dependsOn)]).apply(([criteria]) =>
         getAutopilotDevices(
             {
                 serialNumber: criteria.serialNumber ?? undefined,
                 serialNumberPrefix: criteria.serialNumberPrefix ?? undefined,
                 groupTag: criteria.groupTag ?? undefined,
             },
-            { config },
+            { config: opts.config },
         ),
     );
 }

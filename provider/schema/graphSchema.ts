@@ -4,23 +4,8 @@ import * as path from "path";
 /** An API version segment of Microsoft Graph. */
 export type ApiVersion = "beta" | "v1.0";
 
-interface SchemaEnumMember {
-    name: string;
-    value?: number;
-}
-
-interface SchemaVersionTables {
-    enums: Record<string, SchemaEnumMember[]>;
-    entities: Record<string, { properties: Record<string, { type: string; nullable?: boolean }> }>;
-    complexTypes: Record<string, { baseType?: string; properties: Record<string, { type: string }> }>;
-    actions: Record<string, { params?: string[] | Record<string, string> }>;
-}
-
-/** Graph's property, enum and action tables for the Autopilot objects (schema/autopilot-schema.json). */
-export interface GraphSchema {
-    "v1.0": SchemaVersionTables;
-    beta: SchemaVersionTables;
-}
+/** Graph's enum tables per API version: what the provider reads of schema/autopilot-schema.json. */
+type GraphSchema = Record<ApiVersion, { enums: Record<string, Array<{ name: string }>> }>;
 
 let cached: GraphSchema | undefined;
 
@@ -30,36 +15,20 @@ function findSchemaFile(): string {
     let dir = __dirname;
     for (let i = 0; i < 6; i++) {
         const candidate = path.join(dir, "schema", "autopilot-schema.json");
-        if (fs.existsSync(candidate) && fs.existsSync(path.join(dir, "package.json"))) {
-            return candidate;
-        }
+        if (fs.existsSync(candidate) && fs.existsSync(path.join(dir, "package.json"))) return candidate;
         dir = path.dirname(dir);
     }
     throw new Error("pulumi-autopilot: schema/autopilot-schema.json not found beside the package");
 }
 
 /** Graph's tables, read once per process. */
-export function graphSchema(): GraphSchema {
-    if (!cached) {
-        cached = JSON.parse(fs.readFileSync(findSchemaFile(), "utf8")) as GraphSchema;
-    }
-    return cached;
+function graphSchema(): GraphSchema {
+    return (cached ??= JSON.parse(fs.readFileSync(findSchemaFile(), "utf8")) as GraphSchema);
 }
 
 /** The member names of a Graph enum, as Graph spells them on the wire. */
 export function enumValues(api: ApiVersion, enumName: string): string[] {
     const members = graphSchema()[api].enums[enumName];
-    if (!members) {
-        throw new Error(`pulumi-autopilot: enum ${enumName} is not in Graph's ${api} tables`);
-    }
+    if (!members) throw new Error(`pulumi-autopilot: enum ${enumName} is not in Graph's ${api} tables`);
     return members.map((m) => m.name);
-}
-
-/** The parameter names of a Graph action, as the schema lists them for an API version. */
-export function actionParams(api: ApiVersion, action: string): string[] {
-    const params = graphSchema()[api].actions[action]?.params;
-    if (!params) {
-        return [];
-    }
-    return Array.isArray(params) ? params : Object.keys(params);
 }

@@ -1,7 +1,3 @@
-/**
- * The provider's settings resolved from stack config and the environment, in one call: the table
- * (table.ts) says where each comes from, its default and what is allowed.
- */
 import { resolveAuthConfig, type AuthConfig } from "../auth/config";
 import { resolveTuning, type ConfigGetter, type Tuning } from "./table";
 

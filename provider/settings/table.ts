@@ -8,7 +8,7 @@ import { checkEndpoint } from "../auth/endpoints";
 
 /** One setting: where its value comes from, what it may be, and what it does. */
 export interface Setting<T> {
-    /** The stack config key, in the `autopilot` namespace. */
+    /** The stack config key: `autopilot:` and the setting's name in the table. */
     key: `autopilot:${string}`;
     /** The environment variable read when the key is not set in stack config. */
     env: string;
@@ -33,15 +33,25 @@ function invalid(label: string, allowed: string, text: string): Error {
     return new Error(`${label} must be ${allowed}; got ${JSON.stringify(text)}`);
 }
 
-type TextRow = Omit<Setting<string | undefined>, "parse" | "default" | "defaultText"> & Partial<Pick<Setting<string | undefined>, "parse" | "defaultText">>;
+/** A row of the table: a setting without its key, which {@link keyed} derives from the row's name. */
+type Row<T> = Omit<Setting<T>, "key">;
+
+type Keyed<R> = { [K in keyof R & string]: R[K] & { key: `autopilot:${K}` } };
+
+/** The rows with their keys: `autopilot:<name>`. */
+function keyed<R extends Record<string, Row<unknown>>>(rows: R): Keyed<R> {
+    return Object.fromEntries(Object.entries(rows).map(([name, row]) => [name, { key: `autopilot:${name}`, ...row }])) as Keyed<R>;
+}
+
+type TextRow = Omit<Row<string | undefined>, "parse" | "default" | "defaultText"> & Partial<Pick<Row<string | undefined>, "parse" | "defaultText">>;
 
 /** Text (any, unless `parse` says otherwise); undefined when not set. */
-function text(row: TextRow): Setting<string | undefined> {
+function text(row: TextRow): Row<string | undefined> {
     return { default: undefined, defaultText: "", parse: (value) => value, ...row };
 }
 
 /** A whole number of at least `min`. */
-function wholeNumber({ min, ...row }: Omit<Setting<number>, "parse" | "defaultText"> & { min: number; defaultText?: string }): Setting<number> {
+function wholeNumber({ min, ...row }: Omit<Row<number>, "parse" | "defaultText"> & { min: number; defaultText?: string }): Row<number> {
     const parse = (value: string, label: string): number => {
         if (!/^\d+$/.test(value) || Number(value) < min) throw invalid(label, `a whole number of at least ${min}`, value);
         return Number(value);
@@ -49,18 +59,15 @@ function wholeNumber({ min, ...row }: Omit<Setting<number>, "parse" | "defaultTe
     return { defaultText: String(row.default), parse, ...row };
 }
 
-const ON = ["true", "1", "yes", "on"];
-const OFF = ["false", "0", "no", "off"];
-
 /** true/1/yes/on or false/0/no/off, any case. */
 export function parseFlag(value: string, label: string): boolean {
     const v = value.toLowerCase();
-    if (ON.includes(v)) return true;
-    if (OFF.includes(v)) return false;
+    if (["true", "1", "yes", "on"].includes(v)) return true;
+    if (["false", "0", "no", "off"].includes(v)) return false;
     throw invalid(label, "true or false", value);
 }
 
-function flag<T extends boolean | undefined>(row: Omit<Setting<T>, "parse" | "defaultText"> & { defaultText?: string }): Setting<T> {
+function flag<T extends boolean | undefined>(row: Omit<Row<T>, "parse" | "defaultText"> & { defaultText?: string }): Row<T> {
     return { defaultText: String(row.default), parse: parseFlag as (value: string, label: string) => T, ...row };
 }
 
@@ -71,9 +78,8 @@ export const DEFAULT_OIDC_AUDIENCE = "api://AzureADTokenExchange";
 export const STEP_TIMEOUT_BASE_SECONDS = 3600;
 
 /** Where requests go and which credential signs in; auth/config.ts combines them into an AuthConfig. */
-export const SIGN_IN_SETTINGS = {
+export const SIGN_IN_SETTINGS = keyed({
     cloud: {
-        key: "autopilot:cloud",
         env: "AUTOPILOT_CLOUD",
         default: DEFAULT_CLOUD as CloudName,
         defaultText: DEFAULT_CLOUD,
@@ -83,9 +89,8 @@ export const SIGN_IN_SETTINGS = {
             if (!cloud) throw invalid(label, `one of ${Object.keys(CLOUDS).join(", ")}`, value);
             return cloud.name;
         },
-    } satisfies Setting<CloudName>,
+    } satisfies Row<CloudName>,
     graphEndpoint: text({
-        key: "autopilot:graphEndpoint",
         env: "AUTOPILOT_GRAPH_ENDPOINT",
         defaultText: "the cloud's",
         description: "Graph base URL without `/beta` or `/v1.0`; https, or http on loopback only",
@@ -93,14 +98,12 @@ export const SIGN_IN_SETTINGS = {
         parse: (value, label) => checkEndpoint(label, value, true),
     }),
     authorityHost: text({
-        key: "autopilot:authorityHost",
         env: "AZURE_AUTHORITY_HOST",
         defaultText: "the cloud's",
         description: "Entra authority (https)",
         parse: (value, label) => checkEndpoint(label, value, false),
     }),
     tenantId: text({
-        key: "autopilot:tenantId",
         env: "AZURE_TENANT_ID",
         description: "the app registration's tenant: a GUID or a domain like contoso.onmicrosoft.com",
         parse(value, label) {
@@ -109,77 +112,66 @@ export const SIGN_IN_SETTINGS = {
             return value;
         },
     }),
-    clientId: text({ key: "autopilot:clientId", env: "AZURE_CLIENT_ID", description: "the app registration's application (client) id" }),
+    clientId: text({ env: "AZURE_CLIENT_ID", description: "the app registration's application (client) id" }),
     accessToken: text({
-        key: "autopilot:accessToken",
         env: "AUTOPILOT_ACCESS_TOKEN",
         secret: true,
         description: "a bearer token obtained elsewhere (never refreshed)",
         parse: (value) => value.replace(/^Bearer\s+/i, ""),
     }),
-    clientSecret: text({ key: "autopilot:clientSecret", env: "AZURE_CLIENT_SECRET", secret: true, description: "client secret" }),
+    clientSecret: text({ env: "AZURE_CLIENT_SECRET", secret: true, description: "client secret" }),
     clientCertificatePath: text({
-        key: "autopilot:clientCertificatePath",
         env: "AZURE_CLIENT_CERTIFICATE_PATH",
         description: "PEM file with private key and certificate (relative paths: from the program folder)",
     }),
     clientCertificatePassword: text({
-        key: "autopilot:clientCertificatePassword",
         env: "AZURE_CLIENT_CERTIFICATE_PASSWORD",
         secret: true,
         description: "its password, if any",
     }),
     sendCertificateChain: flag({
-        key: "autopilot:sendCertificateChain",
         env: "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN",
         default: false,
         description: "send the certificate chain (x5c) with the assertion, for subject name/issuer auth",
     }),
     useOidc: flag({
-        key: "autopilot:useOidc",
         env: "AUTOPILOT_USE_OIDC",
         default: false,
         description: "workload identity federation (GitHub Actions, Azure DevOps, Kubernetes)",
     }),
-    oidcTokenFilePath: text({ key: "autopilot:oidcTokenFilePath", env: "AZURE_FEDERATED_TOKEN_FILE", description: "a file holding the OIDC token" }),
+    oidcTokenFilePath: text({ env: "AZURE_FEDERATED_TOKEN_FILE", description: "a file holding the OIDC token" }),
     oidcAudience: text({
-        key: "autopilot:oidcAudience",
         env: "AUTOPILOT_OIDC_AUDIENCE",
         defaultText: DEFAULT_OIDC_AUDIENCE,
         description: "audience of the GitHub ID token",
     }),
     azureDevOpsServiceConnectionId: text({
-        key: "autopilot:azureDevOpsServiceConnectionId",
         env: "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
         description: "Azure Pipelines service connection",
     }),
-};
+});
 
 /** How hard the provider drives Graph, how long it waits, and the mechanisms that combine requests. */
-export const TUNING_SETTINGS = {
+export const TUNING_SETTINGS = keyed({
     maxConcurrency: wholeNumber({
-        key: "autopilot:maxConcurrency",
         env: "AUTOPILOT_MAX_CONCURRENCY",
         default: 8,
         min: 1,
         description: "Graph requests in flight at most",
     }),
     maxRetries: wholeNumber({
-        key: "autopilot:maxRetries",
         env: "AUTOPILOT_MAX_RETRIES",
         default: 8,
         min: 0,
         description: "retries of one request (throttling, 5xx, dropped connections); also how often a create of unknown outcome is looked for and sent again",
     }),
     timeoutSeconds: wholeNumber({
-        key: "autopilot:timeoutSeconds",
         env: "AUTOPILOT_TIMEOUT_SECONDS",
         default: 100,
         min: 1,
         description: "seconds one request may take",
     }),
     stepTimeoutSeconds: wholeNumber({
-        key: "autopilot:stepTimeoutSeconds",
         env: "AUTOPILOT_STEP_TIMEOUT_SECONDS",
         default: 0,
         min: 0,
@@ -187,72 +179,61 @@ export const TUNING_SETTINGS = {
         description: `seconds one step (create, read, update, delete) may take; 0: ${STEP_TIMEOUT_BASE_SECONDS} plus what the step may wait for (an import's \`importTimeoutSeconds\`)`,
     }),
     consistencyTimeoutSeconds: wholeNumber({
-        key: "autopilot:consistencyTimeoutSeconds",
         env: "AUTOPILOT_CONSISTENCY_TIMEOUT_SECONDS",
         default: 60,
         min: 0,
         description: "seconds a read-back waits for Graph to show a write",
     }),
     batch: flag({
-        key: "autopilot:batch",
         env: "AUTOPILOT_BATCH",
         default: true,
         description: "send GETs that arrive together as `$batch` requests of up to 20",
     }),
     adaptive: flag({
-        key: "autopilot:adaptive",
         env: "AUTOPILOT_ADAPTIVE",
         default: true,
         description: "fewer requests in flight while Graph throttles, more (up to `maxConcurrency`) when it stops",
     }),
     bulkImport: flag({
-        key: "autopilot:bulkImport",
         env: "AUTOPILOT_BULK_IMPORT",
         default: true,
         description: "create hardware-hash imports that arrive together with one `import` action",
     }),
     bulkImportChunk: wholeNumber({
-        key: "autopilot:bulkImportChunk",
         env: "AUTOPILOT_BULK_IMPORT_CHUNK",
         default: 100,
         min: 1,
         description: "imports per `import` action at most",
     }),
     listReads: flag({
-        key: "autopilot:listReads",
         env: "AUTOPILOT_LIST_READS",
         default: true,
         description: "answer a burst of reads (refresh, import polls) from a listing of the collection instead of a GET each",
     }),
     importPollMs: wholeNumber({
-        key: "autopilot:importPollMs",
         env: "AUTOPILOT_IMPORT_POLL_MS",
         default: 2000,
         min: 1,
         description: "first wait (ms) between reads of a pending import; each next wait is half as long again, at most 30 s",
     }),
     handleSignals: flag<boolean | undefined>({
-        key: "autopilot:handleSignals",
         env: "AUTOPILOT_HANDLE_SIGNALS",
         default: undefined,
         defaultText: "in the provider host",
         description: "on SIGINT or SIGTERM, stop the running steps (their errors carry the ids of what they made) and exit",
     }),
     log: flag({
-        key: "autopilot:log",
         env: "AUTOPILOT_LOG",
         default: false,
         description: "log to stderr which credential signs in, token renewals, retries, and listings that fell back to GETs (no secrets)",
     }),
-};
+});
 
 /** The table: every setting, sign-in first. */
 export const SETTINGS: Readonly<Record<string, Setting<unknown>>> = { ...SIGN_IN_SETTINGS, ...TUNING_SETTINGS };
 
-type ValueOf<S> = S extends Setting<infer T> ? T : never;
-
 /** Every setting but sign-in, resolved: what the Graph client and the lifecycle read. */
-export type Tuning = { readonly [K in keyof typeof TUNING_SETTINGS]: ValueOf<(typeof TUNING_SETTINGS)[K]> };
+export type Tuning = { readonly [K in keyof typeof TUNING_SETTINGS]: ReturnType<(typeof TUNING_SETTINGS)[K]["parse"]> };
 
 /** Reads one stack config value by its namespaced key (`autopilot:tenantId`). */
 export type ConfigGetter = (key: string) => string | undefined;

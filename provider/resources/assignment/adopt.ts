@@ -22,11 +22,6 @@ import { targetFromGraph } from "./target";
 
 const PROFILES = "/deviceManagement/windowsAutopilotDeploymentProfiles";
 
-/** The profile's assignments, every page. */
-export function listAssignments(ctx: LifecycleContext, profileId: string): Promise<Props[]> {
-    return listAll(ctx, "beta", `${PROFILES}/${encodeURIComponent(profileId)}/assignments`, `GET ${PROFILES}/{id}/assignments`);
-}
-
 const lower = (v: unknown): string => (v === undefined || v === null ? "" : String(v).toLowerCase());
 const filterType = (v: unknown): string => (v === undefined || v === null || v === "" ? "none" : String(v));
 
@@ -43,9 +38,6 @@ export function sameAssignment(record: Props, inputs: Props): boolean {
     return true;
 }
 
-/** What creating the assignment came to. */
-export type AssignmentCreation = CreationOutcome;
-
 /**
  * Adopts the profile's assignment with this target (or, with `refuseExisting`, refuses it), or
  * POSTs one; after a POST of unknown outcome, looks before sending it again. `where` names the
@@ -56,12 +48,14 @@ export async function createOrAdoptAssignment(
     inputs: Props,
     profileId: string,
     post: () => Promise<Props>,
-    options: { where: string; refuseExisting?: (existing: Props) => Error },
-): Promise<AssignmentCreation> {
-    const where = options.where;
-    const find = async (): Promise<Props | undefined> => (await listAssignments(ctx, profileId)).find((a) => sameAssignment(a, inputs));
+    { where, refuseExisting }: { where: string; refuseExisting?: (existing: Props) => Error },
+): Promise<CreationOutcome> {
+    const find = async (): Promise<Props | undefined> => {
+        const assignments = await listAll(ctx, "beta", `${PROFILES}/${encodeURIComponent(profileId)}/assignments`, `GET ${PROFILES}/{id}/assignments`);
+        return assignments.find((a) => sameAssignment(a, inputs));
+    };
     const existing = await find();
-    if (existing && options.refuseExisting) throw options.refuseExisting(existing);
+    if (existing && refuseExisting) throw refuseExisting(existing);
     if (existing) {
         ctx.log(`assignment on ${where}: adopting assignment ${existing.id} with the same target`);
         return { graph: existing, how: "adopted", posts: 0 };

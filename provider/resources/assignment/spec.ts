@@ -42,9 +42,10 @@ function collection(props: Props): { path: string; route: string } {
     };
 }
 
-const item = (id: string, props: Props) => {
+/** The assignment's path, and the route template `method` goes to. */
+const item = (method: string, id: string, props: Props) => {
     const c = collection(props);
-    return { path: `${c.path}/${encodeURIComponent(id)}`, route: `${c.route}/{assignmentId}` };
+    return { path: `${c.path}/${encodeURIComponent(id)}`, route: `${method} ${c.route}/{assignmentId}` };
 };
 
 /** Fields of WindowsAutopilotDeploymentProfileAssignment, and (TSDoc) what each is. */
@@ -157,15 +158,9 @@ export const assignmentSpec = {
     fields: assignmentFields,
     permission: "DeviceManagementServiceConfig.ReadWrite.All",
 
-    item: (id, props) => {
-        const i = item(id, props);
-        return { path: i.path, route: `GET ${i.route}` };
-    },
+    item: (id, props) => item("GET", id, props),
 
-    patchTarget: (id, props) => {
-        const i = item(id, props);
-        return { method: "PATCH", path: i.path, route: `PATCH ${i.route}`, bodyExtras: { "@odata.type": ODATA_TYPE } };
-    },
+    patchTarget: (id, props) => ({ method: "PATCH", ...item("PATCH", id, props), bodyExtras: { "@odata.type": ODATA_TYPE } }),
 
     validate(inputs) {
         const failures: CheckFailure[] = [];
@@ -190,25 +185,18 @@ export const assignmentSpec = {
         const learned = profile ? { profileId } : undefined;
         if (inputs.assignmentId !== undefined) {
             const id = String(inputs.assignmentId);
-            const i = item(id, inputs);
             const graph = await readToAdopt(ctx, id, {
                 apiVersion: "beta",
-                path: i.path,
-                route: `GET ${i.route}`,
+                ...item("GET", id, inputs),
                 input: "assignmentId",
                 what: `assignment on ${throughDevice ? `the deployment profile of device ${inputs.deviceId}` : `deployment profile ${profileId}`}`,
                 code: "AUTOPILOT_ASSIGNMENT_NOT_FOUND",
             });
             return { id, graph, written: [], learned };
         }
-        const body: Props = { "@odata.type": ODATA_TYPE, target: targetToGraph(inputs.target) };
-        const written = ["target"];
-        for (const name of ["source", "sourceId"]) {
-            if (inputs[name] !== undefined) {
-                body[name] = inputs[name];
-                written.push(name);
-            }
-        }
+        const sourceFields = ["source", "sourceId"].filter((name) => inputs[name] !== undefined);
+        const body: Props = { "@odata.type": ODATA_TYPE, target: targetToGraph(inputs.target), ...Object.fromEntries(sourceFields.map((n) => [n, inputs[n]])) };
+        const written = ["target", ...sourceFields];
         const c = collection(inputs);
         const post = async (): Promise<Props> =>
             (await ctx.graph.send<Props>({ method: "POST", apiVersion: "beta", path: c.path, route: `POST ${c.route}`, body })).body;
@@ -236,9 +224,8 @@ export const assignmentSpec = {
             );
             return;
         }
-        const i = item(id, props);
         try {
-            await ctx.graph.send({ method: "DELETE", apiVersion: "beta", path: i.path, route: `DELETE ${i.route}` });
+            await ctx.graph.send({ method: "DELETE", apiVersion: "beta", ...item("DELETE", id, props) });
         } catch (e) {
             if (GraphError.isGraphError(e) && e.status === 404) return;
             throw e;

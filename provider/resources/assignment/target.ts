@@ -14,20 +14,15 @@ const KIND_BY_TYPE = Object.fromEntries(Object.entries(TARGET_TYPES).map(([k, t]
 /** Program shape -> Graph shape: `kind` becomes `@odata.type`; members carried over. */
 export function targetToGraph(value: unknown): unknown {
     const { kind, ...members } = value as Props;
-    const out: Props = { "@odata.type": TARGET_TYPES[String(kind)] };
-    for (const [k, v] of Object.entries(members)) {
-        if (v !== undefined) out[k] = v;
-    }
-    return out;
+    return { "@odata.type": TARGET_TYPES[String(kind)], ...Object.fromEntries(Object.entries(members).filter(([, v]) => v !== undefined)) };
 }
 
 /** Graph shape -> program shape; null stays null. */
 export function targetFromGraph(value: unknown): unknown {
     if (value === null || value === undefined || typeof value !== "object") return value ?? null;
     const { "@odata.type": odataType, ...members } = value as Props;
-    const out: Props = { kind: KIND_BY_TYPE[String(odataType)] ?? String(odataType) };
-    for (const [k, v] of Object.entries(members)) {
-        if (v !== null && v !== undefined) out[k] = v;
-    }
-    return out;
+    return {
+        kind: KIND_BY_TYPE[String(odataType)] ?? String(odataType),
+        ...Object.fromEntries(Object.entries(members).filter(([, v]) => v !== null && v !== undefined)),
+    };
 }

@@ -1,5 +1,5 @@
-import type { GraphSender } from "../../graph";
-import { listAll as listPages } from "../../graph/pages";
+import type { GraphRequest, GraphSender } from "../../graph";
+import { listAll } from "../../graph/pages";
 import type { Props } from "../../lifecycle/values";
 
 const COLLECTION = "/deviceManagement/windowsAutopilotDeviceIdentities";
@@ -9,21 +9,17 @@ export function odataString(value: string): string {
     return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** Reads every page of a Graph collection, following @odata.nextLink. */
-export function listAll(graph: GraphSender, first: { path: string; query?: Record<string, string>; route: string }): Promise<Props[]> {
-    return listPages(graph, { method: "GET", apiVersion: "beta", ...first });
-}
-
 /**
- * Autopilot devices whose serial equals `serial` (case-insensitive). Graph filters this
- * collection with contains(), so the exact match is made here.
+ * The objects of a collection whose serial equals `serial` (case-insensitive), every page. Graph
+ * filters these collections with contains(), so the exact match is made here.
  */
-export async function findDevicesBySerial(graph: GraphSender, serial: string): Promise<Props[]> {
-    const candidates = await listAll(graph, {
-        path: COLLECTION,
-        query: { $filter: `contains(serialNumber,${odataString(serial)})` },
-        route: `GET ${COLLECTION}?$filter=contains(serialNumber,...)`,
-    });
+export async function findBySerial(graph: GraphSender, serial: string, where: Pick<GraphRequest, "apiVersion" | "path" | "route">): Promise<Props[]> {
+    const candidates = await listAll<Props>(graph, { method: "GET", ...where, query: { $filter: `contains(serialNumber,${odataString(serial)})` } });
     const wanted = serial.toLowerCase();
     return candidates.filter((d) => String(d.serialNumber ?? "").toLowerCase() === wanted);
+}
+
+/** Autopilot devices whose serial equals `serial` (case-insensitive). */
+export function findDevicesBySerial(graph: GraphSender, serial: string): Promise<Props[]> {
+    return findBySerial(graph, serial, { apiVersion: "beta", path: COLLECTION, route: `GET ${COLLECTION}?$filter=contains(serialNumber,...)` });
 }

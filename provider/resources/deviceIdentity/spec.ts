@@ -8,10 +8,10 @@ import { findDevicesBySerial } from "./lookup";
 
 const COLLECTION = "/deviceManagement/windowsAutopilotDeviceIdentities";
 const ITEM_ROUTE = `${COLLECTION}/{id}`;
-const PERMISSION = "DeviceManagementServiceConfig.ReadWrite.All";
 const updateDeviceProperties = { action: "updateDeviceProperties" } as const;
 
-const patchField = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(kind: K, extra?: E) => ({
+/** A field written with PATCH: its kind, and what else it is (e.g. secret). */
+export const patchField = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(kind: K, extra?: E) => ({
     kind,
     write: "patch" as const,
     ...(extra as E),
@@ -29,7 +29,6 @@ export const deviceIdentityFields = {
      */
     serialNumber: {
         kind: { type: "serial" },
-        // Without deviceId the serial is how the device is found; with it, a PATCHed property.
         write: (inputs: Props) => (inputs.deviceId !== undefined ? "patch" : "key"),
     },
     /** Group tag (order ID), used by dynamic groups; written with the updateDeviceProperties action. */
@@ -125,8 +124,7 @@ async function getDevice(ctx: LifecycleContext, id: string): Promise<Props> {
     }
     return readToAdopt(ctx, id, {
         apiVersion: "beta",
-        path: `${COLLECTION}/${encodeURIComponent(id)}`,
-        route: `GET ${ITEM_ROUTE}`,
+        ...deviceIdentitySpec.item(id),
         input: "deviceId",
         what: "Autopilot device",
         code: "AUTOPILOT_DEVICE_NOT_FOUND",
@@ -135,30 +133,23 @@ async function getDevice(ctx: LifecycleContext, id: string): Promise<Props> {
 }
 
 /** WindowsAutopilotDeviceIdentity: adopts an existing Autopilot device and manages its properties. */
-export const deviceIdentitySpec: ResourceSpec = {
+export const deviceIdentitySpec = {
     typeName: "WindowsAutopilotDeviceIdentity",
     graphType: "microsoft.graph.windowsAutopilotDeviceIdentity",
     apiVersion: "beta",
     idOutput: "deviceId",
     fields: deviceIdentityFields,
-    permission: PERMISSION,
+    permission: "DeviceManagementServiceConfig.ReadWrite.All",
 
     item: (id) => ({ path: `${COLLECTION}/${encodeURIComponent(id)}`, route: `GET ${ITEM_ROUTE}` }),
 
     patchTarget(id, props) {
         const device = encodeURIComponent(id);
-        if (props.patchRoute === "deploymentProfileAssignedDevices") {
-            return {
-                method: "PATCH",
-                path: `${COLLECTION}/${device}/deploymentProfile/assignedDevices/${device}`,
-                route: `PATCH ${ITEM_ROUTE}/deploymentProfile/assignedDevices/{id}`,
-                bodyExtras: { "@odata.type": "#microsoft.graph.windowsAutopilotDeviceIdentity" },
-            };
-        }
+        const viaProfile = props.patchRoute === "deploymentProfileAssignedDevices";
         return {
             method: "PATCH",
-            path: `${COLLECTION}/${device}`,
-            route: `PATCH ${ITEM_ROUTE}`,
+            path: viaProfile ? `${COLLECTION}/${device}/deploymentProfile/assignedDevices/${device}` : `${COLLECTION}/${device}`,
+            route: viaProfile ? `PATCH ${ITEM_ROUTE}/deploymentProfile/assignedDevices/{id}` : `PATCH ${ITEM_ROUTE}`,
             bodyExtras: { "@odata.type": "#microsoft.graph.windowsAutopilotDeviceIdentity" },
         };
     },
@@ -191,22 +182,19 @@ export const deviceIdentitySpec: ResourceSpec = {
                 `serialNumber: ${matches.length} Autopilot devices have serial ${serial} (ids ${matches.map((m) => m.id).join(", ")}); adopt one by deviceId instead.`,
             );
         }
-        const device = matches[0];
-        return { id: String(device.id), graph: device, written: [] };
+        return { id: String(matches[0].id), graph: matches[0], written: [] };
     },
 
     async delete(ctx, id, props) {
-        if ((props.deleteBehavior ?? "release") !== "deregister") {
+        if (props.deleteBehavior !== "deregister") {
             ctx.log(`WindowsAutopilotDeviceIdentity ${id}: released (deleteBehavior release: no request)`);
             return;
         }
         try {
             await ctx.graph.send({ method: "DELETE", apiVersion: "beta", path: `${COLLECTION}/${encodeURIComponent(id)}`, route: `DELETE ${ITEM_ROUTE}` });
         } catch (e) {
-            if (GraphError.isGraphError(e) && e.status === 404) {
-                return; // already deregistered
-            }
-            throw e;
+            // 404: already deregistered.
+            if (!GraphError.isGraphError(e) || e.status !== 404) throw e;
         }
     },
-};
+} as const satisfies ResourceSpec;

@@ -18,34 +18,36 @@
  *   Only when nothing shows up in that time is the POST sent again (at most `autopilot:maxRetries` times).
  */
 import { GraphError } from "../../graph";
-import { listAll } from "../../graph/pages";
 import { DEFAULT_LIMITS } from "../../lifecycle/bounds";
 import { lookFor, readBack } from "../../lifecycle/consistency";
 import { AutopilotError } from "../../lifecycle/errors";
 import type { CreationOutcome, LifecycleContext } from "../../lifecycle/spec";
 import type { Props } from "../../lifecycle/values";
-import { findDevicesBySerial, odataString } from "../deviceIdentity/lookup";
-import { hashDigest, ImportRecordIndex, indexed, IndexedRecord } from "./recordIndex";
+import { findBySerial, findDevicesBySerial } from "../deviceIdentity/lookup";
+import { deviceIdentitySpec } from "../deviceIdentity/spec";
+import { UPLOADS } from "../upload/uploadsAbsent";
+import { hashDigest, ImportRecordIndex, indexed, type Collection, type IndexedRecord } from "./recordIndex";
 
-const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
-const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
+/** The tenant's collection of import records. */
+export const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 
-/** Where this resource's import records live: the tenant's collection, or an upload's. */
-function collectionOf(inputs: Props): { path: string; route: string } {
-    if (inputs.uploadId !== undefined && inputs.uploadId !== null) {
-        return {
-            path: `${UPLOADS}/${encodeURIComponent(String(inputs.uploadId))}/deviceIdentities`,
-            route: `GET ${UPLOADS}/{uploadId}/deviceIdentities?$filter=contains(serialNumber,...)`,
-        };
+/** Whether the import belongs to an upload: a null `uploadId` (a program's "none") means the tenant's collection, as an absent one does. */
+export function inUpload(props: Props): boolean {
+    return props.uploadId !== undefined && props.uploadId !== null;
+}
+
+/** Where this resource's import records live: the tenant's collection, or an upload's (`route`: the path's template). */
+export function recordsOf(props: Props): Collection {
+    if (inUpload(props)) {
+        return { path: `${UPLOADS}/${encodeURIComponent(String(props.uploadId))}/deviceIdentities`, route: `${UPLOADS}/{uploadId}/deviceIdentities` };
     }
-    return { path: COLLECTION, route: `GET ${COLLECTION}?$filter=contains(serialNumber,...)` };
+    return { path: COLLECTION, route: COLLECTION };
 }
 
 /** The process's index of the collection this resource's import records live in (recordIndex.ts). */
 function indexOf(ctx: LifecycleContext, inputs: Props): ImportRecordIndex {
-    const { path } = collectionOf(inputs);
-    const route = inputs.uploadId !== undefined && inputs.uploadId !== null ? `GET ${UPLOADS}/{uploadId}/deviceIdentities` : `GET ${COLLECTION}`;
-    return ctx.session.recordIndex({ path, route });
+    const { path, route } = recordsOf(inputs);
+    return ctx.session.recordIndex({ path, route: `GET ${route}` });
 }
 
 /**
@@ -57,29 +59,21 @@ export function forgetImportRecord(ctx: LifecycleContext, props: Props, id: stri
 }
 
 /** Import records whose serial equals the input's (case-insensitive), every page. */
-export async function findImportRecords(ctx: LifecycleContext, inputs: Props): Promise<Props[]> {
-    const serial = String(inputs.serialNumber);
-    const { path, route } = collectionOf(inputs);
-    const out = await listAll<Props>(ctx.graph, {
-        method: "GET",
-        apiVersion: "v1.0",
-        path,
-        query: { $filter: `contains(serialNumber,${odataString(serial)})` },
-        route,
-    });
-    const wanted = serial.toLowerCase();
-    return out.filter((r) => String(r.serialNumber ?? "").toLowerCase() === wanted);
+export function findImportRecords(ctx: LifecycleContext, inputs: Props): Promise<Props[]> {
+    const { path, route } = recordsOf(inputs);
+    return findBySerial(ctx.graph, String(inputs.serialNumber), { apiVersion: "v1.0", path, route: `GET ${route}?$filter=contains(serialNumber,...)` });
 }
 
-const RANK: Record<string, number> = { complete: 0, pending: 1, unknown: 1, partial: 2, error: 2 };
-
-function statusOf(record: Props): string {
+/** The import's status as Graph reports it ("unknown" until Graph says). */
+export function importStatus(record: Props): string {
     const state = record.state as Props | null | undefined;
     return typeof state?.deviceImportStatus === "string" ? state.deviceImportStatus : "unknown";
 }
 
+const RANK: Record<string, number> = { complete: 0, pending: 1, unknown: 1, partial: 2, error: 2 };
+
 function rankOf(record: Props): number {
-    return RANK[statusOf(record)] ?? 3;
+    return RANK[importStatus(record)] ?? 3;
 }
 
 /** The candidate this resource would have made (same serial, same hash when Graph shows one), best status first. */
@@ -114,14 +108,11 @@ export function isAmbiguousCreate(e: unknown, ctx?: LifecycleContext): e is Grap
     return e.code === "GRAPH_AMBIGUOUS_WRITE" || (e.code === "GRAPH_ABORTED" && e.ambiguous && ctx?.signal?.aborted !== true);
 }
 
-/** What creating the import came to. */
-export type ImportCreation = CreationOutcome;
-
 /**
  * Adopts the import record an earlier run made, or POSTs one; after a POST of unknown outcome,
  * looks before sending it again (see the module comment).
  */
-export async function createOrAdoptImport(ctx: LifecycleContext, inputs: Props, post: () => Promise<Props>): Promise<ImportCreation> {
+export async function createOrAdoptImport(ctx: LifecycleContext, inputs: Props, post: () => Promise<Props>): Promise<CreationOutcome> {
     const serial = String(inputs.serialNumber);
     const index = indexOf(ctx, inputs);
     // A fresh lookup of the serial, with what this process made or deleted since (Graph shows both late).
@@ -133,7 +124,7 @@ export async function createOrAdoptImport(ctx: LifecycleContext, inputs: Props, 
         const existing = (await index.mayHaveRecords(serial, ctx.signal)) ? await lookUp() : undefined;
         if (existing) {
             index.keep(existing, ctx.now());
-            ctx.log(`import of serial ${serial}: adopting import record ${existing.record.id} (${statusOf(existing.record)}) an earlier run made`);
+            ctx.log(`import of serial ${serial}: adopting import record ${existing.record.id} (${importStatus(existing.record)}) an earlier run made`);
             return { graph: asShown(existing, inputs), how: "adopted", posts: 0 };
         }
         const maxPosts = 1 + (ctx.limits ?? DEFAULT_LIMITS).maxRetries;
@@ -141,12 +132,12 @@ export async function createOrAdoptImport(ctx: LifecycleContext, inputs: Props, 
             try {
                 const made = await post();
                 // Graph's answer may leave out the serial or the hash: the record is of this capture.
-                index.remember(
-                    {
+                index.keep(
+                    indexed({
                         ...made,
                         serialNumber: made.serialNumber ?? inputs.serialNumber,
                         hardwareIdentifier: made.hardwareIdentifier ?? inputs.hardwareIdentifier,
-                    },
+                    }),
                     ctx.now(),
                 );
                 return { graph: made, how: "posted", posts };
@@ -180,15 +171,9 @@ export async function waitUntilDeviceReadable(ctx: LifecycleContext, done: Props
     const state = done.state as Props | null | undefined;
     const deviceId = state?.deviceImportStatus === "complete" ? state.deviceRegistrationId : undefined;
     if (typeof deviceId !== "string" || deviceId === "") return;
-    const path = `/deviceManagement/windowsAutopilotDeviceIdentities/${encodeURIComponent(deviceId)}`;
     await readBack(ctx, `Autopilot device ${deviceId} (registered by the import of serial ${String(done.serialNumber ?? "")})`, async () => {
         try {
-            const res = await ctx.graph.send<Props>({
-                method: "GET",
-                apiVersion: "beta",
-                path,
-                route: "GET /deviceManagement/windowsAutopilotDeviceIdentities/{id}",
-            });
+            const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "beta", ...deviceIdentitySpec.item(deviceId) });
             // The device step that adopts it next takes this read instead of its own GET (recentReads.ts).
             if (res.body && typeof res.body === "object") ctx.session.deviceReads.keep(deviceId, res.body, ctx.now());
             return { done: true, value: undefined };

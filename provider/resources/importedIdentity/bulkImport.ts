@@ -87,10 +87,7 @@ export class BulkImporter {
             this.counters.fallbacks++;
             return bodies.map((body) => postSingle(this.graph, body));
         }
-        const bySerial = new Map<string, Props>();
-        for (const record of answer.value ?? []) {
-            bySerial.set(serialKeyOf(record.serialNumber), record);
-        }
+        const bySerial = new Map((answer.value ?? []).map((record) => [serialKeyOf(record.serialNumber), record]));
         return bodies.map((body) => {
             const record = bySerial.get(serialKeyOf(body.serialNumber));
             if (record && typeof record.id === "string") return record;

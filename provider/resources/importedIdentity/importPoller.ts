@@ -61,7 +61,6 @@ export class ImportPoller {
     /** Every page's id -> state; undefined past `maxPages` (abandoned). */
     private async list(maxPages: number): Promise<Map<string, Props> | undefined> {
         this.counters.listings++;
-        const route = `GET ${COLLECTION}?$select=id,state`;
         const states = new Map<string, Props>();
         let n = 0;
         for await (const page of pages<Props>(this.graph, {
@@ -69,7 +68,7 @@ export class ImportPoller {
             apiVersion: "v1.0",
             path: COLLECTION,
             query: { $select: "id,state", $top: "1000" },
-            route,
+            route: `GET ${COLLECTION}?$select=id,state`,
         })) {
             n++;
             this.counters.pages++;

@@ -26,7 +26,7 @@
  * cost more than twice the per-serial GETs, and at fleet scale far fewer.
  */
 import { createHash } from "crypto";
-import { untilAborted, type GraphSender } from "../../graph";
+import { untilAborted, type GraphRequest, type GraphSender } from "../../graph";
 import { Combiner, Kept } from "../../graph/combiner";
 import { pages } from "../../graph/pages";
 import type { Props } from "../../lifecycle/values";
@@ -69,10 +69,7 @@ export function indexed(record: Props): IndexedRecord {
 }
 
 /** Where and how to list: the collection path and the route for messages and metrics. */
-export interface Collection {
-    path: string;
-    route: string;
-}
+export type Collection = Required<Pick<GraphRequest, "path" | "route">>;
 
 /** One collection's records as this process knows them (see the module comment). */
 export class ImportRecordIndex {
@@ -109,13 +106,9 @@ export class ImportRecordIndex {
         const key = serialKeyOf(serial);
         if ((this.made.get(key)?.size ?? 0) > 0) return true;
         const recent = this.recent.get("", Date.now());
-        if (recent) {
-            this.counters.answered++;
-            return (recent.get(key) ?? []).some((id) => !this.deleted.has(id));
-        }
-        const listed = await this.listings.add(key, "", signal);
-        if (!listed) return true;
-        return (listed.get(key) ?? []).some((id) => !this.deleted.has(id));
+        if (recent) this.counters.answered++;
+        const listed = recent ?? (await this.listings.add(key, "", signal));
+        return !listed || (listed.get(key) ?? []).some((id) => !this.deleted.has(id));
     }
 
     /**
@@ -131,11 +124,6 @@ export class ImportRecordIndex {
             if (!byId.has(id) && now - r.at <= lateMs) byId.set(id, r.entry);
         }
         return [...byId.values()].filter((r) => !this.deleted.has(String(r.record.id)));
-    }
-
-    /** A record this process made (Graph's answer) at `now`. */
-    remember(record: Props, now: number): void {
-        this.keep(indexed(record), now);
     }
 
     /** A record this process made or adopted at `now`, as indexed. */
@@ -191,7 +179,6 @@ export class ImportRecordIndex {
             // A listing that failed (past the client's retries) fails no create: each
             // looks its serial up on its own, with its own retries.
             this.counters.failed++;
-            listed = undefined;
         }
         if (listed) this.counters.answered += creates;
         return Array(creates).fill(listed);
@@ -204,16 +191,14 @@ export class ImportRecordIndex {
     private async list(worth: number, signal: AbortSignal): Promise<Map<string, string[]> | undefined> {
         this.counters.listings++;
         const bySerial = new Map<string, string[]>();
-        const { path, route } = this.collection;
         // Only ids and serials: a listing proves a serial has no record; which record to adopt is
         // decided on a lookup of the serial (with hashes, a few KB each).
         let n = 0;
         for await (const page of pages<Props>(this.graph, {
             method: "GET",
             apiVersion: "v1.0",
-            path,
+            ...this.collection,
             query: { $select: "id,serialNumber", $top: String(LISTING_PAGE_SIZE) },
-            route,
             signal,
         })) {
             n++;

@@ -1,32 +1,23 @@
 import { GraphError } from "../../graph";
 import { readToAdopt } from "../../lifecycle/adopt";
 import { AutopilotError } from "../../lifecycle/errors";
-import type { FieldKind, FieldSpec } from "../../lifecycle/fields";
+import type { FieldSpec } from "../../lifecycle/fields";
 import type { LifecycleContext, ResourceSpec } from "../../lifecycle/spec";
 import { isEmpty, Props } from "../../lifecycle/values";
 import { readBack } from "../../lifecycle/consistency";
-import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, waitUntilDeviceReadable } from "./adopt";
+import { patchField } from "../deviceIdentity/spec";
+import { adoptRegisteredDevice, createOrAdoptImport, forgetImportRecord, importStatus, inUpload, recordsOf, waitUntilDeviceReadable } from "./adopt";
 import { postImport } from "./bulkImport";
 import { describeImportError } from "./importErrors";
 import { DEFAULT_TUNING } from "../../settings/table";
 
-const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
-const UPLOADS = "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
 const ODATA_TYPE = "#microsoft.graph.importedWindowsAutopilotDeviceIdentity";
-// Fields the beta upload page adds to identities inside an upload: they take its own route.
-const UPLOAD_EXTRA_FIELDS = ["groupTag", "importId", "assignedUserPrincipalName"];
 
 /** Bounds of a real hardware hash (the 4K hash Get-WindowsAutopilotInfo captures is 3-4 KB). */
 export const HARDWARE_HASH_BYTES = { min: 256, max: 32768 };
 
-const uploadAware = (name: string) => (inputs: Props) =>
-    inputs.uploadId !== undefined && UPLOAD_EXTRA_FIELDS.includes(name) ? { patch: "uploadDeviceIdentities" } : ("patch" as const);
-
-const field = <const K extends FieldKind, const E extends Partial<FieldSpec> = Record<never, never>>(name: string, kind: K, extra?: E) => ({
-    kind,
-    write: uploadAware(name),
-    ...(extra as E),
-});
+// Fields the beta upload page adds to identities inside an upload take its own route there.
+const uploadRoute = (inputs: Props) => (inUpload(inputs) ? { patch: "uploadDeviceIdentities" } : ("patch" as const));
 
 /** Fields of ImportedWindowsAutopilotDeviceIdentity: names, kinds, the route that writes each, and (TSDoc) what each is. */
 export const importedIdentityFields = {
@@ -35,29 +26,28 @@ export const importedIdentityFields = {
     /** The upload (importedWindowsAutopilotDeviceIdentityUpload) the identity belongs to: its routes are then the upload-scoped ones. */
     uploadId: { kind: { type: "guid" }, write: "key" },
     /** Serial number of the device (required to import). */
-    serialNumber: field("serialNumber", { type: "serial" }),
+    serialNumber: patchField({ type: "serial" }),
     /**
      * Hardware hash, base64 (required to import; secret). The output is its SHA-256 digest
      * (`sha256:<base64>`, secret), not the hash: the state keeps the hash once, in the inputs
      * (encrypted), and not again in every output.
      */
-    hardwareIdentifier: field(
-        "hardwareIdentifier",
+    hardwareIdentifier: patchField(
         { type: "base64", minBytes: HARDWARE_HASH_BYTES.min, maxBytes: HARDWARE_HASH_BYTES.max },
         { secret: true, stateDigest: true },
     ),
     /** Windows product key (secret). */
-    productKey: field("productKey", { type: "string", maxLength: 64 }, { secret: true }),
+    productKey: patchField({ type: "string", maxLength: 64 }, { secret: true }),
     /** Order identifier (on the documented PATCH page; not in Graph's current metadata). */
-    orderIdentifier: field("orderIdentifier", { type: "string" }),
+    orderIdentifier: patchField({ type: "string" }),
     /** Group tag the device gets when the import completes. */
-    groupTag: field("groupTag", { type: "string" }),
+    groupTag: { kind: { type: "string" }, write: uploadRoute },
     /** UPN of the user the device will be assigned to. */
-    assignedUserPrincipalName: field("assignedUserPrincipalName", { type: "upn" }),
+    assignedUserPrincipalName: { kind: { type: "upn" }, write: uploadRoute },
     /** Import id (a batch label). */
-    importId: field("importId", { type: "string" }),
+    importId: { kind: { type: "string" }, write: uploadRoute },
     /** The import's state as Graph reports it (writable per the documented PATCH page). */
-    state: field("state", {
+    state: patchField({
         type: "object",
         fields: {
             /** unknown, pending, partial, complete or error. */
@@ -84,20 +74,9 @@ export const importedIdentityFields = {
     importTimeoutSeconds: { kind: { type: "integer", min: 1, max: 86400 }, write: "setting", default: 1800 },
 } as const satisfies Record<string, FieldSpec>;
 
-function itemOf(id: string, props: Props): { path: string; route: string } {
-    if (props.uploadId !== undefined && props.uploadId !== null) {
-        return {
-            path: `${UPLOADS}/${encodeURIComponent(String(props.uploadId))}/deviceIdentities/${encodeURIComponent(id)}`,
-            route: `${UPLOADS}/{uploadId}/deviceIdentities/{id}`,
-        };
-    }
-    return { path: `${COLLECTION}/${encodeURIComponent(id)}`, route: `${COLLECTION}/{id}` };
-}
-
-/** The import's status as Graph reports it ("unknown" until Graph says). */
-export function importStatus(graph: Props): string {
-    const state = graph.state as Props | null | undefined;
-    return typeof state?.deviceImportStatus === "string" ? state.deviceImportStatus : "unknown";
+function itemOf(method: string, id: string, props: Props): { path: string; route: string } {
+    const records = recordsOf(props);
+    return { path: `${records.path}/${encodeURIComponent(id)}`, route: `${method} ${records.route}/{id}` };
 }
 
 /** Poll intervals: `autopilot:importPollMs` first (2 s), growing by half each time, at most 30 s. */
@@ -107,7 +86,7 @@ export function nextPollDelay(previousMs: number, firstMs: number): number {
 
 /** Whether the record's state may come from a listing: an upload's records are not in the tenant's collection. */
 function statesListable(ctx: LifecycleContext, inputs: Props): boolean {
-    return (inputs.uploadId === undefined || inputs.uploadId === null) && (ctx.settings ?? DEFAULT_TUNING).listReads;
+    return !inUpload(inputs) && (ctx.settings ?? DEFAULT_TUNING).listReads;
 }
 
 /** The import's time bound (s): the input, else the field's default. */
@@ -122,12 +101,10 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
     const deadline = ctx.now() + timeoutSeconds * 1000;
     let delay = 0;
     let current = graph;
-    const item = itemOf(id, inputs);
+    const read = itemOf("GET", id, inputs);
     for (;;) {
         const status = importStatus(current);
-        if (status === "complete") {
-            return current;
-        }
+        if (status === "complete") return current;
         if (status === "error" || status === "partial") {
             const state = current.state as Props;
             throw new AutopilotError(
@@ -148,12 +125,7 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
         await ctx.sleep(delay);
         // Polls due together share a listing of states (importPoller.ts); else one GET.
         const shared = statesListable(ctx, inputs) ? await ctx.session.importPolls.state(id) : undefined;
-        if (shared) {
-            current = { ...current, state: shared };
-        } else {
-            const res = await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
-            current = res.body;
-        }
+        current = shared ? { ...current, state: shared } : (await ctx.graph.send<Props>({ method: "GET", apiVersion: "v1.0", ...read })).body;
     }
 }
 
@@ -162,21 +134,18 @@ export async function waitForImport(ctx: LifecycleContext, id: string, graph: Pr
  * longer shows it, so a re-import of the serial (a replacement) cannot find and adopt it.
  */
 async function deleteRecord(ctx: LifecycleContext, id: string, props: Props): Promise<void> {
-    const item = itemOf(id, props);
     try {
-        await ctx.graph.send({ method: "DELETE", apiVersion: "v1.0", path: item.path, route: `DELETE ${item.route}` });
+        await ctx.graph.send({ method: "DELETE", apiVersion: "v1.0", ...itemOf("DELETE", id, props) });
     } catch (e) {
-        if (GraphError.isGraphError(e) && e.status === 404) {
-            forgetImportRecord(ctx, props, id);
-            return;
-        }
-        throw e;
+        if (!GraphError.isGraphError(e) || e.status !== 404) throw e;
+        forgetImportRecord(ctx, props, id);
+        return;
     }
     // Gone for this process's later creates at once, however long Graph still lists it.
     forgetImportRecord(ctx, props, id);
     await readBack(ctx, `import record ${id} (deleted)`, async () => {
         try {
-            await ctx.graph.send({ method: "GET", apiVersion: "v1.0", path: item.path, route: `GET ${item.route}` });
+            await ctx.graph.send({ method: "GET", apiVersion: "v1.0", ...itemOf("GET", id, props) });
             return { done: false, why: "it after it was deleted" };
         } catch (e) {
             if (GraphError.isGraphError(e) && e.status === 404) return { done: true, value: undefined };
@@ -196,10 +165,7 @@ export const importedIdentitySpec: ResourceSpec = {
     // Two import records of one serial cannot coexist: a re-import removes the old record first.
     deleteBeforeReplace: true,
 
-    item(id, props) {
-        const item = itemOf(id, props);
-        return { path: item.path, route: `GET ${item.route}` };
-    },
+    item: (id, props) => itemOf("GET", id, props),
 
     patchTarget(id, props, routeName) {
         if (routeName === "uploadDeviceIdentities") {
@@ -212,53 +178,44 @@ export const importedIdentitySpec: ResourceSpec = {
                 bodyExtras: { "@odata.type": ODATA_TYPE, id },
             };
         }
-        const item = itemOf(id, props);
-        return { method: "PATCH", path: item.path, route: `PATCH ${item.route}`, bodyExtras: { "@odata.type": ODATA_TYPE } };
+        return { method: "PATCH", ...itemOf("PATCH", id, props), bodyExtras: { "@odata.type": ODATA_TYPE } };
     },
 
     validate(inputs) {
-        if (inputs.importedDeviceId === undefined) {
-            const failures = [];
-            if (inputs.serialNumber === undefined)
-                failures.push({
-                    property: "serialNumber",
-                    reason: "serialNumber is required to import a device (or give importedDeviceId to adopt an import record)",
-                });
-            if (inputs.hardwareIdentifier === undefined)
-                failures.push({ property: "hardwareIdentifier", reason: "hardwareIdentifier (the base64 hardware hash) is required to import a device" });
-            return failures;
-        }
-        return [];
+        if (inputs.importedDeviceId !== undefined) return [];
+        const failures = [];
+        if (inputs.serialNumber === undefined)
+            failures.push({
+                property: "serialNumber",
+                reason: "serialNumber is required to import a device (or give importedDeviceId to adopt an import record)",
+            });
+        if (inputs.hardwareIdentifier === undefined)
+            failures.push({ property: "hardwareIdentifier", reason: "hardwareIdentifier (the base64 hardware hash) is required to import a device" });
+        return failures;
     },
 
     async create(ctx, inputs) {
         if (inputs.importedDeviceId !== undefined) {
             const id = String(inputs.importedDeviceId);
-            const item = itemOf(id, inputs);
             const graph = await readToAdopt(ctx, id, {
                 apiVersion: "v1.0",
-                path: item.path,
-                route: `GET ${item.route}`,
+                ...importedIdentitySpec.item(id, inputs),
                 input: "importedDeviceId",
                 what: "import record",
                 code: "AUTOPILOT_IMPORT_NOT_FOUND",
             });
             return { id, graph, written: [] };
         }
-        const body: Props = { "@odata.type": ODATA_TYPE };
-        const written: string[] = [];
-        for (const [name, spec] of Object.entries(importedIdentityFields as Record<string, FieldSpec>)) {
-            if (spec.write === "key" || spec.write === "setting" || isEmpty(inputs[name])) continue;
-            body[name] = inputs[name];
-            written.push(name);
-        }
-        const collection = inputs.uploadId !== undefined ? `${UPLOADS}/${encodeURIComponent(String(inputs.uploadId))}/deviceIdentities` : COLLECTION;
-        const route = inputs.uploadId !== undefined ? `POST ${UPLOADS}/{uploadId}/deviceIdentities` : `POST ${COLLECTION}`;
+        const written = Object.entries(importedIdentityFields as Record<string, FieldSpec>)
+            .filter(([name, spec]) => spec.write !== "key" && spec.write !== "setting" && !isEmpty(inputs[name]))
+            .map(([name]) => name);
+        const body: Props = { "@odata.type": ODATA_TYPE, ...Object.fromEntries(written.map((name) => [name, inputs[name]])) };
         // Top-level imports made at the same time share bulk `import` calls (bulkImport.ts).
-        const post = async (): Promise<Props> =>
-            inputs.uploadId === undefined
-                ? postImport(ctx, body)
-                : (await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path: collection, route, body })).body;
+        const post = async (): Promise<Props> => {
+            if (!inUpload(inputs)) return postImport(ctx, body);
+            const { path, route } = recordsOf(inputs);
+            return (await ctx.graph.send<Props>({ method: "POST", apiVersion: "v1.0", path, route: `POST ${route}`, body })).body;
+        };
         // Adopts the record an interrupted run made; never re-POSTs blindly after an unknown outcome (adopt.ts).
         const made = await createOrAdoptImport(ctx, inputs, post);
         return { id: String(made.graph.id), graph: made.graph, written: made.how === "adopted" ? [] : written, fresh: made.how !== "adopted" };
@@ -273,9 +230,7 @@ export const importedIdentitySpec: ResourceSpec = {
     },
 
     async settle(ctx, id, graph, inputs) {
-        if (inputs.waitForImport === false) {
-            return graph;
-        }
+        if (inputs.waitForImport === false) return graph;
         let done: Props;
         try {
             done = await waitForImport(ctx, id, graph, inputs);
@@ -291,9 +246,8 @@ export const importedIdentitySpec: ResourceSpec = {
         await waitUntilDeviceReadable(ctx, done);
         if (inputs.removeRecordWhenComplete === true) {
             await deleteRecord(ctx, id, inputs);
-            ctx.log(
-                `import ${id}: complete; record removed (removeRecordWhenComplete), device ${importStatus(done) === "complete" ? (done.state as Props).deviceRegistrationId : "?"} stays`,
-            );
+            // waitForImport returns only a complete import.
+            ctx.log(`import ${id}: complete; record removed (removeRecordWhenComplete), device ${(done.state as Props).deviceRegistrationId} stays`);
             return { ...done, recordRemoved: true };
         }
         return done;
@@ -314,8 +268,7 @@ export const importedIdentitySpec: ResourceSpec = {
     delete: deleteRecord,
 
     extraOutputs(graph) {
-        const state = graph.state as Props | null | undefined;
-        const registration = state?.deviceRegistrationId;
+        const registration = (graph.state as Props | null | undefined)?.deviceRegistrationId;
         return {
             recordRemoved: graph.recordRemoved === true,
             importStatus: importStatus(graph),

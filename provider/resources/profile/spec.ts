@@ -54,17 +54,16 @@ function readOobe(graph: Props): unknown {
     const current = plain(graph.outOfBoxExperienceSetting);
     if (current) return current;
     const twin = plain(graph.outOfBoxExperienceSettings);
-    return twin
-        ? Object.fromEntries(
-              Object.entries(twin)
-                  .filter(([k]) => k in OOBE_FROM_TWIN)
-                  .map(([k, v]) => [OOBE_FROM_TWIN[k], v]),
-          )
-        : undefined;
+    if (!twin) return undefined;
+    return Object.fromEntries(
+        Object.entries(twin)
+            .filter(([k]) => k in OOBE_FROM_TWIN)
+            .map(([k, v]) => [OOBE_FROM_TWIN[k], v]),
+    );
 }
 
 const patch = <const K extends FieldKind>(kind: K, extra: Partial<FieldSpec> = {}) => ({ ...extra, kind, write: "patch" as const });
-const flag = () => patch({ type: "boolean" });
+const flag = (extra?: Partial<FieldSpec>) => patch({ type: "boolean" }, extra);
 
 /** Fields of WindowsAutopilotDeploymentProfile: names, kinds, the route that writes each, and (TSDoc) what each is. */
 export const profileFields = {
@@ -105,14 +104,11 @@ export const profileFields = {
     /** The Windows device type the profile applies to (windowsAutopilotDeviceType). */
     deviceType: patch({ type: "enum", api: "beta", name: "windowsAutopilotDeviceType" }),
     /** Convert every targeted device to Autopilot (register its hardware hash). */
-    hardwareHashExtractionEnabled: patch(
-        { type: "boolean" },
-        {
-            readFrom: currentOrTwin("hardwareHashExtractionEnabled", "extractHardwareHash"),
-        },
-    ),
+    hardwareHashExtractionEnabled: flag({
+        readFrom: currentOrTwin("hardwareHashExtractionEnabled", "extractHardwareHash"),
+    }),
     /** Allow pre-provisioned deployment (formerly white glove). */
-    preprovisioningAllowed: patch({ type: "boolean" }, { readFrom: currentOrTwin("preprovisioningAllowed", "enableWhiteGlove") }),
+    preprovisioningAllowed: flag({ readFrom: currentOrTwin("preprovisioningAllowed", "enableWhiteGlove") }),
     /** Out-of-box experience settings. */
     outOfBoxExperienceSetting: patch(
         {
@@ -186,19 +182,14 @@ export function deviceNameTemplateProblem(template: string): string | undefined 
     const bad = /[^A-Za-z0-9-]/.exec(literal);
     if (bad) return `holds ${JSON.stringify(bad[0])}: a device name has letters A-Z, digits and hyphens only`;
     let length = literal.length;
-    let macros = 0;
-    for (const m of template.matchAll(MACRO)) {
-        macros++;
-        if (m[1] === undefined) {
-            length += 1;
-            continue;
-        }
-        const digits = Number(m[1]);
-        if (digits < 1) return `${m[0]} adds no digits: give n of at least 1`;
-        length += digits;
+    const macros = [...template.matchAll(MACRO)];
+    for (const m of macros) {
+        const adds = m[1] === undefined ? 1 : Number(m[1]);
+        if (adds < 1) return `${m[0]} adds no digits: give n of at least 1`;
+        length += adds;
     }
     if (length > MAX_NAME) return `expands to at least ${length} characters; a device name is at most ${MAX_NAME}`;
-    if (macros === 0 && /^\d+$/.test(literal)) return "is digits only; a device name needs a letter or a hyphen";
+    if (macros.length === 0 && /^\d+$/.test(literal)) return "is digits only; a device name needs a letter or a hyphen";
     if (template === "") return "is empty";
     return undefined;
 }
@@ -319,8 +310,7 @@ export const profileSpec = {
             const id = String(inputs.profileId);
             const graph = await readToAdopt(ctx, id, {
                 apiVersion: "beta",
-                path: item(id).path,
-                route: `GET ${ITEM_ROUTE}`,
+                ...item(id),
                 input: "profileId",
                 what: "deployment profile",
                 code: "AUTOPILOT_PROFILE_NOT_FOUND",
@@ -333,15 +323,11 @@ export const profileSpec = {
             checkJoinType(inputs, graph);
             return { id: String(graph.id), graph, written: [] };
         }
+        const written = (Object.entries(profileFields) as Array<[string, FieldSpec]>)
+            .filter(([name, field]) => (field.write === "patch" || name === "displayName") && inputs[name] !== undefined)
+            .map(([name]) => name);
         const body: Props = { "@odata.type": PROFILE_TYPES[inputs.joinType as keyof typeof PROFILE_TYPES] };
-        const written: string[] = [];
-        for (const [name, field] of Object.entries(profileFields) as Array<[string, FieldSpec]>) {
-            if (field.write === "patch" || name === "displayName") {
-                if (inputs[name] === undefined) continue;
-                body[name] = inputs[name];
-                written.push(name);
-            }
-        }
+        for (const name of written) body[name] = inputs[name];
         const started = new Date(ctx.now() - 60_000).toISOString();
         try {
             const res = await ctx.graph.send<Props>({ method: "POST", apiVersion: "beta", path: COLLECTION, route: `POST ${COLLECTION}`, body });
@@ -364,10 +350,7 @@ export const profileSpec = {
             await ctx.graph.send({ method: "DELETE", apiVersion: "beta", path: item(id).path, route: `DELETE ${ITEM_ROUTE}` });
         } catch (e) {
             if (GraphError.isGraphError(e) && e.status === 404) return;
-            if (GraphError.isGraphError(e) && e.status === 400) {
-                const reason = await inUseReason(ctx, id, e);
-                if (reason) throw reason;
-            }
+            if (GraphError.isGraphError(e) && e.status === 400) throw (await inUseReason(ctx, id, e)) ?? e;
             throw e;
         }
     },

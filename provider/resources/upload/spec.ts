@@ -38,22 +38,20 @@ export const uploadSpec: ResourceSpec = {
     }),
 
     validate(inputs) {
-        return inputs.uploadId === undefined
-            ? [
-                  {
-                      property: "uploadId",
-                      reason: "uploadId is required: the Graph id of the upload to adopt (uploads are made by the Intune portal's CSV import)",
-                  },
-              ]
-            : [];
+        if (inputs.uploadId !== undefined && inputs.uploadId !== null) return [];
+        return [
+            {
+                property: "uploadId",
+                reason: "uploadId is required: the Graph id of the upload to adopt (uploads are made by the Intune portal's CSV import)",
+            },
+        ];
     },
 
     async create(ctx, inputs) {
         const id = String(inputs.uploadId);
         const graph = await readToAdopt(ctx, id, {
             apiVersion: "v1.0",
-            path: `${UPLOADS}/${encodeURIComponent(id)}`,
-            route: `GET ${ITEM_ROUTE}`,
+            ...uploadSpec.item(id, inputs),
             input: "uploadId",
             what: "upload",
             code: "AUTOPILOT_UPLOAD_NOT_FOUND",

@@ -185,7 +185,7 @@ describe("resolveAuthConfig", () => {
             assert.equal(cfg.authorityHost, authority);
             assert.equal(cfg.customAuthority, false);
             assert.equal(graphScope(cfg.graphBaseUrl), `${graph}/.default`);
-            assert.equal(CLOUDS[name as keyof typeof CLOUDS].scope, `${graph}/.default`);
+            assert.equal(graphScope(CLOUDS[name as keyof typeof CLOUDS].graphBaseUrl), `${graph}/.default`);
         }
         assert.equal(Object.keys(CLOUDS).length, 4);
         assert.equal(resolveAuthConfig(none, { AUTOPILOT_CLOUD: "china" }).cloud, "china");
