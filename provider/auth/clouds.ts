@@ -10,6 +10,7 @@ export interface Cloud {
     readonly authorityHost: string;
 }
 
+/** The national clouds: each one's Graph host and Entra authority. */
 export const CLOUDS: Readonly<Record<CloudName, Cloud>> = {
     global: {
         name: "global",
@@ -34,6 +35,7 @@ export const CLOUDS: Readonly<Record<CloudName, Cloud>> = {
     },
 };
 
+/** The cloud when `autopilot:cloud` is not set. */
 export const DEFAULT_CLOUD: CloudName = "global";
 
 /** The cloud of that name (case-insensitive), or undefined. */

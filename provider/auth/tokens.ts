@@ -10,6 +10,7 @@ import { chooseCredential, type CredentialChoice, type CredentialOptions } from 
 /** Refresh a token when less than this is left (or half its lifetime, if that is shorter). */
 export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
+/** What {@link createTokenSource} takes besides the config. */
 export interface TokenSourceOptions extends CredentialOptions, Pick<CachingTokenSourceOptions, "clock" | "logger"> {
     /** Use this credential instead of the one the config selects (tests, custom auth). */
     credential?: TokenCredential;
@@ -111,6 +112,7 @@ interface CachedToken {
     refreshAtMs: number;
 }
 
+/** How a {@link CachingTokenSource} tells time, names its credential and keeps secrets out of its messages. */
 export interface CachingTokenSourceOptions {
     clock?: Clock;
     /** Named in error messages. */

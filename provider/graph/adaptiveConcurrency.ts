@@ -78,6 +78,7 @@ export class RatePacer {
     }
 }
 
+/** The limit an {@link AdaptiveLimiter} starts from and grows back to, and its time. */
 export interface AdaptiveLimiterOptions {
     /** Most requests on the wire at once (the configured maxConcurrency). */
     max: number;

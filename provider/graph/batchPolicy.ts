@@ -12,6 +12,7 @@ const BATCH_WINDOW_MS = 20;
 /** The longest the first GET of a batch waits for company. */
 const BATCH_MAX_WAIT_MS = 200;
 
+/** Where `$batch` requests go and how many may be out at once. */
 export interface BatchPolicyOptions {
     /** The configured Graph origin and base path (a proxy may serve Graph under a prefix). */
     graphOrigin: string;

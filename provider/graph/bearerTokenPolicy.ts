@@ -2,6 +2,7 @@ import { abortedError } from "./httpError";
 import type { PipelinePolicy, PipelineRequest } from "./pipeline";
 import type { TokenSource } from "./types";
 
+/** Where tokens come from and which origin may receive them. */
 export interface BearerTokenPolicyOptions {
     tokenSource: TokenSource;
     /** The configured Graph origin, e.g. "https://graph.microsoft.com". */

@@ -17,6 +17,7 @@ export interface Timers {
     after(ms: number, fn: () => void, background?: boolean): () => void;
 }
 
+/** The process's clock and timers (tests inject their own). */
 export const realTimers: Timers = {
     now: () => Date.now(),
     after(ms, fn, background) {

@@ -24,7 +24,9 @@ export interface RetryStrategy {
 
 /** No retry waits less than this by default ("never retry at once"). */
 export const DEFAULT_MIN_DELAY_MS = 100;
+/** The exponential strategy's first wait, by default. */
 export const DEFAULT_BASE_DELAY_MS = 1_000;
+/** The exponential strategy's longest wait, by default. */
 export const DEFAULT_MAX_DELAY_MS = 60_000;
 
 /** Statuses that are worth another attempt. */
@@ -84,6 +86,7 @@ export function throttlingRetryStrategy(options: { minDelayMs?: number } = {}): 
     };
 }
 
+/** The exponential strategy's waits and its source of jitter. */
 export interface ExponentialRetryOptions extends RetryOptions {
     /** Uniform in [0, 1). */
     random?: () => number;
@@ -110,6 +113,7 @@ export function exponentialRetryStrategy(options: ExponentialRetryOptions = {}):
     };
 }
 
+/** How often the retry policy tries again, who decides the wait, and its time. */
 export interface RetryPolicyOptions {
     /** Retries after the first attempt. */
     maxRetries: number;

@@ -3,6 +3,7 @@ import { GraphError } from "./errors";
 import { requestFields } from "./httpError";
 import type { PipelineRequest, PipelineResponse, SendRequest } from "./pipeline";
 
+/** The connection pool requests go out on, and a hook for counting them. */
 export interface TransportOptions {
     dispatcher: Dispatcher;
     /** Called once per HTTP request, before it is sent (for counters). */

@@ -101,6 +101,7 @@ export interface RetryOptions {
     minDelayMs?: number;
 }
 
+/** A Graph client's endpoint, credentials, limits and policies. */
 export interface GraphClientOptions {
     /** Graph base URL without the version, e.g. "https://graph.microsoft.com". */
     baseUrl: string;

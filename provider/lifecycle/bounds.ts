@@ -42,6 +42,7 @@ export function stepLimits(tuning: Tuning): StepLimits {
     };
 }
 
+/** The step limits with every setting at its default. */
 export const DEFAULT_LIMITS: StepLimits = stepLimits(DEFAULT_TUNING);
 
 /** Why a step stopped before it finished: its time bound, or the host being stopped. */

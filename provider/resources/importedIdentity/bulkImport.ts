@@ -6,6 +6,7 @@ import type { Props } from "../../lifecycle/values";
 import { serialKeyOf } from "./recordIndex";
 
 const COLLECTION = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+/** The route of Graph's bulk `import` action (metrics and tests count it). */
 export const BULK_IMPORT_ROUTE = `POST ${COLLECTION}/import`;
 const SINGLE_ROUTE = `POST ${COLLECTION}`;
 
@@ -14,6 +15,7 @@ export const DEFAULT_BULK_WINDOW_MS = 300;
 /** How long the first record of a chunk waits at most, by default. */
 export const DEFAULT_BULK_MAX_WAIT_MS = 2000;
 
+/** How many records one `import` call carries and how long a chunk gathers. */
 export interface BulkImportOptions {
     /** Records per `import` call; default `autopilot:bulkImportChunk`'s. */
     chunkSize?: number;
